@@ -1,0 +1,39 @@
+"""Configuration, read once from the environment then a `.env` file, with embedded defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    var_dir: Path
+    models_dir: Path
+    database_url: str
+    rasa_url: str | None
+    telegram_token: Secret | None
+    log_level: str
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    env_file = env_file if env_file is not None else ROOT / ".env"
+    config = Config(env_file if env_file.exists() else None)
+    var_dir = Path(config("ASSISTANT_VAR_DIR", default=str(ROOT / "var")))
+    token = config("TELEGRAM_TOKEN", cast=Secret, default=None)
+    return Settings(
+        host=config("HOST", default="127.0.0.1"),
+        port=config("PORT", cast=int, default=8000),
+        var_dir=var_dir,
+        models_dir=Path(config("ASSISTANT_MODELS_DIR", default=str(ROOT / "models"))),
+        database_url=config("DATABASE_URL", default=f"sqlite:///{var_dir / 'assistant.db'}"),
+        rasa_url=config("RASA_URL", default=None),
+        telegram_token=token if token and str(token) else None,
+        log_level=config("LOG_LEVEL", default="info"),
+    )

@@ -1,0 +1,148 @@
+"""The facts a person gives about their situation, checked before any rule sees them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+SITUATIONS = ("salarie", "demandeur_emploi", "retraite", "independant", "autre")
+SECTORS = ("prive_non_agricole", "agricole", "public")
+CONTRACTS = ("cdi", "cdd", "interim", "autre")
+DISASTERS = ("none", "catnat", "technologique")
+LOCATIONS = ("metropole", "drom", "etranger")
+OCCUPANCIES = ("locataire", "sous_locataire", "proprietaire", "accedant", "heberge", "sans_logement")
+DIFFICULTIES = (
+    "impayes_loyer", "impayes_pret", "charges_copro", "surendettement", "separation",
+    "violences", "deces", "maladie", "invalidite", "perte_emploi", "sinistre",
+    "precarite_energetique", "expulsion", "saisie", "sans_logement",
+    "recherche_logement_seule", "autre",
+)
+
+# DROM: Guadeloupe 971, Martinique 972, Guyane 973, La Réunion 974, Mayotte 976.
+# 975 (Saint-Pierre-et-Miquelon), 977/978 and 98x are overseas collectivities or Monaco.
+_DROM_PREFIXES = ("971", "972", "973", "974", "976")
+_POSTCODE = re.compile(r"^\d{5}$")
+
+
+class FactsError(ValueError):
+    """Facts that cannot be assessed; the message says which fact and why, for a person to read."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    situation: str | None = None
+    sector: str | None = None
+    company_size: int | None = None
+    contract: str | None = None
+    contract_months: float | None = None
+    months_since_job_end: float | None = None
+    former_employer_peec: bool | None = None
+    disaster: str | None = None
+    housing_location: str | None = None
+    postcode: str | None = None
+    occupancy: str | None = None
+    difficulties: tuple[str, ...] | None = field(default=None)
+
+    def known(self) -> dict[str, Any]:
+        """The facts given, as plain JSON-ready values."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @property
+    def location(self) -> str | None:
+        """Where the home is, stated or implied by the postcode."""
+        if self.housing_location is not None:
+            return self.housing_location
+        if self.postcode is not None:
+            return location_of_postcode(self.postcode)
+        return None
+
+
+FACT_NAMES = tuple(f.name for f in fields(Facts))
+
+
+def location_of_postcode(postcode: str) -> str:
+    if postcode.startswith(_DROM_PREFIXES):
+        return "drom"
+    if postcode.startswith(("97", "98", "00", "96", "99")):
+        return "etranger"
+    return "metropole"
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise FactsError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _number(name: str, value: Any, *, integer: bool = False) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FactsError(f"{name}: expected a number, got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise FactsError(f"{name}: expected a finite number, got {value!r}")
+    if value < 0:
+        raise FactsError(f"{name}: must not be negative, got {value!r}")
+    if integer:
+        if value != int(value):
+            raise FactsError(f"{name}: expected a whole number, got {value!r}")
+        return int(value)
+    return value
+
+
+def parse_facts(raw: Mapping[str, Any] | Facts) -> Facts:
+    """Check raw facts (from JSON or the conversation) and return them typed.
+
+    Unknown names, wrong types, unknown values and negative numbers raise FactsError;
+    `null` means "not known yet", like an absent fact.
+    """
+    if isinstance(raw, Facts):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise FactsError("facts must be a JSON object")
+    unknown = sorted(set(raw) - set(FACT_NAMES))
+    if unknown:
+        raise FactsError(f"unknown fact {unknown[0]!r}; known facts: {', '.join(FACT_NAMES)}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        if name == "situation":
+            values[name] = _choice(name, value, SITUATIONS)
+        elif name == "sector":
+            values[name] = _choice(name, value, SECTORS)
+        elif name == "contract":
+            values[name] = _choice(name, value, CONTRACTS)
+        elif name == "disaster":
+            values[name] = _choice(name, value, DISASTERS)
+        elif name == "housing_location":
+            values[name] = _choice(name, value, LOCATIONS)
+        elif name == "occupancy":
+            values[name] = _choice(name, value, OCCUPANCIES)
+        elif name == "company_size":
+            values[name] = _number(name, value, integer=True)
+        elif name in ("contract_months", "months_since_job_end"):
+            values[name] = _number(name, value)
+        elif name == "former_employer_peec":
+            if not isinstance(value, bool):
+                raise FactsError(f"{name}: expected true or false, got {value!r}")
+            values[name] = value
+        elif name == "postcode":
+            if not isinstance(value, str) or not _POSTCODE.match(value.strip()):
+                raise FactsError("postcode: expected five digits")
+            values[name] = value.strip()
+        elif name == "difficulties":
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise FactsError("difficulties: expected a list")
+            values[name] = tuple(dict.fromkeys(_choice(name, v, DIFFICULTIES) for v in value))
+    facts = Facts(**values)
+    if facts.housing_location and facts.postcode:
+        implied = location_of_postcode(facts.postcode)
+        if implied != facts.housing_location:
+            raise FactsError(
+                f"postcode and housing_location disagree: the postcode is in {implied}"
+            )
+    return facts
