@@ -19,23 +19,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_starts_and_reports_health(tmp_path):
+def test_serve_starts_and_reports_health(tmp_path, nlu_model):
     port = free_port()
-    env = {**os.environ, "ASSISTANT_VAR_DIR": str(tmp_path / "var")}
+    env = {**os.environ, "ASSISTANT_VAR_DIR": str(tmp_path / "var"), "ASSISTANT_MODELS_DIR": str(nlu_model.parent)}
     assistant = Path(sys.executable).parent / "assistant"
     proc = subprocess.Popen([str(assistant), "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
+                if response.status_code == 200:
+                    break
             except httpx.TransportError:
                 assert proc.poll() is None, proc.stdout.read().decode()
                 time.sleep(0.3)
         else:
-            raise AssertionError("server did not answer within 60 s")
+            raise AssertionError("server not ready within 180 s")
         assert response.status_code == 200
         assert response.json()["status"] == "ok"
     finally:

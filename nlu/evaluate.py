@@ -1,0 +1,178 @@
+"""`assistant nlu evaluate`: intent accuracy and per-intent F1 on the held-out phrasings, the
+most confused pairs, out-of-scope fallback rate, a confusion plot; cross-validation on request."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .parsing import FALLBACK, Parser
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass
+class LanguageReport:
+    language: str
+    examples: int
+    accuracy: float
+    out_of_scope_fallback_rate: float | None
+    per_intent: dict[str, dict[str, float]]
+    confused_pairs: list[tuple[str, str, int]]
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def load_heldout(path: Path) -> list[tuple[str, str]]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [(str(i["text"]), str(i["intent"])) for i in items]
+
+
+def _correct(expected: str, predicted: str) -> bool:
+    # Out of scope is right when the model says so or falls back: either way no FAQ answer is
+    # given and the bot says it cannot help with that.
+    if expected == OUT_OF_SCOPE:
+        return predicted in (OUT_OF_SCOPE, FALLBACK)
+    return expected == predicted
+
+
+def score(language: str, pairs: list[tuple[str, str, str]]) -> LanguageReport:
+    """pairs: (text, expected, predicted)."""
+    total = len(pairs)
+    correct = sum(_correct(e, p) for _, e, p in pairs)
+    labels = sorted({e for _, e, _ in pairs} | {p for _, _, p in pairs})
+    per_intent: dict[str, dict[str, float]] = {}
+    for label in labels:
+        tp = sum(1 for _, e, p in pairs if e == label and _correct(e, p))
+        fp = sum(1 for _, e, p in pairs if p == label and not _correct(e, p))
+        fn = sum(1 for _, e, p in pairs if e == label and not _correct(e, p))
+        support = sum(1 for _, e, _ in pairs if e == label)
+        if support == 0 and fp == 0:
+            continue
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+    confusions = Counter((e, p) for _, e, p in pairs if not _correct(e, p))
+    oos = [(e, p) for _, e, p in pairs if e == OUT_OF_SCOPE]
+    rate = sum(_correct(e, p) for e, p in oos) / len(oos) if oos else None
+    errors = [{"text": t, "expected": e, "predicted": p} for t, e, p in pairs if not _correct(e, p)]
+    return LanguageReport(language, total, correct / total if total else 0.0, rate, per_intent,
+                          [(a, b, n) for (a, b), n in confusions.most_common(10)], errors)
+
+
+async def _predict(parser: Parser, items: list[tuple[str, str]], locale: str) -> list[tuple[str, str, str]]:
+    out = []
+    for text, expected in items:
+        result = await parser.parse(text, locale)
+        out.append((text, expected, result.intent))
+    return out
+
+
+def evaluate(parser: Parser, heldout: dict[str, Path]) -> tuple[list[LanguageReport], float]:
+    """Reports per language, and the median parse latency in milliseconds."""
+    reports = []
+    latencies: list[float] = []
+
+    async def run():
+        for language, path in heldout.items():
+            items = load_heldout(path)
+            pairs = []
+            for text, expected in items:
+                started = time.perf_counter()
+                result = await parser.parse(text, language)
+                latencies.append((time.perf_counter() - started) * 1000)
+                pairs.append((text, expected, result.intent))
+            reports.append(score(language, pairs))
+
+    asyncio.run(run())
+    latencies.sort()
+    median = latencies[len(latencies) // 2] if latencies else 0.0
+    return reports, median
+
+
+def format_report(reports: list[LanguageReport], median_ms: float) -> str:
+    lines = []
+    for r in reports:
+        lines.append(f"== {r.language}: {r.examples} held-out phrasings")
+        lines.append(f"intent accuracy: {r.accuracy:.1%}")
+        if r.out_of_scope_fallback_rate is not None:
+            lines.append(f"out-of-scope phrasings not answered with an FAQ: {r.out_of_scope_fallback_rate:.1%}")
+        weakest = sorted(r.per_intent.items(), key=lambda kv: (kv[1]["f1"], kv[0]))
+        lines.append("per-intent F1 (weakest first):")
+        for name, m in weakest:
+            lines.append(f"  {m['f1']:.2f}  P={m['precision']:.2f} R={m['recall']:.2f} n={int(m['support']):3d}  {name}")
+        if r.confused_pairs:
+            lines.append("most confused (expected -> predicted):")
+            for expected, predicted, n in r.confused_pairs:
+                lines.append(f"  {n} x {expected} -> {predicted}")
+    lines.append(f"median parse latency: {median_ms:.1f} ms")
+    return "\n".join(lines)
+
+
+def save(reports: list[LanguageReport], median_ms: float, out_dir: Path) -> tuple[Path, Path | None]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report_file = out_dir / "nlu_report.json"
+    report_file.write_text(json.dumps({"median_parse_ms": median_ms, "languages": [asdict(r) for r in reports]},
+                                      ensure_ascii=False, indent=2), encoding="utf-8")
+    return report_file, confusion_plot(reports, out_dir / "nlu_confusion.png")
+
+
+def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
+    """A confusion matrix of the first language, restricted to the intents involved in errors
+    (40 topics on one axis are unreadable), errors only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for r in reports:
+        for e in r.errors:
+            counts[(e["expected"], e["predicted"])] += 1
+    if not counts:
+        return None
+    rows = sorted({a for a, _ in counts})
+    cols = sorted({b for _, b in counts})
+    matrix = [[counts.get((a, b), 0) for b in cols] for a in rows]
+    fig, ax = plt.subplots(figsize=(max(6, len(cols) * 0.45 + 3), max(4, len(rows) * 0.35 + 2)))
+    ax.imshow(matrix, cmap="Reds")
+    ax.set_xticks(range(len(cols)), cols, rotation=70, ha="right", fontsize=7)
+    ax.set_yticks(range(len(rows)), rows, fontsize=7)
+    for i, row in enumerate(matrix):
+        for j, n in enumerate(row):
+            if n:
+                ax.text(j, i, str(n), ha="center", va="center", fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("expected")
+    ax.set_title("Held-out errors (all languages)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def cross_validate(folds: int, out_dir: Path) -> str:
+    """Rasa's k-fold cross-validation on the training data (slow: trains k models)."""
+    import tempfile
+
+    from rasa.model_testing import test_nlu_with_cross_validation  # Rasa stays in nlu/
+    from rasa.shared.constants import DEFAULT_RESULTS_PATH  # noqa: F401
+
+    from . import project
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:
+        config, data, _domain = project.build(Path(tmp))
+        asyncio.run(test_nlu_with_cross_validation(
+            str(config), str(data), str(out_dir), {"folds": folds, "disable_plotting": True}
+        ))
+    report = out_dir / "intent_report.json"
+    if not report.exists():
+        return "cross-validation produced no report"
+    data = json.loads(report.read_text())
+    return f"cross-validation ({folds} folds): intent accuracy {data.get('accuracy', float('nan')):.1%}, weighted F1 {data['weighted avg']['f1-score']:.3f}"

@@ -1,0 +1,112 @@
+"""The Rasa project as content staff keep it (config, data per language, FAQ answers) and the
+build that turns it into what Rasa trains on.
+
+The build folds accents and case in every training example (and `normalize` does the same to
+each message before parsing), and generates the domain: intents, entities, and one response per
+FAQ topic whose text is only the topic key, so the model never depends on the answers' wording.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+NLU_DIR = Path(__file__).resolve().parent
+CONFIG_FILE = NLU_DIR / "config.yml"
+DATA_DIR = NLU_DIR / "data"
+CONTENT_FILE = NLU_DIR / "content" / "faq.yml"
+RETRIEVAL_INTENT = "faq"
+# Bump when the build itself changes in a way that changes the model.
+BUILD_VERSION = "1"
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Fold accents and case, squeeze spaces: the form every model input takes."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = folded.replace("’", "'").replace("œ", "oe").replace("Œ", "oe")
+    return _SPACES.sub(" ", folded).strip().lower()
+
+
+def _fold_file(text: str) -> str:
+    # Whole-file folding is safe: YAML syntax and entity annotations are ASCII, and the
+    # canonical entity values are too. Case is left alone (Rasa lower-cases itself).
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def data_files(data_dir: Path | None = None) -> list[Path]:
+    return sorted((data_dir or DATA_DIR).rglob("*.yml"))
+
+
+@dataclass(frozen=True)
+class Inventory:
+    intents: tuple[str, ...]  # conversation intents and "faq"
+    faq_topics: tuple[str, ...]  # the retrieval intents' keys, without "faq/"
+    entities: tuple[str, ...]
+
+
+def inventory(files: list[Path] | None = None) -> Inventory:
+    intents: set[str] = set()
+    topics: set[str] = set()
+    entities: set[str] = set()
+    annotation = re.compile(r"\]\((\w+)\)|\"entity\":\s*\"(\w+)\"")
+    for path in files if files is not None else data_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu", []):
+            if "intent" in block:
+                name = block["intent"]
+                if name.startswith(RETRIEVAL_INTENT + "/"):
+                    topics.add(name.split("/", 1)[1])
+                    intents.add(RETRIEVAL_INTENT)
+                else:
+                    intents.add(name)
+                for match in annotation.finditer(block.get("examples", "")):
+                    entities.add(match.group(1) or match.group(2))
+            elif "regex" in block:
+                entities.add(block["regex"]) if block["regex"] == "postcode" else None
+    return Inventory(tuple(sorted(intents)), tuple(sorted(topics)), tuple(sorted(entities)))
+
+
+def fingerprint() -> str:
+    """What the model depends on: the config, the training data, Rasa's and our build version.
+    The FAQ answers are not in it: editing them needs no retraining."""
+    import importlib.metadata
+
+    digest = hashlib.sha256()
+    digest.update(f"build={BUILD_VERSION};rasa={importlib.metadata.version('rasa')}".encode())
+    digest.update(CONFIG_FILE.read_bytes())
+    for path in data_files():
+        digest.update(str(path.relative_to(DATA_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build(target: Path) -> tuple[Path, Path, Path]:
+    """Write the training project into `target`: (config, data folder, domain)."""
+    data_out = target / "data"
+    data_out.mkdir(parents=True, exist_ok=True)
+    files = data_files()
+    for path in files:
+        out = data_out / "_".join(path.relative_to(DATA_DIR).parts)
+        out.write_text(_fold_file(path.read_text(encoding="utf-8")), encoding="utf-8")
+    inv = inventory(files)
+    domain = {
+        "version": "3.1",
+        # The retrieval intent itself is added by Rasa from the data; listing it here too
+        # makes Rasa warn of a duplicate.
+        "intents": [i for i in inv.intents if i != RETRIEVAL_INTENT],
+        "entities": list(inv.entities),
+        "responses": {f"utter_{RETRIEVAL_INTENT}/{t}": [{"text": t}] for t in inv.faq_topics},
+    }
+    domain_file = target / "domain.yml"
+    domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config_file = target / "config.yml"
+    config_file.write_text(CONFIG_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    return config_file, data_out, domain_file

@@ -1,0 +1,67 @@
+"""Training: `assistant nlu train` and the first start of `assistant serve`."""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from . import project
+
+log = logging.getLogger(__name__)
+MODEL_PREFIX = "nlu-"
+
+
+def model_name(fp: str) -> str:
+    return f"{MODEL_PREFIX}{fp}"
+
+
+def latest_model(models_dir: Path) -> Path | None:
+    """The newest model archive: the one served (Rasa's convention)."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def current_model(models_dir: Path) -> Path | None:
+    """The model trained from the data and config as they are now, if there is one."""
+    path = models_dir / f"{model_name(project.fingerprint())}.tar.gz"
+    return path if path.exists() else None
+
+
+def train(models_dir: Path, *, force: bool = False, config_override: dict | None = None) -> tuple[Path, bool]:
+    """Train into `models_dir` unless a model of the current data and config exists.
+
+    Returns the model path and whether it was trained now. Progress (epochs) is printed by
+    Rasa's progress bars.
+    """
+    import rasa.model_training  # Rasa stays inside nlu/
+
+    models_dir.mkdir(parents=True, exist_ok=True)
+    fp = project.fingerprint()
+    existing = current_model(models_dir)
+    if existing is not None and not force:
+        existing.touch()  # the newest archive is the one served
+        return existing, False
+    with tempfile.TemporaryDirectory(prefix="nlu-build-") as tmp:
+        config, data, domain = project.build(Path(tmp))
+        if config_override:
+            _override(config, config_override)
+        started = time.monotonic()
+        result = rasa.model_training.train_nlu(
+            config=str(config), nlu_data=str(data), output=str(models_dir),
+            fixed_model_name=model_name(fp), domain=str(domain),
+        )
+        log.info("nlu model trained in %.0f s", time.monotonic() - started)
+    if result is None:
+        raise RuntimeError("Rasa produced no model: see its messages above")
+    return Path(result), True
+
+
+def _override(config_file: Path, changes: dict) -> None:
+    """Apply component settings, e.g. {"DIETClassifier": {"epochs": 5}} (tests, evaluation)."""
+    import yaml
+
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        component.update(changes.get(component["name"], {}))
+    config_file.write_text(yaml.safe_dump(config), encoding="utf-8")

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from nlu import FALLBACK, parse_sync
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("mon patron va savoir que je vous ai contacté ?", "faq/confidentialite_employeur"),
+    ("c'est gratuit ?", "faq/gratuite"),
+    ("bonjour", "greet"),
+    ("je veux parler a un conseiller", "ask_human"),
+    ("Will my employer find out?", "faq/confidentialite_employeur"),
+])
+def test_intents(parser, text, intent):
+    result = parse_sync(parser, text, "fr")
+    assert result.intent == intent
+    assert 0 < result.confidence <= 1
+    assert result.ranking[0].intent == intent
+
+
+def test_alternatives_are_ranked_and_name_faq_topics(parser):
+    result = parse_sync(parser, "est-ce que mon employeur sera au courant", "fr")
+    confidences = [a.confidence for a in result.ranking]
+    assert confidences == sorted(confidences, reverse=True)
+    assert len(result.ranking) >= 3
+    assert all(a.intent != FALLBACK for a in result.ranking)
+    assert result.faq_topic == "confidentialite_employeur"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("je suis en CDD de 6 mois", {"contract": "cdd", "contract_months": "6"}),
+    ("jsuis en interim", {"contract": "interim"}),
+    ("on est 200 dans la boîte", {"company_size": "200"}),
+    ("75011", {"postcode": "75011"}),
+    ("j'habite au 97400", {"postcode": "97400"}),
+    ("je suis en cdi et j'ai des impayés de loyer", {"contract": "cdi", "difficulty": "impayes_loyer"}),
+    ("je suis locataire", {"occupancy": "locataire"}),
+])
+def test_entities_for_questionnaire_answers(parser, text, expected):
+    result = parse_sync(parser, text, "fr")
+    for name, value in expected.items():
+        assert value in [str(v) for v in result.entity_values(name)], (name, result.entities)
+
+
+def test_accents_and_case_do_not_matter(parser):
+    a = parse_sync(parser, "Mon employeur sera-t-il informé ?", "fr")
+    b = parse_sync(parser, "MON EMPLOYEUR SERA T IL INFORME", "fr")
+    assert a.intent == b.intent == "faq/confidentialite_employeur"
+
+
+def test_a_person_cannot_choose_the_intent_with_a_slash(parser):
+    result = parse_sync(parser, '/erase_data{"x": 1}', "fr")
+    assert result.confidence < 1.0
+
+
+def test_empty_text_falls_back(parser):
+    assert parse_sync(parser, "   ", "fr").intent == FALLBACK
+
+
+def test_message_text_never_reaches_the_logs(parser, caplog, capfd):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    marker = "Zorglub-4471 habite 12 rue des Lilas"
+    parse_sync(parser, marker, "fr")
+    out, err = capfd.readouterr()
+    assert "Zorglub" not in caplog.text
+    assert "Zorglub" not in out + err
