@@ -1,4 +1,4 @@
-"""The web application: health check now; the chat page and the REST webhook plug in here."""
+"""The web channel: the chat page, Rasa's REST channel protocol, the privacy notice, health."""
 from __future__ import annotations
 
 import asyncio
@@ -6,27 +6,42 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+from pathlib import Path
+from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 import nlu
 import rules_adapter
 
 from .config import Settings, load_settings
+from .dialogue import Dialogue
+from .i18n import negotiate, translator
+from .replies import Reply
+from .service import Assistant
+from .store import ConversationStore, make_engine
 
 log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_SENDER = 128
+MAX_MESSAGE = 2000
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
 class Services:
-    """What the running assistant holds: the NLU door and the FAQ content."""
+    """What the running assistant holds, wired once (the composition root of the web process)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.parser: nlu.Parser | None = None
         self.content = nlu.FaqContent()
+        self.store = ConversationStore(make_engine(settings.database_url))
+        self.parser: nlu.Parser | None = None
+        self.assistant: Assistant | None = None
 
     def prepare_nlu(self) -> nlu.Parser:
         """Train on first start when there is no model, then load it (or use RASA_URL)."""
@@ -35,28 +50,113 @@ class Services:
             nlu.train(self.settings.models_dir)
         return nlu.load_parser(self.settings.models_dir, self.settings.rasa_url)
 
+    def ready(self, parser: nlu.Parser) -> None:
+        self.parser = parser
+        self.assistant = Assistant(Dialogue(parser, self.content), self.store)
+
+
+def rest_messages(sender: str, replies: list[Reply]) -> list[dict[str, Any]]:
+    """Rasa's REST channel output: one object per message, `buttons` only when there are some."""
+    out = []
+    for reply in replies:
+        item: dict[str, Any] = {"recipient_id": sender, "text": reply.text}
+        if reply.buttons:
+            item["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        out.append(item)
+    return out
+
+
+def _bad_request(reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=400)
+
+
+async def rest_webhook(request: Request) -> Response:
+    services: Services = request.app.state.services
+    if services.assistant is None:
+        return JSONResponse({"error": "the assistant is starting, try again in a moment"}, status_code=503)
+    try:
+        body = await request.json()
+    except ValueError:
+        return _bad_request("body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
+    if not isinstance(body, dict):
+        return _bad_request("body must be a JSON object")
+    sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata") or {}
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
+        return _bad_request(f"sender must be a non-empty string of at most {MAX_SENDER} characters")
+    if not isinstance(message, str):
+        return _bad_request("message must be a string")
+    if len(message) > MAX_MESSAGE:
+        return _bad_request(f"message must be at most {MAX_MESSAGE} characters")
+    if not isinstance(metadata, dict):
+        return _bad_request("metadata must be an object")
+    hint = metadata.get("locale") if isinstance(metadata.get("locale"), str) else None
+    locale_hint = hint or request.headers.get("accept-language")
+    replies = await services.assistant.handle("web", sender, message, locale_hint)
+    return JSONResponse(rest_messages(sender, replies))
+
+
+def _page_strings(locale: str) -> dict[str, str]:
+    _ = translator(locale)
+    return {
+        "title": _("Assistant logement — salariés en difficulté"),
+        "heading": _("Difficultés de logement : on vous aide"),
+        "intro": _("Gratuit et confidentiel : votre employeur n'est jamais informé."),
+        "placeholder": _("Écrivez votre message"),
+        "send": _("Envoyer"),
+        "quick_exit": _("Quitter rapidement"),
+        "quick_exit_help": _("Quitte ce site tout de suite et efface la conversation de ce navigateur (touche Échap deux fois)."),
+        "typing": _("L'assistant écrit…"),
+        "you": _("Vous"),
+        "assistant": _("Assistant"),
+        "privacy": _("Vos données"),
+        "log_label": _("Conversation"),
+        "error": _("Le message n'a pas pu être envoyé. Vérifiez votre connexion et réessayez."),
+        "emergency": _("Urgence : 17 ou 112 · violences : 3919 · hébergement : 115"),
+    }
+
+
+async def chat_page(request: Request) -> HTMLResponse:
+    locale = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    html = templates.get_template("chat.html").render(lang=locale, t=_page_strings(locale))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+async def privacy_page(request: Request) -> HTMLResponse:
+    locale = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    return HTMLResponse(templates.get_template(f"privacy.{locale}.html").render(lang=locale))
+
 
 async def health(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
-    if services.parser is None:
+    if services.assistant is None:
         return JSONResponse({"status": "starting"}, status_code=503)
     rules = rules_adapter.rules_for(dt.date.today())
     return JSONResponse({"status": "ok", "rules_version": rules.version})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, parser: nlu.Parser | None = None) -> Starlette:
     settings = settings or load_settings()
     services = Services(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(signal.SIGHUP, services.content.reload)
-        services.parser = await loop.run_in_executor(None, services.prepare_nlu)
+        services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
         yield
-        await services.parser.close()
+        if parser is None and services.parser is not None:
+            await services.parser.close()
 
-    app = Starlette(routes=[Route("/health", health)], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/", chat_page),
+            Route("/confidentialite", privacy_page),
+            Route("/health", health),
+            Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        lifespan=lifespan,
+    )
     app.state.services = services
     return app

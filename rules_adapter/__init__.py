@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .budget import Budget, BudgetError, budget
-from .engine import ASKING_ORDER, assess, next_question
+from .engine import ASKING_ORDER, assess, next_question, question_for
 from .facts import FACT_NAMES, Facts, FactsError, parse_facts
 from .model import Assessment, Choice, Orientation, Outcome, Question, Reason, Source, Status
 from .rules import RuleSet, RulesError, rule_sets, rules_for
@@ -11,5 +11,5 @@ __all__ = [
     "ASKING_ORDER", "Assessment", "Budget", "BudgetError", "Choice", "FACT_NAMES", "Facts",
     "FactsError", "Orientation", "Outcome", "Question", "Reason", "RuleSet", "RulesError",
     "Source", "Status", "assess", "budget", "next_question", "parse_facts", "rule_sets",
-    "rules_for",
+    "rules_for", "question_for",
 ]

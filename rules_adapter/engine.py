@@ -451,6 +451,24 @@ def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> tu
     raise KeyError(fact)
 
 
+def _render(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
+    spec = questions()[fact]
+    if "buckets" in spec:
+        choices = _bucket_choices(fact, spec, f, r)
+    else:
+        choices = tuple(Choice(str(value), dict(label)) for value, label in spec["choices"].items())
+    asked = sum(1 for x in ASKING_ORDER if _is_known(f, x) and x != fact)
+    return Question(
+        fact=fact,
+        kind=spec["kind"],
+        text={lang: spec["text"][lang].format(**r.params) for lang in LOCALES},
+        why={lang: spec["why"][lang].format(**r.params) for lang in LOCALES},
+        choices=choices,
+        position=asked + 1,
+        total=asked + max(len(missing), 1),
+    )
+
+
 def next_question(facts: Mapping[str, Any] | Facts, on: dt.date | str | None = None) -> Question | None:
     """The next fact to ask, with its question, choices and why, in French and English;
     None when the outcome is decided."""
@@ -459,19 +477,14 @@ def next_question(facts: Mapping[str, Any] | Facts, on: dt.date | str | None = N
     missing = missing_facts(f, r)
     if not missing:
         return None
-    fact = missing[0]
-    spec = questions()[fact]
-    if "buckets" in spec:
-        choices = _bucket_choices(fact, spec, f, r)
-    else:
-        choices = tuple(Choice(str(value), dict(label)) for value, label in spec["choices"].items())
-    asked = sum(1 for x in ASKING_ORDER if _is_known(f, x))
-    return Question(
-        fact=fact,
-        kind=spec["kind"],
-        text={lang: spec["text"][lang].format(**r.params) for lang in LOCALES},
-        why={lang: spec["why"][lang].format(**r.params) for lang in LOCALES},
-        choices=choices,
-        position=asked + 1,
-        total=asked + len(missing),
-    )
+    return _render(missing[0], f, r, missing)
+
+
+def question_for(fact: str, facts: Mapping[str, Any] | Facts, on: dt.date | str | None = None) -> Question:
+    """The question of one fact, whether or not it would be asked next: to ask it again when
+    a person changes an answer."""
+    if fact not in ASKING_ORDER:
+        raise KeyError(fact)
+    f = parse_facts(facts)
+    r = rules_for(_on(on))
+    return _render(fact, f, r, missing_facts(f, r))

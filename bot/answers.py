@@ -1,0 +1,175 @@
+"""Understanding a free-text answer to the question being asked: entities from the NLU first,
+then the choice labels, then numbers written in digits or words."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import nlu
+import rules_adapter
+from rules_adapter import FactsError, Question
+
+# Entities the NLU extracts, named as the rules' facts (difficulty -> difficulties).
+ENTITY_FACTS = {
+    "situation": "situation", "sector": "sector", "company_size": "company_size",
+    "contract": "contract", "contract_months": "contract_months", "postcode": "postcode",
+    "occupancy": "occupancy", "difficulty": "difficulties", "disaster": "disaster",
+}
+WORD_NUMBERS = {
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "dix-huit": 18,
+    "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "cent": 100, "mille": 1000,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+}
+DROM_NAMES = ("guadeloupe", "martinique", "guyane", "reunion", "mayotte", "dom", "drom", "outre-mer", "outre mer", "overseas")
+METROPOLE_NAMES = ("metropole", "metropolitaine", "hexagone", "france", "mainland")
+ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagne", "italie", "luxembourg",
+                "monaco", "royaume-uni", "maroc", "algerie", "tunisie", "canada", "polynesie", "nouvelle-caledonie")
+YES = ("oui", "yes", "ouais", "exact", "tout a fait", "bien sur", "yep", "absolument", "affirmatif")
+NO = ("non", "no", "nope", "pas du tout", "nan", "aucune idee")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_POSTCODE = re.compile(r"\b(\d{5})\b")
+_LESS = re.compile(r"\b(moins de|moins d'|less than|fewer than|under|<)\s*$")
+_MORE = re.compile(r"\b(plus de|plus d'|more than|over|au-dela de|>)\s*$")
+
+
+def _number(text: str) -> float | None:
+    """The first number in the text, in digits or words; "moins de 10" -> just under 10."""
+    folded = nlu.normalize(text).replace("\u202f", " ")
+    match = _NUMBER.search(folded.replace(" ", "") if re.fullmatch(r"[\d\s]+", folded) else folded)
+    value: float | None = None
+    prefix = ""
+    if match:
+        value = float(match.group().replace(",", "."))
+        prefix = folded[: match.start()] if not re.fullmatch(r"[\d\s]+", folded) else ""
+    else:
+        for word in re.findall(r"[a-z-]+", folded):
+            if word in WORD_NUMBERS:
+                value = float(WORD_NUMBERS[word])
+                prefix = folded[: folded.find(word)]
+                break
+    if value is None:
+        return None
+    if _LESS.search(prefix):
+        return max(value - 1, value / 2) if value >= 1 else value / 2
+    if _MORE.search(prefix):
+        return value + 1
+    return value
+
+
+def _months(text: str) -> float | None:
+    value = _number(text)
+    if value is None:
+        return None
+    folded = nlu.normalize(text)
+    if re.search(r"\b(ans?|annees?|years?)\b", folded):
+        return value * 12
+    if re.search(r"\b(semaines?|weeks?)\b", folded):
+        return round(value / 4.33, 1)
+    if re.search(r"\b(jours?|days?)\b", folded):
+        return round(value / 30, 1)
+    return value
+
+
+def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
+    """Every fact the message states through NLU entities, checked by the rules' own validation
+    (an entity with a value the rules do not know is dropped)."""
+    found: dict[str, Any] = {}
+    for entity in parse.entities:
+        fact = ENTITY_FACTS.get(entity.name)
+        if fact is None:
+            continue
+        value: Any = entity.value
+        if fact == "difficulties":
+            found.setdefault(fact, [])
+            if value not in found[fact]:
+                found[fact].append(value)
+            continue
+        if fact == "company_size":
+            number = _number(str(value))
+            value = int(number) if number is not None else None
+        elif fact == "contract_months":
+            value = _months(f"{value} {text}" if not re.search(r"\b(ans?|annees?|years?)\b", str(value)) else str(value))
+        elif fact == "postcode":
+            match = _POSTCODE.search(str(value))
+            value = match.group(1) if match else None
+        if value is not None:
+            found[fact] = value
+    valid = {}
+    for fact, value in found.items():
+        try:
+            rules_adapter.parse_facts({fact: value})
+        except FactsError:
+            continue
+        valid[fact] = value
+    return valid
+
+
+def _label_match(text: str, question: Question) -> Any:
+    folded = nlu.normalize(text)
+    if not folded:
+        return None
+    for choice in question.choices:
+        names = {nlu.normalize(choice.value.replace("_", " "))} | {nlu.normalize(label) for label in choice.label.values()}
+        if folded in names or any(len(n) >= 4 and (n in folded) for n in names):
+            return choice.value
+    return None
+
+
+def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, Any]:
+    """The facts a free-text answer gives to `question` (empty when it answers nothing)."""
+    fact = question.fact
+    facts = facts_from_entities(parse, text) if parse is not None else {}
+    folded = nlu.normalize(text)
+    if fact in facts or (fact == "housing_location" and "postcode" in facts):
+        return facts
+    if fact == "difficulties":
+        matched = [c.value for c in question.choices
+                   if any(len(nlu.normalize(l)) >= 4 and nlu.normalize(l) in folded for l in c.label.values())]
+        if matched:
+            facts[fact] = matched
+    elif question.kind in ("integer", "number"):
+        value = _months(text) if fact != "company_size" else _number(text)
+        if value is not None:
+            facts[fact] = int(value) if question.kind == "integer" else value
+    elif question.kind == "yes_no":
+        if any(folded == w or folded.startswith(w + " ") for w in YES) or (parse and parse.intent == "affirm"):
+            facts[fact] = True
+        elif any(folded == w or folded.startswith(w + " ") for w in NO) or (parse and parse.intent == "deny"):
+            facts[fact] = False
+    elif fact == "housing_location":
+        match = _POSTCODE.search(folded)
+        if match:
+            facts["postcode"] = match.group(1)
+        elif any(n in folded for n in DROM_NAMES):
+            facts[fact] = "drom"
+        elif any(n in folded for n in ABROAD_NAMES):
+            facts[fact] = "etranger"
+        elif any(n in folded for n in METROPOLE_NAMES):
+            facts[fact] = "metropole"
+        else:
+            value = _label_match(text, question)
+            if value is not None:
+                facts[fact] = value
+    else:
+        value = _label_match(text, question)
+        if value is not None:
+            facts[fact] = value
+        elif fact == "disaster" and (folded in NO or (parse and parse.intent == "deny")):
+            facts[fact] = "none"
+    return facts
+
+
+def typed(question: Question, raw: str) -> Any:
+    """A button's value as the rules expect it."""
+    if question.kind == "multi":
+        return [raw]
+    if question.kind == "integer":
+        return int(float(raw))
+    if question.kind == "number":
+        return float(raw)
+    if question.kind == "yes_no":
+        return raw == "true"
+    return raw

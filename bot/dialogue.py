@@ -1,0 +1,618 @@
+"""The dialogue engine: (message or button payload, stored state) -> (replies, new state).
+
+Deterministic code, channel-free: the NLU says what a text means, this module decides what to
+do next. Replies are collected and returned; the channels send them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import nlu
+import rules_adapter
+from rules_adapter import FactsError, Outcome, Question, Status
+
+from . import answers
+from .i18n import SUPPORTED, negotiate, translator
+from .i18n import date as format_date
+from .i18n import number as format_number
+from .replies import Button, Reply, parse_payload, payload
+from .state import CHECK, IDLE, RESULT, SUMMARY, State
+
+MAX_TEXT = 2000
+EMERGENCY_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "sans_logement"}
+# A safety net under the NLU: words that must show the emergency numbers even when the model
+# is unsure. Matched on the accent-folded, lower-cased text.
+_VIOLENCE = re.compile(
+    r"\b(me frappe|m'a frappe|me bat|m'a battue?|battue?|violences? conjugales?|violences? (intra)?familiales?"
+    r"|en danger|menace de mort|peur pour ma vie|il va me tuer|beats? me|hits? me|domestic (violence|abuse)"
+    r"|i'?m in danger|afraid for my life)\b"
+)
+_ROUGH = re.compile(
+    r"\b(dors? (dans ma voiture|dans la rue|dehors)|a la rue|sans[- ]abri|sdf|nulle part ou dormir"
+    r"|pas de toit|a la porte ce soir|sleeping rough|sleep(ing)? in my car|on the street|nowhere to sleep|homeless)\b"
+)
+CONVERSATION_LABELS = ("start_check", "ask_human")
+
+
+@dataclass
+class Turn:
+    replies: list[Reply] = field(default_factory=list)
+    erase: bool = False  # the person asked to erase their conversation: the store deletes it
+
+
+def _source(doc: str, section: str, _: Callable[..., str]) -> str:
+    name = re.sub(r"^\d{3}\s+", "", doc)
+    return _("source : {document}, « {section} »", document=name, section=section)
+
+
+class Dialogue:
+    def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *,
+                 today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite"):
+        self.parser = parser
+        self.content = content
+        self.today = today
+        self.privacy_url = privacy_url
+
+    # --- entry point ----------------------------------------------------------------------
+
+    async def handle(self, message: str, state: State, locale_hint: str | None = None) -> Turn:
+        turn = Turn()
+        message = (message or "").strip()[:MAX_TEXT]
+        if not state.greeted:
+            state.greeted = True
+            state.locale = negotiate(locale_hint)
+            turn.replies.append(self._greeting(state))
+            command = parse_payload(message)
+            if not message or (command and command[0] in ("start", "menu")):
+                return turn
+        command = parse_payload(message)
+        if command is not None:
+            await self._command(command[0], command[1], state, turn)
+            return turn
+        if not message:
+            turn.replies.append(self._menu(state))
+            return turn
+        parse = await self.parser.parse(message, state.locale)
+        emergency = self._emergency_kind(parse, message)
+        if emergency:
+            self._emergency(emergency, state, turn)
+            return turn
+        if state.mode == CHECK and state.question and self._take_answer(message, parse, state):
+            state.misunderstood = 0
+            self._continue_check(state, turn)
+            return turn
+        await self._intent(parse, message, state, turn)
+        return turn
+
+    # --- buttons and commands -------------------------------------------------------------
+
+    async def _command(self, name: str, args: dict[str, Any], state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        state.misunderstood = 0
+        if name in ("start", "menu"):
+            turn.replies.append(self._menu(state))
+        elif name == "ask_question":
+            turn.replies.append(Reply(_("Posez votre question avec vos mots, par exemple : « Mon employeur sera-t-il au courant ? »")))
+        elif name == "start_check":
+            self._start_check(state, {}, turn)
+        elif name == "answer":
+            self._button_answer(args, state, turn)
+        elif name == "why":
+            self._why(state, turn)
+        elif name == "back":
+            self._back(state, turn)
+        elif name == "edit":
+            self._edit(str(args.get("fact", "")), state, turn)
+        elif name == "result":
+            self._result(state, turn)
+        elif name == "summary":
+            if state.facts:
+                state.mode = SUMMARY
+                turn.replies.append(self._summary(state))
+            else:
+                turn.replies.append(self._menu(state))
+        elif name == "faq":
+            self._faq_answer(str(args.get("topic", "")), state, turn)
+        elif name == "resume":
+            self._resume(state, turn)
+        elif name == "ask_human":
+            self._adviser(state, turn, urgent=bool(args.get("urgent")))
+        elif name == "restart":
+            state.reset_check()
+            turn.replies.append(Reply(_("On recommence depuis le début.")))
+            turn.replies.append(self._menu(state))
+        elif name == "help":
+            turn.replies.append(self._help(state))
+        elif name == "language":
+            self._language(str(args.get("locale", "")), state, turn)
+        elif name == "erase_data":
+            turn.replies.append(self._erase_prompt(state))
+        elif name == "erase_confirm":
+            self._erase(state, turn)
+        elif name == "status":
+            turn.replies.append(self._status(state))
+        else:
+            turn.replies.append(Reply(_("Je ne connais pas cette commande."), self._help(state).buttons))
+
+    # --- free text by intent ----------------------------------------------------------------
+
+    async def _intent(self, parse: nlu.Parse, text: str, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        intent = parse.intent
+        if intent != nlu.FALLBACK:
+            state.misunderstood = 0
+        topic = parse.faq_topic
+        if topic:
+            self._faq_answer(topic, state, turn)
+        elif intent == "start_check":
+            self._start_check(state, answers.facts_from_entities(parse, text), turn)
+        elif intent == "inform":
+            facts = answers.facts_from_entities(parse, text)
+            if facts:
+                self._start_check(state, facts, turn)
+            else:
+                self._not_understood(parse, state, turn)
+        elif intent == "ask_human":
+            self._adviser(state, turn)
+        elif intent in ("request_status", "cancel_request"):
+            turn.replies.append(self._status(state))
+        elif intent == "erase_data":
+            turn.replies.append(self._erase_prompt(state))
+        elif intent == "change_language":
+            folded = nlu.normalize(text)
+            wanted = "en" if re.search(r"\b(english|anglais)\b", folded) else "fr" if re.search(r"\b(francais|french)\b", folded) else ""
+            self._language(wanted, state, turn)
+        elif intent == "help":
+            turn.replies.append(self._help(state))
+        elif intent == "restart":
+            state.reset_check()
+            turn.replies.append(Reply(_("On recommence depuis le début.")))
+            turn.replies.append(self._menu(state))
+        elif intent == "greet":
+            turn.replies.append(Reply(_("Bonjour ! Que puis-je faire pour vous ?"), self._menu(state).buttons))
+            self._reask(state, turn)
+        elif intent == "thanks":
+            turn.replies.append(Reply(_("Avec plaisir. Avez-vous une autre question ?"), self._menu(state).buttons))
+        elif intent == "goodbye":
+            turn.replies.append(Reply(_("Au revoir, et bon courage. Vous pouvez revenir quand vous voulez ; le service répond aussi au 09 70 800 800.")))
+        elif intent == "affirm" and state.mode == SUMMARY:
+            self._result(state, turn)
+        elif intent in ("affirm", "deny"):
+            if state.mode == CHECK:
+                self._not_understood(parse, state, turn)
+            else:
+                turn.replies.append(self._menu(state))
+        elif intent == "out_of_scope":
+            turn.replies.append(Reply(
+                _("Je ne peux pas vous aider sur ce sujet : je réponds seulement aux questions sur le service d'accompagnement des salariés en difficulté de logement."),
+                self._menu(state).buttons))
+            self._reask(state, turn)
+        else:
+            self._not_understood(parse, state, turn)
+
+    def _not_understood(self, parse: nlu.Parse, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        state.misunderstood += 1
+        if state.mode == CHECK and state.question:
+            question = self._question(state)
+            turn.replies.append(Reply(_("Je n'ai pas compris votre réponse. {hint}", hint=self._hint(question, state)),
+                                      self._question_buttons(question, state)))
+            return
+        suggestions = self._suggestions(parse, state)
+        if state.misunderstood == 1 and suggestions:
+            state.suggested = [s.payload for s in suggestions]
+            turn.replies.append(Reply(_("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :"),
+                                      tuple(suggestions) + (Button(_("Aucune de ces questions"), payload("ask_question")),)))
+            return
+        turn.replies.append(Reply(
+            _("Je n'ai toujours pas compris. Pouvez-vous reformuler en quelques mots, par exemple « loyers impayés » ou « mon employeur sera-t-il prévenu ? » ? Vous pouvez aussi parler à un conseiller au 09 70 800 800 (lundi–vendredi, 9h–18h30)."),
+            (Button(_("Parler à un conseiller"), payload("ask_human")),
+             Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))))
+
+    def _suggestions(self, parse: nlu.Parse, state: State) -> list[Button]:
+        _ = translator(state.locale)
+        out: list[Button] = []
+        for alternative in parse.ranking:
+            if alternative.intent.startswith("faq/"):
+                topic = alternative.intent[4:]
+                label = self.content.label(topic, state.locale)
+                if label and topic not in EMERGENCY_TOPICS:
+                    out.append(Button(label, payload("faq", topic=topic)))
+            elif alternative.intent == "start_check":
+                out.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
+            elif alternative.intent == "ask_human":
+                out.append(Button(_("Parler à un conseiller"), payload("ask_human")))
+            if len(out) == 3:
+                break
+        return out
+
+    # --- FAQ --------------------------------------------------------------------------------
+
+    def _faq_answer(self, topic: str, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        entry = self.content.topic(topic)
+        if entry is None:
+            turn.replies.append(self._menu(state))
+            return
+        if topic in EMERGENCY_TOPICS:
+            self._emergency(EMERGENCY_TOPICS[topic], state, turn)
+            return
+        text = entry.answer.get(state.locale) or entry.answer["fr"]
+        if state.mode in (CHECK, SUMMARY):
+            turn.replies.append(Reply(text))
+            self._reask(state, turn, prefix=_("Reprenons où nous en étions."))
+            return
+        buttons: list[Button] = []
+        if entry.next_step == "check":
+            buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
+        elif entry.next_step == "adviser":
+            buttons.append(Button(_("Parler à un conseiller"), payload("ask_human")))
+        buttons.append(Button(_("Poser une autre question"), payload("ask_question")))
+        turn.replies.append(Reply(text, tuple(buttons)))
+
+    # --- the eligibility check ----------------------------------------------------------------
+
+    def _start_check(self, state: State, facts: dict[str, Any], turn: Turn) -> None:
+        _ = translator(state.locale)
+        state.reset_check()
+        state.mode = CHECK
+        self._apply(facts, state)
+        turn.replies.append(Reply(_("Vérifions ensemble si le service peut vous aider. Quelques questions, une à la fois ; vous pouvez revenir en arrière à tout moment.")))
+        self._continue_check(state, turn)
+
+    def _apply(self, facts: dict[str, Any], state: State, labels: dict[str, str] | None = None) -> bool:
+        """Add facts if the rules accept them together; remember the order they came in."""
+        merged = dict(state.facts)
+        for fact, value in facts.items():
+            if fact == "difficulties" and state.question != "difficulties" and merged.get(fact):
+                value = list(dict.fromkeys([*merged[fact], *value]))
+            merged[fact] = value
+        if "postcode" in facts:
+            merged.pop("housing_location", None)
+        if facts.get("housing_location"):
+            merged.pop("postcode", None)
+        try:
+            rules_adapter.parse_facts(merged)
+        except FactsError:
+            return False
+        state.facts = merged
+        for fact in facts:
+            state.labels.pop(fact, None)
+            name = "housing_location" if fact == "postcode" else fact
+            if name not in state.answered:
+                state.answered.append(name)
+        return True
+
+    def _question(self, state: State) -> Question | None:
+        """The question being asked, with its choices for what is known so far."""
+        return self._question_for(state.question, state) if state.question else None
+
+    def _question_for(self, fact: str, state: State) -> Question | None:
+        if fact not in rules_adapter.ASKING_ORDER:
+            return None
+        known = {k: v for k, v in state.facts.items()
+                 if k != fact and not (fact == "housing_location" and k == "postcode")}
+        return rules_adapter.question_for(fact, known, on=self.today())
+
+    def _take_answer(self, text: str, parse: nlu.Parse, state: State) -> bool:
+        question = self._question(state)
+        if question is None:
+            return False
+        facts = answers.answer(question, text, parse)
+        if question.fact not in facts and not (question.fact == "housing_location" and "postcode" in facts):
+            return False
+        return self._apply(facts, state)
+
+    def _button_answer(self, args: dict[str, Any], state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        fact, raw = str(args.get("fact", "")), str(args.get("value", ""))
+        if state.mode not in (CHECK, SUMMARY) or fact not in rules_adapter.ASKING_ORDER:
+            turn.replies.append(Reply(_("Ce bouton n'est plus valable."), self._menu(state).buttons))
+            return
+        question = self._question_for(fact, state)
+        try:
+            value = answers.typed(question, raw)
+        except (ValueError, TypeError):
+            value = None
+        if value is None or not self._apply({fact: value}, state):
+            turn.replies.append(Reply(_("Ce bouton n'est plus valable.")))
+            self._reask(state, turn)
+            return
+        label = next((c.label.get(state.locale) for c in question.choices if c.value == raw), None)
+        if label and question.kind in ("integer", "number"):
+            state.labels[fact] = label  # "Moins de 10" says more than the 9 it stands for
+        else:
+            state.labels.pop(fact, None)
+        state.mode = CHECK
+        self._continue_check(state, turn)
+
+    def _continue_check(self, state: State, turn: Turn) -> None:
+        question = rules_adapter.next_question(state.facts, on=self.today())
+        if question is None:
+            state.question = None
+            state.editing = False
+            state.mode = SUMMARY
+            turn.replies.append(self._summary(state))
+            return
+        state.question = question.fact
+        turn.replies.append(self._ask(question, state))
+
+    def _ask(self, question: Question, state: State, prefix: str | None = None) -> Reply:
+        _ = translator(state.locale)
+        progress = _("Question {n} sur {total}", n=question.position, total=question.total)
+        text = f"{progress} — {question.text[state.locale]}"
+        if prefix:
+            text = f"{prefix}\n{text}"
+        return Reply(text, self._question_buttons(question, state))
+
+    def _question_buttons(self, question: Question | None, state: State) -> tuple[Button, ...]:
+        _ = translator(state.locale)
+        buttons = [] if question is None else [
+            Button(c.label[state.locale], payload("answer", fact=question.fact, value=c.value)) for c in question.choices
+        ]
+        buttons.append(Button(_("Pourquoi cette question ?"), payload("why")))
+        if state.answered:
+            buttons.append(Button(_("Retour"), payload("back")))
+        return tuple(buttons)
+
+    def _hint(self, question: Question | None, state: State) -> str:
+        _ = translator(state.locale)
+        if question is None:
+            return ""
+        hints = {
+            "difficulties": _("Choisissez une difficulté ou décrivez-la, par exemple « impayés de loyer »."),
+            "situation": _("Choisissez un bouton, ou écrivez par exemple « salarié » ou « au chômage »."),
+            "sector": _("Choisissez un bouton, ou écrivez par exemple « entreprise privée »."),
+            "company_size": _("Indiquez un nombre de salariés, par exemple « 40 » ou « on est 200 »."),
+            "contract": _("Choisissez un bouton, ou écrivez par exemple « CDD »."),
+            "contract_months": _("Indiquez une durée en mois, par exemple « 6 mois »."),
+            "months_since_job_end": _("Indiquez un nombre de mois, par exemple « 8 mois »."),
+            "former_employer_peec": _("Répondez par oui ou par non."),
+            "disaster": _("Répondez par un bouton, ou « non »."),
+            "housing_location": _("Écrivez votre code postal, par exemple « 75011 », ou choisissez un bouton."),
+        }
+        return hints.get(question.fact, _("Choisissez un bouton."))
+
+    def _reask(self, state: State, turn: Turn, prefix: str | None = None) -> None:
+        if state.mode == CHECK and state.question:
+            question = self._question(state)
+            if question is not None:
+                turn.replies.append(self._ask(question, state, prefix))
+        elif state.mode == SUMMARY:
+            turn.replies.append(self._summary(state))
+
+    def _why(self, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        question = self._question(state) if state.mode == CHECK else None
+        if question is None:
+            turn.replies.append(self._menu(state))
+            return
+        turn.replies.append(Reply(question.why[state.locale]))
+        turn.replies.append(self._ask(question, state))
+
+    def _back(self, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        if not state.answered:
+            self._reask(state, turn)
+            return
+        fact = state.answered.pop()
+        state.facts.pop(fact, None)
+        if fact == "housing_location":
+            state.facts.pop("postcode", None)
+        state.mode = CHECK
+        state.question = fact
+        question = self._question(state)
+        if question is None:
+            self._continue_check(state, turn)
+            return
+        turn.replies.append(self._ask(question, state, prefix=_("Vous pouvez changer votre réponse.")))
+
+    def _edit(self, fact: str, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        if fact not in state.facts and not (fact == "housing_location" and "postcode" in state.facts):
+            self._reask(state, turn)
+            return
+        state.facts.pop(fact, None)
+        if fact == "housing_location":
+            state.facts.pop("postcode", None)
+        state.mode = CHECK
+        state.editing = True
+        state.question = fact
+        question = self._question_for(fact, state)
+        if question is None:
+            self._continue_check(state, turn)
+            return
+        turn.replies.append(self._ask(question, state, prefix=_("Quelle est la bonne réponse ?")))
+
+    def _resume(self, state: State, turn: Turn) -> None:
+        if state.mode in (CHECK, SUMMARY):
+            _ = translator(state.locale)
+            self._reask(state, turn, prefix=_("Reprenons où nous en étions."))
+        else:
+            turn.replies.append(self._menu(state))
+
+    def _value_label(self, fact: str, state: State) -> str:
+        _ = translator(state.locale)
+        locale = state.locale
+        value = state.facts.get(fact)
+        if fact == "housing_location" and value is None and "postcode" in state.facts:
+            return state.facts["postcode"]
+        spec = rules_adapter.rules.questions().get(fact, {})
+        choices = spec.get("choices", {})
+        if fact == "difficulties":
+            return ", ".join(choices.get(v, {}).get(locale, v) for v in value or [])
+        if fact in state.labels:
+            return state.labels[fact]
+        if fact == "company_size":
+            return _("{n} salariés", n=format_number(value, locale))
+        if fact in ("contract_months", "months_since_job_end"):
+            return _("{n} mois", n=format_number(value, locale))
+        if fact == "former_employer_peec":
+            return _("oui") if value else _("non")
+        return choices.get(str(value), {}).get(locale, str(value))
+
+    def _fact_name(self, fact: str, state: State) -> str:
+        _ = translator(state.locale)
+        return {
+            "difficulties": _("Difficulté"), "situation": _("Situation"), "sector": _("Secteur"),
+            "company_size": _("Taille de l'entreprise"), "contract": _("Contrat"),
+            "contract_months": _("Durée du contrat"), "months_since_job_end": _("Fin du dernier emploi"),
+            "former_employer_peec": _("Ancien employeur cotisant (PEEC/PEAEC)"),
+            "disaster": _("Catastrophe"), "housing_location": _("Lieu du logement"), "occupancy": _("Logement"),
+        }.get(fact, fact)
+
+    def _summary(self, state: State) -> Reply:
+        _ = translator(state.locale)
+        lines = [_("Voici vos réponses. Vous pouvez en modifier une avant de voir le résultat :")]
+        facts_in_order = [f for f in state.answered if f in state.facts or (f == "housing_location" and "postcode" in state.facts)]
+        for fact in facts_in_order:
+            lines.append(f"• {self._fact_name(fact, state)} : {self._value_label(fact, state)}")
+        buttons = [Button(_("Voir le résultat"), payload("result"))]
+        buttons += [Button(_("Modifier : {name}", name=self._fact_name(f, state)), payload("edit", fact=f)) for f in facts_in_order]
+        return Reply("\n".join(lines), tuple(buttons))
+
+    def _result(self, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        if state.mode not in (SUMMARY, RESULT, CHECK):
+            turn.replies.append(self._menu(state))
+            return
+        assessment = rules_adapter.assess(state.facts, on=self.today(), locale=state.locale)
+        if assessment.outcome is Outcome.INCOMPLETE:
+            state.mode = CHECK
+            self._continue_check(state, turn)
+            return
+        state.mode = RESULT
+        state.last_outcome = assessment.outcome.value
+        state.urgent = state.urgent or assessment.urgent
+        headline = {
+            Outcome.ELIGIBLE: _("D'après vos réponses, le service d'accompagnement social peut vous aider."),
+            Outcome.TO_CONFIRM: _("D'après vos réponses, le service peut sans doute vous aider : un conseiller doit confirmer un point avec vous."),
+            Outcome.NOT_ELIGIBLE: _("D'après vos réponses, le service d'accompagnement social ne peut pas intervenir pour vous. Ce n'est pas une décision : un conseiller peut toujours examiner votre situation."),
+            Outcome.REDIRECT: _("D'après vos réponses, votre demande relève plutôt du service locatif d'Action Logement que de l'accompagnement social."),
+        }[assessment.outcome]
+        if assessment.urgent:
+            headline += "\n" + _("Votre situation est urgente : elle sera traitée en priorité.")
+        turn.replies.append(Reply(headline))
+        marks = {Status.MET: "✔", Status.NOT_MET: "✘", Status.TO_CONFIRM: "⚠", Status.UNKNOWN: "?"}
+        lines = [_("Le détail, critère par critère :")]
+        for reason in assessment.reasons:
+            sources = "; ".join(_source(s.document, s.section, _) for s in reason.sources[:1])
+            lines.append(f"{marks[reason.status]} {reason.text} ({sources})")
+        turn.replies.append(Reply("\n".join(lines)))
+        if assessment.what_would_change:
+            turn.replies.append(Reply("\n".join([_("Ce qui changerait le résultat :")] + [f"• {c}" for c in assessment.what_would_change])))
+        if assessment.orientations:
+            turn.replies.append(Reply("\n".join([_("Autres aides possibles :")] + [f"• {o.text}" for o in assessment.orientations])))
+        if assessment.outcome in (Outcome.ELIGIBLE, Outcome.TO_CONFIRM):
+            buttons = (Button(_("Être contacté(e) par un conseiller"), payload("ask_human")),
+                       Button(_("Modifier mes réponses"), payload("summary")),
+                       Button(_("Poser une question"), payload("ask_question")))
+            turn.replies.append(Reply(_("Souhaitez-vous qu'un conseiller social vous contacte ? C'est gratuit et votre employeur n'en saura rien."), buttons))
+        else:
+            buttons = (Button(_("Parler à un conseiller"), payload("ask_human")),
+                       Button(_("Poser une question"), payload("ask_question")),
+                       Button(_("Recommencer"), payload("restart")))
+            turn.replies.append(Reply(_("Vous pouvez quand même parler à un conseiller au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."), buttons))
+
+    # --- emergencies, adviser, language, erasure -----------------------------------------------
+
+    def _emergency_kind(self, parse: nlu.Parse, text: str) -> str | None:
+        topic = parse.faq_topic
+        if topic in EMERGENCY_TOPICS:
+            return EMERGENCY_TOPICS[topic]
+        folded = nlu.normalize(text)
+        if _VIOLENCE.search(folded):
+            return "violences"
+        if _ROUGH.search(folded):
+            return "sans_logement"
+        return None
+
+    def _emergency(self, kind: str, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        state.urgent = True
+        topic = "urgence_violences" if kind == "violences" else "urgence_sans_logement"
+        answer = self.content.answer(topic, state.locale)
+        if kind == "violences":
+            first = _("Si vous êtes en danger, appelez le 17 ou le 112 (ou envoyez un SMS au 114). Le 3919 écoute les victimes de violences, gratuitement et anonymement, 24h/24.")
+        else:
+            first = _("Pour un hébergement d'urgence ce soir, appelez le 115 (gratuit, 24h/24).")
+        turn.replies.append(Reply(first))
+        if answer:
+            turn.replies.append(Reply(answer))
+        buttons = [Button(_("Être rappelé(e) en priorité"), payload("ask_human", urgent=True))]
+        if state.mode in (CHECK, SUMMARY):
+            buttons.append(Button(_("Reprendre là où j'en étais"), payload("resume")))
+        else:
+            buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
+        turn.replies.append(Reply(_("Votre situation sera traitée en priorité. Que souhaitez-vous faire ?"), tuple(buttons)))
+
+    def _adviser(self, state: State, turn: Turn, urgent: bool = False) -> None:
+        _ = translator(state.locale)
+        text = _("Un conseiller social vous répond au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé). Vous pouvez aussi prendre rendez-vous en agence.")
+        if urgent:
+            text = _("Votre demande est urgente.") + " " + text
+        buttons = []
+        if state.mode != RESULT:
+            text += " " + _("Si vous le souhaitez, je peux d'abord vérifier avec vous si le service peut vous aider : votre demande arrivera alors complète.")
+            buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
+        if state.mode in (CHECK, SUMMARY):
+            buttons.append(Button(_("Reprendre là où j'en étais"), payload("resume")))
+        buttons.append(Button(_("Poser une question"), payload("ask_question")))
+        turn.replies.append(Reply(text, tuple(buttons)))
+
+    def _status(self, state: State) -> Reply:
+        _ = translator(state.locale)
+        return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un conseiller, contactez votre interlocuteur habituel ou le 09 70 800 800."),
+                     self._menu(state).buttons)
+
+    def _language(self, wanted: str, state: State, turn: Turn) -> None:
+        if wanted not in SUPPORTED:
+            wanted = "en" if state.locale == "fr" else "fr"
+        state.locale = wanted
+        _ = translator(state.locale)
+        turn.replies.append(Reply(_("Je continue en français.")))
+        self._reask(state, turn)
+
+    def _erase_prompt(self, state: State) -> Reply:
+        _ = translator(state.locale)
+        return Reply(_("Voulez-vous effacer toute cette conversation et vos réponses ? C'est définitif."),
+                     (Button(_("Oui, tout effacer"), payload("erase_confirm")), Button(_("Non, continuer"), payload("resume"))))
+
+    def _erase(self, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        locale = state.locale
+        now = dt.datetime.now()
+        turn.erase = True
+        turn.replies.append(Reply(_("C'est fait : votre conversation et vos réponses ont été effacées le {date} à {time}. Vous pouvez recommencer quand vous voulez.",
+                                    date=format_date(now.date(), locale), time=now.strftime("%H:%M"))))
+        fresh = State(locale=locale, greeted=True)
+        state.__dict__.update(fresh.__dict__)
+
+    # --- fixed messages -------------------------------------------------------------------------
+
+    def _greeting(self, state: State) -> Reply:
+        _ = translator(state.locale)
+        text = _("Bonjour, je suis l'assistant du service d'accompagnement social d'Action Logement pour les salariés en difficulté de logement : je réponds à vos questions, vérifie si le service peut vous aider et transmets votre demande à un conseiller.\nC'est gratuit et confidentiel : votre employeur n'est jamais informé. Vos données : {url}",
+                 url=self.privacy_url)
+        return Reply(text, self._menu(state).buttons)
+
+    def _menu(self, state: State) -> Reply:
+        _ = translator(state.locale)
+        return Reply(_("Que souhaitez-vous faire ?"), (
+            Button(_("Poser une question"), payload("ask_question")),
+            Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")),
+            Button(_("Parler à un conseiller"), payload("ask_human")),
+        ))
+
+    def _help(self, state: State) -> Reply:
+        _ = translator(state.locale)
+        other = "en" if state.locale == "fr" else "fr"
+        return Reply(_("Écrivez votre question avec vos mots, ou utilisez les boutons. Commandes : recommencer, parler à un conseiller, changer de langue, effacer mes données."), (
+            Button(_("Recommencer"), payload("restart")),
+            Button(_("Parler à un conseiller"), payload("ask_human")),
+            Button(_("English") if other == "en" else "Français", payload("language", locale=other)),
+            Button(_("Effacer mes données"), payload("erase_data")),
+        ))

@@ -1,0 +1,46 @@
+"""A conversation's state: plain data, stored as JSON, restored on the next message."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Modes of the conversation.
+IDLE = "idle"  # menu, FAQ
+CHECK = "check"  # the eligibility questions
+SUMMARY = "summary"  # answers shown, editable, before the result
+RESULT = "result"  # the outcome was given
+
+
+@dataclass
+class State:
+    locale: str = "fr"
+    greeted: bool = False
+    mode: str = IDLE
+    facts: dict[str, Any] = field(default_factory=dict)
+    answered: list[str] = field(default_factory=list)  # facts in the order they were given
+    question: str | None = None  # the fact being asked
+    labels: dict[str, str] = field(default_factory=dict)  # button titles of bucketed numbers
+    editing: bool = False  # asking again from the summary
+    misunderstood: int = 0  # consecutive messages not understood
+    suggested: list[str] = field(default_factory=list)  # last "did you mean" intents
+    last_outcome: str | None = None
+    urgent: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "State":
+        if not data:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def reset_check(self) -> None:
+        self.mode = IDLE
+        self.facts = {}
+        self.answered = []
+        self.question = None
+        self.labels = {}
+        self.editing = False
+        self.last_outcome = None

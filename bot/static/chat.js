@@ -1,0 +1,138 @@
+// The chat page. The conversation lives in sessionStorage only (gone when the tab closes, or at
+// once with "Quitter rapidement"). Every text is inserted with textContent: never as HTML.
+(function () {
+  "use strict";
+  var KEY_SENDER = "assistant.sender", KEY_LOG = "assistant.log";
+  var NEUTRAL_SITE = "https://www.google.com/search?q=meteo";
+  var log = document.getElementById("log"), form = document.getElementById("composer");
+  var input = document.getElementById("message"), typing = document.getElementById("typing");
+  var errorBox = document.getElementById("error"), exitButton = document.getElementById("quick-exit");
+  var cfg = window.ASSISTANT || {lang: "fr", you: "Vous", assistant: "Assistant"};
+  var busy = false, queue = [];
+
+  function sender() {
+    var id = sessionStorage.getItem(KEY_SENDER);
+    if (!id) {
+      id = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+      sessionStorage.setItem(KEY_SENDER, id);
+    }
+    return id;
+  }
+  function history() { try { return JSON.parse(sessionStorage.getItem(KEY_LOG) || "[]"); } catch (e) { return []; } }
+  function remember(entry) { var h = history(); h.push(entry); sessionStorage.setItem(KEY_LOG, JSON.stringify(h)); }
+
+  // Text with links for our own paths and https URLs, built as DOM nodes.
+  function fillText(node, text) {
+    var parts = String(text).split(/(\s)/);
+    parts.forEach(function (part) {
+      var url = part.replace(/[.,;:)]+$/, "");
+      if (/^\/[a-z][\w\-\/?=&]*$/i.test(url) || /^https:\/\/[\w.\-\/?=&%#]+$/i.test(url)) {
+        var a = document.createElement("a");
+        a.href = url; a.textContent = url; a.rel = "noopener noreferrer";
+        node.appendChild(a);
+        if (part.length > url.length) node.appendChild(document.createTextNode(part.slice(url.length)));
+      } else {
+        node.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function disableOldButtons() {
+    log.querySelectorAll(".buttons button").forEach(function (b) { b.disabled = true; });
+  }
+
+  function render(entry, live) {
+    var bubble = document.createElement("div");
+    bubble.className = "msg " + entry.who;
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = (entry.who === "user" ? cfg.you : cfg.assistant) + " : ";
+    bubble.appendChild(who);
+    if (entry.who === "bot") { fillText(bubble, entry.text); } else { bubble.appendChild(document.createTextNode(entry.text)); }
+    log.appendChild(bubble);
+    if (entry.buttons && entry.buttons.length) {
+      var group = document.createElement("div");
+      group.className = "buttons";
+      group.setAttribute("role", "group");
+      entry.buttons.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.title;
+        button.addEventListener("click", function () { send(b.payload, b.title); });
+        group.appendChild(button);
+      });
+      log.appendChild(group);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function show(entry) { if (entry.who === "user") disableOldButtons(); remember(entry); render(entry, true); }
+
+  function post(message) {
+    return fetch("/webhooks/rest/webhook", {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({sender: sender(), message: message, metadata: {locale: cfg.lang}})
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function send(message, shown) {
+    if (!message || !message.trim()) return;
+    if (shown !== null) show({who: "user", text: shown || message});
+    queue.push(message);
+    pump();
+  }
+
+  function pump() {
+    if (busy || !queue.length) return;
+    busy = true;
+    var message = queue.shift();
+    typing.hidden = false;
+    errorBox.hidden = true;
+    post(message).then(function (replies) {
+      replies.forEach(function (r) { show({who: "bot", text: r.text || "", buttons: r.buttons || []}); });
+    }).catch(function () {
+      errorBox.hidden = false;
+    }).then(function () {
+      typing.hidden = true;
+      busy = false;
+      pump();
+    });
+  }
+
+  function quickExit() {
+    try { sessionStorage.clear(); } catch (e) { /* nothing to keep anyway */ }
+    log.textContent = "";
+    document.title = "Météo";
+    window.location.replace(NEUTRAL_SITE);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    send(text);
+    input.focus();
+  });
+  exitButton.addEventListener("click", quickExit);
+  var lastEscape = 0;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var now = Date.now();
+    if (now - lastEscape < 1000) quickExit();
+    lastEscape = now;
+  });
+
+  var previous = history();
+  if (previous.length) {
+    previous.forEach(function (e) { render(e, false); });
+    var groups = log.querySelectorAll(".buttons");
+    groups.forEach(function (g, i) { if (i < groups.length - 1) g.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); });
+  } else {
+    send("/start", null);
+  }
+  window.assistantQuickExit = quickExit;
+}());

@@ -1,0 +1,59 @@
+"""Conversation state storage with SQLAlchemy (SQLite by default, PostgreSQL in production)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, delete, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .state import State
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "<channel>:<sender id>"
+    Column("state", Text, nullable=False),  # JSON of bot.state.State
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return create_engine(url, future=True, connect_args={"check_same_thread": False})
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+class ConversationStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine)
+
+    def load(self, key: str) -> State | None:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(conversations.c.state).where(conversations.c.key == key)).scalar_one_or_none()
+        return State.from_json(json.loads(raw)) if raw is not None else None
+
+    def save(self, key: str, state: State) -> None:
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        data = json.dumps(state.to_json(), ensure_ascii=False)
+        with self.engine.begin() as conn:
+            updated = conn.execute(
+                update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now)
+            ).rowcount
+            if not updated:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(conversations.insert().values(key=key, state=data, created_at=now, updated_at=now))
+                except IntegrityError:
+                    conn.execute(update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now))
+
+    def delete(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(conversations).where(conversations.c.key == key))
