@@ -80,7 +80,9 @@ async def rest_webhook(request: Request) -> Response:
         return _bad_request("body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object")
-    sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata") or {}
+    sender, message = body.get("sender"), body.get("message")
+    metadata = body.get("metadata")
+    metadata = {} if metadata is None else metadata
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
         return _bad_request(f"sender must be a non-empty string of at most {MAX_SENDER} characters")
     if not isinstance(message, str):

@@ -1,0 +1,107 @@
+"""The web channel over real HTTP: Rasa's REST protocol, bad input, ordering, persistence."""
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.web import create_app
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+def post(server, sender, message, **extra):
+    return httpx.post(server.url + WEBHOOK, json={"sender": sender, "message": message, **extra}, timeout=30)
+
+
+def test_rest_protocol_shape(web_server):
+    response = post(web_server, "alice", "bonjour")
+    assert response.status_code == 200
+    messages = response.json()
+    assert isinstance(messages, list) and messages
+    for m in messages:
+        assert m["recipient_id"] == "alice" and isinstance(m["text"], str)
+        assert set(m) <= {"recipient_id", "text", "buttons"}
+        for b in m.get("buttons", []):
+            assert set(b) == {"title", "payload"}
+    payload = next(b["payload"] for m in messages for b in m.get("buttons", []) if "start_check" in b["payload"])
+    answered = post(web_server, "alice", payload).json()
+    assert any("Question 1" in m["text"] for m in answered)
+
+
+def test_locale_from_accept_language_or_metadata(web_server):
+    english = httpx.post(web_server.url + WEBHOOK, json={"sender": "bob", "message": "hi"},
+                         headers={"Accept-Language": "en-GB,en;q=0.9"}).json()
+    assert "free and confidential" in english[0]["text"]
+    french = post(web_server, "carla", "hi", metadata={"locale": "fr"}).json()
+    assert "gratuit et confidentiel" in french[0]["text"]
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"not json", "JSON"),
+    (b"[]", "object"),
+    (b'{"message": "x"}', "sender"),
+    (b'{"sender": "", "message": "x"}', "sender"),
+    (b'{"sender": "a", "message": 3}', "message must be a string"),
+    (('{"sender": "a", "message": "' + "x" * 2001 + '"}').encode(), "at most 2000"),
+    (b'{"sender": "a", "message": "x", "metadata": []}', "metadata"),
+])
+def test_bad_requests_get_a_400_with_a_reason(web_server, body, reason):
+    response = httpx.post(web_server.url + WEBHOOK, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
+
+
+def test_health_and_pages(web_server):
+    assert httpx.get(web_server.url + "/health").json()["status"] == "ok"
+    page = httpx.get(web_server.url + "/", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and '<html lang="en">' in page.text and "Quick exit" in page.text
+    assert "employeur n'est jamais informé" in httpx.get(web_server.url + "/confidentialite").text
+
+
+def test_messages_of_one_conversation_sent_together_are_handled_in_order(web_server):
+    async def burst():
+        async with httpx.AsyncClient(base_url=web_server.url, timeout=60) as client:
+            await client.post(WEBHOOK, json={"sender": "dana", "message": "/start_check"})
+            steps = ['/answer{"fact":"difficulties","value":"separation"}', '/answer{"fact":"situation","value":"salarie"}',
+                     '/answer{"fact":"sector","value":"prive_non_agricole"}']
+            tasks = []
+            for step in steps:
+                tasks.append(asyncio.create_task(client.post(WEBHOOK, json={"sender": "dana", "message": step})))
+                await asyncio.sleep(0.005)
+            return [(await t).json() for t in tasks]
+
+    results = asyncio.run(burst())
+    assert "situation professionnelle" in results[0][-1]["text"]
+    assert "secteur" in results[1][-1]["text"]
+    assert "Combien de salariés" in results[2][-1]["text"]
+
+
+def test_a_restarted_server_continues_the_conversation_at_the_same_question(settings, parser, running_server):
+    with running_server(create_app(settings, parser)) as first:
+        post(first, "eve", "/start_check")
+        post(first, "eve", '/answer{"fact":"difficulties","value":"impayes_loyer"}')
+    with running_server(create_app(settings, parser)) as second:
+        replies = post(second, "eve", "salarié").json()
+    assert "secteur" in replies[-1]["text"]
+
+
+def test_erasing_removes_the_conversation_from_the_database(web_server, settings):
+    post(web_server, "frank", "/start_check")
+    post(web_server, "frank", "/erase_confirm")
+    engine = create_engine(settings.database_url, future=True)
+    with engine.connect() as conn:
+        keys = [row[0] for row in conn.execute(text("select key from conversations"))]
+    assert "web:frank" not in keys
+
+
+def test_user_text_never_reaches_the_logs(web_server, caplog, capfd):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    post(web_server, "gina", "je m'appelle Zorglubette Marquise, 06 12 34 56 78")
+    out, err = capfd.readouterr()
+    for marker in ("Zorglubette", "06 12 34 56 78"):
+        assert marker not in caplog.text and marker not in out + err
