@@ -19,6 +19,9 @@ class Settings:
     database_url: str
     rasa_url: str | None
     telegram_token: Secret | None
+    telegram_webhook_url: str | None
+    telegram_webhook_secret: Secret | None
+    telegram_api_url: str | None  # another Bot API server (a local one, or the tests' fake)
     log_level: str
 
 
@@ -35,5 +38,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         database_url=config("DATABASE_URL", default=f"sqlite:///{var_dir / 'assistant.db'}"),
         rasa_url=config("RASA_URL", default=None),
         telegram_token=token if token and str(token) else None,
+        telegram_webhook_url=config("TELEGRAM_WEBHOOK_URL", default=None) or None,
+        telegram_webhook_secret=config("TELEGRAM_WEBHOOK_SECRET", cast=Secret, default=None),
+        telegram_api_url=config("TELEGRAM_API_URL", default=None) or None,
         log_level=config("LOG_LEVEL", default="info"),
     )

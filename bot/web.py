@@ -42,6 +42,7 @@ class Services:
         self.store = ConversationStore(make_engine(settings.database_url))
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
+        self.telegram = None
 
     def prepare_nlu(self) -> nlu.Parser:
         """Train on first start when there is no model, then load it (or use RASA_URL)."""
@@ -53,6 +54,15 @@ class Services:
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
         self.assistant = Assistant(Dialogue(parser, self.content), self.store)
+        if self.settings.telegram_token:
+            from .telegram_channel import TelegramChannel
+
+            secret = self.settings.telegram_webhook_secret
+            self.telegram = TelegramChannel(
+                self.assistant, self.store.engine, str(self.settings.telegram_token),
+                base_url=self.settings.telegram_api_url, webhook_url=self.settings.telegram_webhook_url,
+                webhook_secret=str(secret) if secret else None,
+            )
 
 
 def rest_messages(sender: str, replies: list[Reply]) -> list[dict[str, Any]]:
@@ -128,6 +138,13 @@ async def privacy_page(request: Request) -> HTMLResponse:
     return HTMLResponse(templates.get_template(f"privacy.{locale}.html").render(lang=locale))
 
 
+async def telegram_webhook(request: Request) -> Response:
+    services: Services = request.app.state.services
+    if services.telegram is None or not services.settings.telegram_webhook_url:
+        return JSONResponse({"error": "the Telegram webhook is not enabled"}, status_code=404)
+    return await services.telegram.webhook(request)
+
+
 async def health(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     if services.assistant is None:
@@ -146,9 +163,15 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(signal.SIGHUP, services.content.reload)
         services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
-        yield
-        if parser is None and services.parser is not None:
-            await services.parser.close()
+        if services.telegram is not None:
+            await services.telegram.start()
+        try:
+            yield
+        finally:
+            if services.telegram is not None:
+                await services.telegram.stop()
+            if parser is None and services.parser is not None:
+                await services.parser.close()
 
     app = Starlette(
         routes=[
@@ -156,6 +179,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             Route("/confidentialite", privacy_page),
             Route("/health", health),
             Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
+            Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         lifespan=lifespan,

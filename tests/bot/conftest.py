@@ -65,3 +65,17 @@ def web_server(settings, parser):
 def running_server():
     """Start the app under uvicorn: `with running_server(app) as server: ...`."""
     return RunningServer
+
+
+@pytest.fixture
+def fake_bot_api():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fake_bot_api import FakeBotApi
+
+    api = FakeBotApi()
+    with RunningServer(api.app) as server:
+        api.url = server.url
+        yield api

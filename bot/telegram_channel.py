@@ -1,0 +1,149 @@
+"""The Telegram channel (python-telegram-bot 22): a thin adapter between Telegram updates and
+the assistant. Polling by default; webhook mode when TELEGRAM_WEBHOOK_URL is set.
+
+Our conversation state is the assistant's (in the database), not python-telegram-bot's
+ConversationHandler or pickle persistence, which do not survive several processes.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+    ContextTypes, MessageHandler, filters,
+)
+
+from .replies import Reply
+from .service import Assistant
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+CALLBACK_LIMIT = 64  # Telegram's limit on callback_data, in bytes
+# Commands on both channels: Telegram's /commands map to the engine's payloads.
+COMMANDS = {
+    "start": "/start", "restart": "/restart", "recommencer": "/restart", "help": "/help", "aide": "/help",
+    "conseiller": "/ask_human", "adviser": "/ask_human", "langue": "/language", "language": "/language",
+    "effacer": "/erase_data", "erase": "/erase_data",
+}
+
+_metadata = MetaData()
+processed_updates = Table(
+    "telegram_updates", _metadata,
+    Column("update_id", Integer, primary_key=True, autoincrement=False),
+    Column("received_at", DateTime, nullable=False),
+)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in reply.buttons
+            if len(b.payload.encode()) <= CALLBACK_LIMIT]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramChannel:
+    def __init__(self, assistant: Assistant, engine: Engine, token: str, *, base_url: str | None = None,
+                 webhook_url: str | None = None, webhook_secret: str | None = None):
+        self.assistant = assistant
+        self.engine = engine
+        _metadata.create_all(engine)
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+        builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+        if base_url:
+            builder = builder.base_url(f"{base_url.rstrip('/')}/bot").base_file_url(f"{base_url.rstrip('/')}/file/bot")
+        if webhook_url:
+            builder = builder.updater(None)
+        self.application: Application = builder.build()
+        self.application.add_handler(CommandHandler(list(COMMANDS), self._on_command))
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        self.application.add_error_handler(self._on_error)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        if self.webhook_url:
+            await self.application.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
+                                                   allowed_updates=["message", "callback_query"])
+        else:
+            await self.application.updater.start_polling(allowed_updates=["message", "callback_query"],
+                                                         drop_pending_updates=False)
+
+    async def stop(self) -> None:
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        await self.application.stop()
+        await self.application.shutdown()
+
+    async def webhook(self, request: Request) -> Response:
+        """Updates pushed by Telegram; only with the secret token given at set_webhook."""
+        if not secrets.compare_digest(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self.webhook_secret):
+            return JSONResponse({"error": "bad or missing secret token"}, status_code=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"error": "not a Telegram update"}, status_code=400)
+        await self.application.process_update(update)
+        return Response(status_code=200)
+
+    # --- updates ------------------------------------------------------------------------------
+
+    def _first_time(self, update: Update) -> bool:
+        """The same update delivered twice (a retry, two workers) is processed once."""
+        import datetime as dt
+
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(processed_updates).values(
+                    update_id=update.update_id, received_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+            return True
+        except IntegrityError:
+            return False
+
+    async def _handle(self, update: Update, message: str) -> None:
+        import anyio
+
+        if not await anyio.to_thread.run_sync(self._first_time, update):
+            return
+        chat = update.effective_chat
+        user = update.effective_user
+        replies = await self.assistant.handle(CHANNEL, str(chat.id), message, user.language_code if user else None)
+        for reply in replies:
+            await self.application.bot.send_message(chat.id, reply.text, reply_markup=keyboard(reply))
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message and update.message.text:
+            await self._handle(update, update.message.text)
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message and update.message.text:
+            name = update.message.text.split()[0].lstrip("/").split("@")[0].lower()
+            await self._handle(update, COMMANDS.get(name, "/help"))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        if query.message is not None:
+            try:  # a pressed keyboard is spent: remove it so old buttons cannot be pressed again
+                await query.edit_message_reply_markup(reply_markup=None)
+            except TelegramError:
+                pass
+        await self._handle(update, query.data or "")
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The exception type only: an update carries what the person wrote.
+        log.error("telegram update failed: %s", type(context.error).__name__)

@@ -1,0 +1,102 @@
+"""The Telegram channel for real over HTTP: python-telegram-bot polls a fake Bot API server."""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from bot.web import create_app
+
+CHAT = 424242
+
+
+@pytest.fixture
+def telegram_app(settings, parser, fake_bot_api, monkeypatch, running_server):
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:TEST")
+    monkeypatch.setenv("TELEGRAM_API_URL", fake_bot_api.url)
+    from bot.config import load_settings
+
+    with running_server(create_app(load_settings(), parser)) as server:
+        yield server
+
+
+def buttons_of(message):
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def test_faq_and_check_with_inline_buttons(telegram_app, fake_bot_api):
+    fake_bot_api.user_says(CHAT, "/start")
+    texts = fake_bot_api.wait_for(CHAT, 1)
+    assert "gratuit et confidentiel" in texts[0]
+    greeting = fake_bot_api.sent[0]
+    assert any(b["callback_data"] == "/start_check" for b in buttons_of(greeting))
+
+    fake_bot_api.user_says(CHAT, "mon employeur sera-t-il au courant ?")
+    assert "employeur" in fake_bot_api.wait_for(CHAT, 2)[-1]
+
+    fake_bot_api.user_presses(CHAT, "/start_check")
+    texts = fake_bot_api.wait_for(CHAT, 4)
+    assert "Question 1 sur" in texts[-1]
+    assert "answerCallbackQuery" in fake_bot_api.calls
+    fake_bot_api.user_presses(CHAT, '/answer{"fact":"difficulties","value":"impayes_loyer"}')
+    assert "situation professionnelle" in fake_bot_api.wait_for(CHAT, 5)[-1]
+    fake_bot_api.user_says(CHAT, "je suis salarié")
+    assert "secteur" in fake_bot_api.wait_for(CHAT, 6)[-1]
+    for message in fake_bot_api.sent:
+        for button in buttons_of(message):
+            assert len(button["callback_data"].encode()) <= 64
+
+
+def test_english_from_language_code(telegram_app, fake_bot_api):
+    fake_bot_api.user_says(CHAT + 1, "/start", language="en")
+    assert "free and confidential" in fake_bot_api.wait_for(CHAT + 1, 1)[0]
+
+
+def test_the_same_update_delivered_twice_is_processed_once(telegram_app, fake_bot_api):
+    update_id = fake_bot_api.user_says(CHAT + 2, "/start")
+    fake_bot_api.wait_for(CHAT + 2, 1)
+    fake_bot_api.redeliver(update_id)
+    fake_bot_api.user_says(CHAT + 2, "/help")
+    texts = fake_bot_api.wait_for(CHAT + 2, 2)
+    time.sleep(0.5)
+    assert len(fake_bot_api.texts_to(CHAT + 2)) == 2
+    assert "Commandes" in texts[-1]
+
+
+def test_a_stale_button_is_answered_without_breaking_the_conversation(telegram_app, fake_bot_api):
+    fake_bot_api.user_says(CHAT + 3, "/start")
+    fake_bot_api.wait_for(CHAT + 3, 1)
+    fake_bot_api.user_presses(CHAT + 3, '/answer{"fact":"contract","value":"cdi"}')
+    assert "plus valable" in fake_bot_api.wait_for(CHAT + 3, 2)[-1]
+
+
+def test_429_with_retry_after_is_retried_without_loss_or_duplicate(telegram_app, fake_bot_api):
+    fake_bot_api.too_many_requests = 1
+    fake_bot_api.user_says(CHAT + 4, "/help")  # a first message: the greeting, then the help
+    texts = fake_bot_api.wait_for(CHAT + 4, 2, timeout=30)
+    time.sleep(1.5)
+    assert len(fake_bot_api.texts_to(CHAT + 4)) == 2
+    assert "gratuit et confidentiel" in texts[0] and "Commandes" in texts[1]
+
+
+def test_webhook_mode_checks_the_secret_token(settings, parser, fake_bot_api, monkeypatch, running_server):
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:TEST")
+    monkeypatch.setenv("TELEGRAM_API_URL", fake_bot_api.url)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://assistant.example/webhooks/telegram")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret-token")
+    from bot.config import load_settings
+
+    with running_server(create_app(load_settings(), parser)) as server:
+        assert "setWebhook" in fake_bot_api.calls
+        update = {"update_id": 9001, "message": {"message_id": 1, "date": 0, "text": "/start",
+                  "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                  "chat": {"id": CHAT + 5, "type": "private"},
+                  "from": {"id": CHAT + 5, "is_bot": False, "first_name": "T", "language_code": "fr"}}}
+        url = server.url + "/webhooks/telegram"
+        assert httpx.post(url, json=update).status_code == 403
+        assert httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}).status_code == 403
+        ok = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=30)
+        assert ok.status_code == 200
+        assert "gratuit et confidentiel" in fake_bot_api.wait_for(CHAT + 5, 1)[0]
