@@ -29,6 +29,25 @@ ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagn
                 "monaco", "royaume-uni", "maroc", "algerie", "tunisie", "canada", "polynesie", "nouvelle-caledonie")
 YES = ("oui", "yes", "ouais", "exact", "tout a fait", "bien sur", "yep", "absolument", "affirmatif")
 NO = ("non", "no", "nope", "pas du tout", "nan", "aucune idee")
+# Words that name a difficulty, for when the NLU's entity extractor misses it (folded text).
+DIFFICULTY_WORDS = {
+    "impayes_loyer": r"\bloyers?\b|\brent\b",
+    "impayes_pret": r"\b(pret|credit|emprunt) immobilier|\bmensualites?\b|\bmortgage",
+    "charges_copro": r"\bcopro|\bsyndic\b|\bcondo\b|co-?ownership",
+    "surendettement": r"surendett|\bdettes\b|\bdebts?\b|over-?indebted",
+    "separation": r"\bsepar|\bdivorc|\brupture\b|split up|break-?up",
+    "violences": r"\bviolen|\bfrappe|\babus",
+    "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow",
+    "maladie": r"\bmalad|arret maladie|\bsick\b|\billness\b|\bcancer\b",
+    "invalidite": r"\binvalid|\bhandicap|\bdisab",
+    "perte_emploi": r"\blicenci|perdu (mon|son) (emploi|travail|boulot)|\bchomage\b|lost my job|laid off|unemploy",
+    "sinistre": r"\bincendie\b|degat des eaux|\bfire\b|water damage",
+    "precarite_energetique": r"\belectricite\b|\bchauffage\b|\benergie\b|\belectricity\b|\bheating\b|\benergy\b",
+    "expulsion": r"\bexpuls|\bevict",
+    "saisie": r"\bsaisie\b|\breposs|\bseiz",
+    "sans_logement": r"sans logement|\ba la rue\b|\bhomeless\b",
+}
+_DIFFICULTY_PATTERNS = {k: re.compile(v) for k, v in DIFFICULTY_WORDS.items()}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 _LESS = re.compile(r"\b(moins de|moins d'|less than|fewer than|under|<)\s*$")
@@ -74,8 +93,9 @@ def _months(text: str) -> float | None:
 
 
 def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
-    """Every fact the message states through NLU entities, checked by the rules' own validation
-    (an entity with a value the rules do not know is dropped)."""
+    """Every fact the message states through NLU entities (and difficulty words the entity
+    extractor missed), checked by the rules' own validation: a value the rules do not know is
+    dropped."""
     found: dict[str, Any] = {}
     for entity in parse.entities:
         fact = ENTITY_FACTS.get(entity.name)
@@ -97,6 +117,11 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
             value = match.group(1) if match else None
         if value is not None:
             found[fact] = value
+    if "difficulties" not in found:
+        folded = nlu.normalize(text)
+        named = [d for d, pattern in _DIFFICULTY_PATTERNS.items() if pattern.search(folded)]
+        if named:
+            found["difficulties"] = named
     valid = {}
     for fact, value in found.items():
         try:
