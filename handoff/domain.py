@@ -1,0 +1,113 @@
+"""The case file and its life: plain data, no framework. Storage maps onto it from outside."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+# No 0/O, 1/I/L: a reference read over the phone must be unambiguous.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 6
+
+
+def new_reference() -> str:
+    return "ASD-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalize_reference(text: str) -> str | None:
+    """`asd 7k3f9q`, `ASD-7K3F9Q` -> `ASD-7K3F9Q`; None when it cannot be a reference."""
+    cleaned = "".join(c for c in text.upper() if c.isalnum())
+    if cleaned.startswith("ASD"):
+        cleaned = cleaned[3:]
+    if len(cleaned) != REFERENCE_LENGTH or any(c not in REFERENCE_ALPHABET for c in cleaned):
+        return None
+    return "ASD-" + cleaned
+
+
+class Status(str, Enum):
+    NEW = "new"
+    CLAIMED = "claimed"
+    CONTACTED = "contacted"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.CLAIMED, Status.WITHDRAWN}),
+    Status.CLAIMED: frozenset({Status.NEW, Status.CONTACTED, Status.CLOSED, Status.WITHDRAWN}),  # NEW = released
+    Status.CONTACTED: frozenset({Status.CLOSED, Status.WITHDRAWN, Status.NEW}),
+    Status.CLOSED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+
+class TransitionError(ValueError):
+    pass
+
+
+def check_transition(current: Status, wanted: Status) -> None:
+    if wanted not in TRANSITIONS[current]:
+        raise TransitionError(f"a case cannot go from {current.value} to {wanted.value}")
+
+
+class Priority(int, Enum):
+    URGENT = 0  # violence, no housing, disaster: first in the queue
+    NORMAL = 1
+
+
+# Subject flags of the seed's partner e-mails (001, "Nous orienter un salarié"):
+# "ALR (si salarié à la rue) ou VI (en cas de violences intrafamiliales)".
+FLAG_STREET = "ALR"
+FLAG_VIOLENCE = "VI"
+
+
+def flags_for(facts: dict[str, Any]) -> tuple[str, ...]:
+    difficulties = set(facts.get("difficulties") or ())
+    flags = []
+    if "sans_logement" in difficulties or facts.get("occupancy") == "sans_logement":
+        flags.append(FLAG_STREET)
+    if "violences" in difficulties:
+        flags.append(FLAG_VIOLENCE)
+    return tuple(flags)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How the adviser reaches the person. Nothing about the employer, ever."""
+    name: str
+    phone: str  # E.164
+    email: str | None
+    postcode: str
+    preferred_means: str  # phone | email | sms
+    slots: tuple[str, ...]  # ISO dates with a part of day, e.g. "2026-11-26 matin"
+
+
+@dataclass(frozen=True)
+class Consent:
+    kind: str  # "data" (the notice) or "sensitive" (health, violence details)
+    notice_version: str
+    given_at: dt.datetime
+
+
+@dataclass
+class Case:
+    reference: str
+    status: Status
+    priority: Priority
+    flags: tuple[str, ...]
+    departement: str
+    region: str
+    outcome: str
+    rules_version: str
+    answers: dict[str, Any]  # facts and the per-criterion result, as the person gave them
+    contact: Contact
+    consents: tuple[Consent, ...]
+    channel: str  # where the person talks to us: "web" or "telegram"
+    address: str  # the channel's conversation id, to bring them the adviser's messages
+    created_at: dt.datetime
+    budget: dict[str, Any] | None = None
+    claimed_by: int | None = None
+    id: int | None = None
+    notes: list[Any] = field(default_factory=list)

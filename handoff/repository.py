@@ -1,0 +1,130 @@
+"""The only door to the handoff tables: cases in and out, decrypted at the edge."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from .crypto import Cipher
+from .domain import Case, Consent, Contact, Priority, Status, new_reference
+from .orm import audit_events, cases, consents, contacts, outbox, status_history
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def audit(conn: Connection, actor: str, action: str, reference: str | None, at: dt.datetime | None = None) -> None:
+    conn.execute(insert(audit_events).values(at=at or utcnow(), actor=actor, action=action, case_reference=reference))
+
+
+class CaseRepository:
+    def __init__(self, engine: Engine, cipher: Cipher, console_url: str = "/console"):
+        self.engine = engine
+        self.cipher = cipher
+        self.console_url = console_url.rstrip("/")
+
+    def notification(self, case: Case) -> dict[str, Any]:
+        """What the regional team is told: never personal data (reference, priority, region,
+        the seed's ALR / VI subject flags, a link to the console)."""
+        flags = " / ".join(case.flags)
+        subject = f"Accompagnement social {case.reference}" + (f" / {flags}" if flags else "")
+        return {
+            "reference": case.reference,
+            "priority": "urgent" if case.priority is Priority.URGENT else "normal",
+            "region": case.region,
+            "flags": list(case.flags),
+            "subject": subject,
+            "link": f"{self.console_url}/cases/{case.reference}",
+        }
+
+    def create(self, case: Case, now: dt.datetime | None = None, webhook: bool = False) -> Case:
+        """Store a new case and queue its notification in one transaction (the outbox): the
+        notification goes out if and only if the case exists."""
+        now = now or utcnow()
+        for _attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    case.id = conn.execute(insert(cases).values(
+                        reference=case.reference, status=case.status.value, priority=int(case.priority),
+                        flags=",".join(case.flags), departement=case.departement, region=case.region,
+                        outcome=case.outcome, rules_version=case.rules_version,
+                        answers_enc=self.cipher.encrypt_json(case.answers),
+                        budget_enc=self.cipher.encrypt_json(case.budget), channel=case.channel,
+                        address_enc=self.cipher.encrypt(case.address), created_at=case.created_at,
+                        updated_at=now, anonymised=False,
+                    )).inserted_primary_key[0]
+                    c = case.contact
+                    conn.execute(insert(contacts).values(
+                        case_id=case.id, name_enc=self.cipher.encrypt(c.name), phone_enc=self.cipher.encrypt(c.phone),
+                        email_enc=self.cipher.encrypt(c.email), postcode_enc=self.cipher.encrypt(c.postcode),
+                        preferred_means=c.preferred_means, slots_enc=self.cipher.encrypt_json(list(c.slots)),
+                    ))
+                    for consent in case.consents:
+                        conn.execute(insert(consents).values(case_id=case.id, kind=consent.kind,
+                                                             notice_version=consent.notice_version, given_at=consent.given_at))
+                    conn.execute(insert(status_history).values(case_id=case.id, from_status=None,
+                                                               to_status=case.status.value, actor="person", at=now))
+                    audit(conn, "person", "case_created", case.reference, now)
+                    kinds = ["email"] + (["webhook"] if webhook else [])
+                    for kind in kinds:
+                        conn.execute(insert(outbox).values(kind=kind, payload=json.dumps(self.notification(case)),
+                                                           status="pending", attempts=0, next_attempt_at=now, created_at=now))
+                return case
+            except IntegrityError:
+                case.reference = new_reference()  # a reference already taken: draw again
+                case.id = None
+        raise RuntimeError("could not draw a free case reference")
+
+    def _row_to_case(self, conn: Connection, row: Any) -> Case:
+        contact = conn.execute(select(contacts).where(contacts.c.case_id == row.id)).one()
+        given = conn.execute(select(consents).where(consents.c.case_id == row.id).order_by(consents.c.id)).all()
+        d = self.cipher.decrypt
+        return Case(
+            id=row.id, reference=row.reference, status=Status(row.status), priority=Priority(row.priority),
+            flags=tuple(f for f in row.flags.split(",") if f), departement=row.departement, region=row.region,
+            outcome=row.outcome, rules_version=row.rules_version, answers=self.cipher.decrypt_json(row.answers_enc),
+            budget=self.cipher.decrypt_json(row.budget_enc), channel=row.channel, address=d(row.address_enc),
+            created_at=row.created_at, claimed_by=row.claimed_by,
+            contact=Contact(name=d(contact.name_enc), phone=d(contact.phone_enc), email=d(contact.email_enc),
+                            postcode=d(contact.postcode_enc), preferred_means=contact.preferred_means,
+                            slots=tuple(self.cipher.decrypt_json(contact.slots_enc))),
+            consents=tuple(Consent(c.kind, c.notice_version, c.given_at) for c in given),
+        )
+
+    def get(self, reference: str) -> Case | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cases).where(cases.c.reference == reference)).one_or_none()
+            return self._row_to_case(conn, row) if row is not None else None
+
+    def queue(self, regions: list[str] | None = None, statuses: tuple[Status, ...] = (Status.NEW,)) -> list[dict[str, Any]]:
+        """Cases by priority (urgent first) then age: reference, status, priority, region, time."""
+        query = select(cases.c.reference, cases.c.status, cases.c.priority, cases.c.region, cases.c.flags,
+                       cases.c.created_at).where(cases.c.status.in_([s.value for s in statuses]))
+        if regions is not None:
+            query = query.where(cases.c.region.in_(regions))
+        query = query.order_by(cases.c.priority, cases.c.created_at, cases.c.id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def claim(self, reference: str, adviser_id: int, now: dt.datetime | None = None) -> bool:
+        """Exactly one of several advisers claiming the same case at once wins: a conditional
+        UPDATE that only a `new` case matches, checked for one row changed."""
+        now = now or utcnow()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(cases)
+                .where(and_(cases.c.reference == reference, cases.c.status == Status.NEW.value))
+                .values(status=Status.CLAIMED.value, claimed_by=adviser_id, claimed_at=now, updated_at=now)
+            ).rowcount
+            if changed != 1:
+                return False
+            case_id = conn.execute(select(cases.c.id).where(cases.c.reference == reference)).scalar_one()
+            conn.execute(insert(status_history).values(case_id=case_id, from_status=Status.NEW.value,
+                                                       to_status=Status.CLAIMED.value, actor=f"adviser:{adviser_id}", at=now))
+            audit(conn, f"adviser:{adviser_id}", "case_claimed", reference, now)
+            return True

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+
+from handoff import Cipher
+from handoff.migrate import upgrade
+from handoff.orm import metadata
+
+
+def _reset_postgres(engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """A migrated database: SQLite in a file, and PostgreSQL at TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'handoff.db'}", future=True)
+        engine.db_file = tmp_path / "handoff.db"
+    else:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it to the local server)")
+        engine = create_engine(url, future=True)
+        engine.db_file = None
+        _reset_postgres(engine)
+    upgrade(engine)
+    yield engine
+    if request.param == "postgresql":
+        _reset_postgres(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def cipher():
+    return Cipher([Fernet.generate_key().decode()])

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from handoff import Cipher
+from handoff.crypto import KeyError_
+
+
+def test_equal_values_give_different_ciphertexts_and_decrypt():
+    cipher = Cipher([Fernet.generate_key().decode()])
+    a, b = cipher.encrypt("06 12 34 56 78"), cipher.encrypt("06 12 34 56 78")
+    assert a != b and "06 12" not in a
+    assert cipher.decrypt(a) == cipher.decrypt(b) == "06 12 34 56 78"
+
+
+def test_key_rotation_reads_old_values_and_rewrites_them_with_the_new_key():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    token = Cipher([old]).encrypt("secret")
+    both = Cipher([new, old])
+    assert both.decrypt(token) == "secret"
+    rotated = both.rotate(token)
+    assert Cipher([new]).decrypt(rotated) == "secret"
+    with pytest.raises(KeyError_):
+        Cipher([new]).decrypt(token)
+
+
+def test_a_tampered_value_is_refused():
+    cipher = Cipher([Fernet.generate_key().decode()])
+    token = cipher.encrypt("secret")
+    with pytest.raises(KeyError_):
+        cipher.decrypt(token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+
+
+def test_embedded_default_key_is_generated_once_with_a_warning(tmp_path, caplog):
+    first = Cipher.from_config(None, tmp_path)
+    token = first.encrypt("x")
+    assert "generated an encryption key" in caplog.text
+    assert (tmp_path / "handoff.key").stat().st_mode & 0o777 == 0o600
+    assert Cipher.from_config(None, tmp_path).decrypt(token) == "x"
+
+
+def test_a_bad_key_is_a_clear_error():
+    with pytest.raises(KeyError_, match="not a valid Fernet key"):
+        Cipher(["not-a-key"])
