@@ -23,6 +23,8 @@ class Settings:
     telegram_webhook_secret: Secret | None
     telegram_api_url: str | None  # another Bot API server (a local one, or the tests' fake)
     log_level: str
+    handoff_keys: Secret | None  # Fernet keys, comma-separated, newest first
+    public_url: str  # how advisers reach this server (links in notifications)
 
 
 def load_settings(env_file: Path | None = None) -> Settings:
@@ -42,4 +44,6 @@ def load_settings(env_file: Path | None = None) -> Settings:
         telegram_webhook_secret=config("TELEGRAM_WEBHOOK_SECRET", cast=Secret, default=None),
         telegram_api_url=config("TELEGRAM_API_URL", default=None) or None,
         log_level=config("LOG_LEVEL", default="info"),
+        handoff_keys=config("HANDOFF_KEYS", cast=Secret, default=None),
+        public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000"),
     )

@@ -15,6 +15,7 @@ import rules_adapter
 from rules_adapter import FactsError, Outcome, Question, Status
 
 from . import answers
+from .handoff_flow import TEXT_STEPS, HandoffPort, HandoffSteps
 from .i18n import SUPPORTED, negotiate, translator
 from .i18n import date as format_date
 from .i18n import number as format_number
@@ -48,18 +49,26 @@ def _source(doc: str, section: str, _: Callable[..., str]) -> str:
     return _("source : {document}, « {section} »", document=name, section=section)
 
 
-class Dialogue:
-    def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *,
+def handoff_reference(text: str) -> str | None:
+    from handoff import normalize_reference
+
+    return normalize_reference(text)
+
+
+class Dialogue(HandoffSteps):
+    def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
                  today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite"):
         self.parser = parser
         self.content = content
+        self.handoff = handoff
         self.today = today
         self.privacy_url = privacy_url
 
     # --- entry point ----------------------------------------------------------------------
 
-    async def handle(self, message: str, state: State, locale_hint: str | None = None) -> Turn:
+    async def handle(self, message: str, state: State, locale_hint: str | None = None, address: str = "") -> Turn:
         turn = Turn()
+        state.address = address or state.address
         message = (message or "").strip()[:MAX_TEXT]
         if not state.greeted:
             state.greeted = True
@@ -74,6 +83,16 @@ class Dialogue:
             return turn
         if not message:
             turn.replies.append(self._menu(state))
+            return turn
+        if state.handoff.get("step") in TEXT_STEPS or state.handoff.get("step") in ("means", "slot", "sensitive", "budget_offer", "preview"):
+            # Contact details never go to the NLU; only the emergency safety net reads them.
+            emergency = self._emergency_kind(None, message)
+            if emergency:
+                self._emergency(emergency, state, turn)
+            elif re.search(r"\b(annuler|cancel|stop)\b", nlu.normalize(message)):
+                self._cancel_handoff(state, turn)
+            else:
+                self._handoff_text(message, state, turn)
             return turn
         parse = await self.parser.parse(message, state.locale)
         emergency = self._emergency_kind(parse, message)
@@ -119,7 +138,27 @@ class Dialogue:
         elif name == "resume":
             self._resume(state, turn)
         elif name == "ask_human":
-            self._adviser(state, turn, urgent=bool(args.get("urgent")))
+            self._ask_human(state, turn, urgent=bool(args.get("urgent")))
+        elif name == "handoff":
+            self._handoff_start(state, turn, urgent=bool(args.get("urgent")))
+        elif name == "consent":
+            self._consent(state, turn, True)
+        elif name == "consent_refuse":
+            self._consent(state, turn, False)
+        elif name == "hset":
+            self._handoff_set(str(args.get("field", "")), str(args.get("value", "")), state, turn)
+        elif name == "skip":
+            self._handoff_skip(state, turn)
+        elif name == "hedit":
+            self._handoff_edit(str(args.get("field", "")), state, turn)
+        elif name == "confirm_handoff":
+            self._confirm_handoff(state, turn, state.address)
+        elif name == "cancel_handoff":
+            self._cancel_handoff(state, turn)
+        elif name == "withdraw":
+            self._withdraw_prompt(state, turn)
+        elif name == "withdraw_confirm":
+            self._withdraw(state, turn)
         elif name == "restart":
             state.reset_check()
             turn.replies.append(Reply(_("On recommence depuis le début.")))
@@ -133,7 +172,7 @@ class Dialogue:
         elif name == "erase_confirm":
             self._erase(state, turn)
         elif name == "status":
-            turn.replies.append(self._status(state))
+            turn.replies.append(self._status(state, state.case_reference))
         else:
             turn.replies.append(Reply(_("Je ne connais pas cette commande."), self._help(state).buttons))
 
@@ -156,9 +195,13 @@ class Dialogue:
             else:
                 self._not_understood(parse, state, turn)
         elif intent == "ask_human":
-            self._adviser(state, turn)
-        elif intent in ("request_status", "cancel_request"):
-            turn.replies.append(self._status(state))
+            self._ask_human(state, turn)
+        elif intent == "request_status":
+            match = re.search(r"\basd[\s-]?[0-9a-z]{6}\b", nlu.normalize(text))
+            reference = handoff_reference(match.group()) if match else state.case_reference
+            turn.replies.append(self._status(state, reference))
+        elif intent == "cancel_request":
+            self._withdraw_prompt(state, turn)
         elif intent == "erase_data":
             turn.replies.append(self._erase_prompt(state))
         elif intent == "change_language":
@@ -507,7 +550,7 @@ class Dialogue:
         if assessment.orientations:
             turn.replies.append(Reply("\n".join([_("Autres aides possibles :")] + [f"• {o.text}" for o in assessment.orientations])))
         if assessment.outcome in (Outcome.ELIGIBLE, Outcome.TO_CONFIRM):
-            buttons = (Button(_("Être contacté(e) par un conseiller"), payload("ask_human")),
+            buttons = (Button(_("Être contacté(e) par un conseiller"), payload("handoff")),
                        Button(_("Modifier mes réponses"), payload("summary")),
                        Button(_("Poser une question"), payload("ask_question")))
             turn.replies.append(Reply(_("Souhaitez-vous qu'un conseiller social vous contacte ? C'est gratuit et votre employeur n'en saura rien."), buttons))
@@ -519,8 +562,8 @@ class Dialogue:
 
     # --- emergencies, adviser, language, erasure -----------------------------------------------
 
-    def _emergency_kind(self, parse: nlu.Parse, text: str) -> str | None:
-        topic = parse.faq_topic
+    def _emergency_kind(self, parse: nlu.Parse | None, text: str) -> str | None:
+        topic = parse.faq_topic if parse is not None else None
         if topic in EMERGENCY_TOPICS:
             return EMERGENCY_TOPICS[topic]
         folded = nlu.normalize(text)
@@ -542,7 +585,7 @@ class Dialogue:
         turn.replies.append(Reply(first))
         if answer:
             turn.replies.append(Reply(answer))
-        buttons = [Button(_("Être rappelé(e) en priorité"), payload("ask_human", urgent=True))]
+        buttons = [Button(_("Être rappelé(e) en priorité"), payload("handoff", urgent=True))]
         if state.mode in (CHECK, SUMMARY):
             buttons.append(Button(_("Reprendre là où j'en étais"), payload("resume")))
         else:
@@ -563,10 +606,39 @@ class Dialogue:
         buttons.append(Button(_("Poser une question"), payload("ask_question")))
         turn.replies.append(Reply(text, tuple(buttons)))
 
-    def _status(self, state: State) -> Reply:
+    def _status(self, state: State, reference: str | None = None) -> Reply:
         _ = translator(state.locale)
-        return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un conseiller, contactez votre interlocuteur habituel ou le 09 70 800 800."),
-                     self._menu(state).buttons)
+        status = self.handoff.status(reference, state.address) if (self.handoff and reference) else None
+        if status is None:
+            return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un conseiller, contactez votre interlocuteur habituel ou le 09 70 800 800."),
+                         self._menu(state).buttons)
+        label = {
+            "new": _("reçue, en attente d'un conseiller"), "claimed": _("prise en charge par un conseiller"),
+            "contacted": _("un conseiller vous a contacté(e)"), "closed": _("close"), "withdrawn": _("annulée à votre demande"),
+        }[status.value]
+        buttons = (Button(_("Annuler ma demande"), payload("withdraw")),) if status.value in ("new", "claimed", "contacted") else ()
+        return Reply(_("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + self._menu(state).buttons)
+
+    def _ask_human(self, state: State, turn: Turn, urgent: bool = False) -> None:
+        if self.handoff is not None and (urgent or state.urgent or state.last_outcome in ("eligible", "to_confirm")):
+            self._handoff_start(state, turn, urgent=urgent)
+        else:
+            self._adviser(state, turn, urgent=urgent)
+
+    def _withdraw_prompt(self, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        if not (self.handoff and state.case_reference):
+            turn.replies.append(self._status(state, None))
+            return
+        turn.replies.append(Reply(_("Voulez-vous vraiment annuler votre demande {reference} ?", reference=state.case_reference),
+                                  (Button(_("Oui, annuler ma demande"), payload("withdraw_confirm")), Button(_("Non"), payload("menu")))))
+
+    def _withdraw(self, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        if self.handoff and state.case_reference and self.handoff.withdraw(state.case_reference, state.address):
+            turn.replies.append(Reply(_("Votre demande {reference} est annulée. Vous pouvez en faire une nouvelle quand vous voulez.", reference=state.case_reference)))
+        else:
+            turn.replies.append(self._status(state, state.case_reference))
 
     def _language(self, wanted: str, state: State, turn: Turn) -> None:
         if wanted not in SUPPORTED:
@@ -585,10 +657,12 @@ class Dialogue:
         _ = translator(state.locale)
         locale = state.locale
         now = dt.datetime.now()
+        if self.handoff and state.case_reference:
+            self.handoff.erase(state.case_reference, state.address)
         turn.erase = True
         turn.replies.append(Reply(_("C'est fait : votre conversation et vos réponses ont été effacées le {date} à {time}. Vous pouvez recommencer quand vous voulez.",
                                     date=format_date(now.date(), locale), time=now.strftime("%H:%M"))))
-        fresh = State(locale=locale, greeted=True)
+        fresh = State(locale=locale, greeted=True, address=state.address)
         state.__dict__.update(fresh.__dict__)
 
     # --- fixed messages -------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class Assistant:
         async with self._lock(key):
             try:
                 state = await anyio.to_thread.run_sync(self.store.load, key) or State()
-                turn = await self.dialogue.handle(message, state, locale_hint)
+                turn = await self.dialogue.handle(message, state, locale_hint, address=key)
                 if turn.erase:
                     await anyio.to_thread.run_sync(self.store.delete, key)
                 else:

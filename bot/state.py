@@ -25,6 +25,9 @@ class State:
     suggested: list[str] = field(default_factory=list)  # last "did you mean" intents
     last_outcome: str | None = None
     urgent: bool = False
+    handoff: dict[str, Any] = field(default_factory=dict)  # the handoff steps' answers
+    case_reference: str | None = None  # the request made from this conversation
+    address: str = ""  # the conversation's channel address, "<channel>:<id>"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from handoff import Cipher
 
 from .state import State
 
@@ -17,7 +18,7 @@ conversations = Table(
     "conversations",
     metadata,
     Column("key", String(200), primary_key=True),  # "<channel>:<sender id>"
-    Column("state", Text, nullable=False),  # JSON of bot.state.State
+    Column("state", Text, nullable=False),  # JSON of bot.state.State, encrypted (it may hold contact details)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )
@@ -31,18 +32,19 @@ def make_engine(url: str) -> Engine:
 
 
 class ConversationStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, cipher: Cipher):
         self.engine = engine
+        self.cipher = cipher
         metadata.create_all(engine)
 
     def load(self, key: str) -> State | None:
         with self.engine.connect() as conn:
             raw = conn.execute(select(conversations.c.state).where(conversations.c.key == key)).scalar_one_or_none()
-        return State.from_json(json.loads(raw)) if raw is not None else None
+        return State.from_json(self.cipher.decrypt_json(raw)) if raw is not None else None
 
     def save(self, key: str, state: State) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        data = json.dumps(state.to_json(), ensure_ascii=False)
+        data = self.cipher.encrypt_json(state.to_json())
         with self.engine.begin() as conn:
             updated = conn.execute(
                 update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now)

@@ -26,6 +26,10 @@ from .replies import Reply
 from .service import Assistant
 from .store import ConversationStore, make_engine
 
+from handoff import CaseRepository, Cipher
+from handoff.migrate import upgrade as migrate
+from handoff.service import HandoffService
+
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_SENDER = 128
@@ -39,7 +43,13 @@ class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.content = nlu.FaqContent()
-        self.store = ConversationStore(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        keys = settings.handoff_keys
+        self.cipher = Cipher.from_config(str(keys) if keys else None, settings.var_dir)
+        self.store = ConversationStore(engine, self.cipher)
+        self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
+        self.handoff = HandoffService(self.cases)
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
         self.telegram = None
@@ -53,7 +63,7 @@ class Services:
 
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
-        self.assistant = Assistant(Dialogue(parser, self.content), self.store)
+        self.assistant = Assistant(Dialogue(parser, self.content, handoff=self.handoff), self.store)
         if self.settings.telegram_token:
             from .telegram_channel import TelegramChannel
 

@@ -19,8 +19,18 @@ CASES = [(f.stem, case) for f in sorted(HERE.glob("*.yml")) for case in yaml.saf
 
 @pytest.fixture(scope="module")
 def assistant(parser, tmp_path_factory):
-    store = ConversationStore(make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"))
-    return Assistant(Dialogue(parser, nlu.FaqContent()), store)
+    from cryptography.fernet import Fernet
+
+    from handoff import CaseRepository, Cipher
+    from handoff.migrate import upgrade
+    from handoff.service import HandoffService
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+    upgrade(engine)
+    cipher = Cipher([Fernet.generate_key().decode()])
+    store = ConversationStore(engine, cipher)
+    handoff = HandoffService(CaseRepository(engine, cipher))
+    return Assistant(Dialogue(parser, nlu.FaqContent(), handoff=handoff), store)
 
 
 @pytest.mark.parametrize("case", [c for _, c in CASES], ids=[f"{f}: {c['name']}" for f, c in CASES])

@@ -1,0 +1,113 @@
+"""What the conversation asks of the handoff: submit a case, tell its status, withdraw or
+erase it for the person who made it."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from .domain import Case, Consent, Contact, Priority, Status, check_transition, flags_for, new_reference
+from .orm import audit_events, cases, outbox
+from .places import departement_of, region_of
+from .repository import CaseRepository, audit, utcnow
+
+NOTICE_VERSION = "2026-11"
+SENSITIVE_DIFFICULTIES = frozenset({"violences", "maladie", "invalidite"})
+
+
+@dataclass
+class Draft:
+    """Everything the person agreed to send, gathered by the conversation."""
+    facts: dict[str, Any]
+    reasons: list[dict[str, Any]]
+    outcome: str
+    rules_version: str
+    urgent: bool
+    name: str
+    phone: str
+    email: str | None
+    postcode: str
+    preferred_means: str
+    slots: list[str]
+    consent_at: dt.datetime
+    sensitive_consent: bool | None  # None: nothing sensitive was asked
+    channel: str
+    address: str
+    budget: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def shareable_facts(facts: dict[str, Any], sensitive_consent: bool | None) -> dict[str, Any]:
+    """Without the separate consent, health and violence details are not sent."""
+    if sensitive_consent:
+        return dict(facts)
+    kept = dict(facts)
+    if kept.get("difficulties"):
+        kept["difficulties"] = [d for d in kept["difficulties"] if d not in SENSITIVE_DIFFICULTIES] or ["autre"]
+    return kept
+
+
+class HandoffService:
+    def __init__(self, repository: CaseRepository):
+        self.repository = repository
+
+    def submit(self, draft: Draft) -> Case:
+        now = utcnow()
+        facts = shareable_facts(draft.facts, draft.sensitive_consent)
+        consents = [Consent("data", NOTICE_VERSION, draft.consent_at)]
+        if draft.sensitive_consent:
+            consents.append(Consent("sensitive", NOTICE_VERSION, draft.consent_at))
+        departement = departement_of(draft.postcode) or ""
+        case = Case(
+            reference=new_reference(), status=Status.NEW,
+            priority=Priority.URGENT if draft.urgent else Priority.NORMAL,
+            flags=flags_for(facts), departement=departement, region=region_of(draft.postcode) or "",
+            outcome=draft.outcome, rules_version=draft.rules_version,
+            answers={"facts": facts, "reasons": draft.reasons}, budget=draft.budget,
+            channel=draft.channel, address=draft.address, created_at=now, consents=tuple(consents),
+            contact=Contact(draft.name, draft.phone, draft.email, draft.postcode, draft.preferred_means, tuple(draft.slots)),
+        )
+        return self.repository.create(case, now)
+
+    def _own(self, reference: str, address: str) -> Case | None:
+        case = self.repository.get(reference)
+        return case if case is not None and case.address == address else None
+
+    def status(self, reference: str, address: str) -> Status | None:
+        case = self._own(reference, address)
+        return case.status if case else None
+
+    def withdraw(self, reference: str, address: str) -> bool:
+        case = self._own(reference, address)
+        if case is None:
+            return False
+        try:
+            check_transition(case.status, Status.WITHDRAWN)
+        except ValueError:
+            return False
+        now = utcnow()
+        with self.repository.engine.begin() as conn:
+            conn.execute(update(cases).where(cases.c.id == case.id).values(status=Status.WITHDRAWN.value, updated_at=now))
+            from .orm import status_history
+
+            conn.execute(status_history.insert().values(case_id=case.id, from_status=case.status.value,
+                                                        to_status=Status.WITHDRAWN.value, actor="person", at=now))
+            audit(conn, "person", "case_withdrawn", reference, now)
+        return True
+
+    def erase(self, reference: str, address: str) -> bool:
+        """Delete the case and everything attached to it; the audit keeps only that it happened."""
+        case = self._own(reference, address)
+        if case is None:
+            return False
+        from .orm import consents, contacts, notes, person_messages, status_history
+
+        with self.repository.engine.begin() as conn:
+            for table in (contacts, consents, notes, person_messages, status_history):
+                conn.execute(delete(table).where(table.c.case_id == case.id))
+            conn.execute(delete(outbox).where(outbox.c.payload.like(f'%"{reference}"%')))
+            conn.execute(delete(cases).where(cases.c.id == case.id))
+            audit(conn, "person", "case_erased", reference)
+        return True
