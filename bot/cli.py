@@ -103,6 +103,55 @@ def _content_reload(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine(settings):
+    from handoff.migrate import upgrade
+
+    from .store import make_engine
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    _engine(load_settings())
+    print("database schema is up to date")
+    return 0
+
+
+def _advisers_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from handoff.advisers import AdviserError, add_adviser
+
+    password = os.environ.get("ADVISER_PASSWORD") or (getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n"))
+    try:
+        adviser = add_adviser(_engine(load_settings()), args.login, password, args.role, args.region or [])
+    except AdviserError as exc:
+        return _fail(str(exc))
+    print(f"added {adviser.role} {adviser.login} ({', '.join(adviser.regions) or 'all regions'})")
+    return 0
+
+
+def _cases_list(args: argparse.Namespace) -> int:
+    import json
+
+    from handoff import CaseRepository, Cipher, Status
+
+    settings = load_settings()
+    keys = settings.handoff_keys
+    repo = CaseRepository(_engine(settings), Cipher.from_config(str(keys) if keys else None, settings.var_dir))
+    rows = repo.queue(statuses=tuple(Status))
+    out = [{"reference": r["reference"], "status": r["status"], "priority": "urgent" if r["priority"] == 0 else "normal",
+            "region": r["region"], "created_at": r["created_at"].isoformat(timespec="seconds")} for r in rows]
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for r in out:
+            print(f"{r['reference']}  {r['status']:<9} {r['priority']:<6} {r['created_at']}  {r['region']}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(prog="assistant", description="Housing-difficulty assistant")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -130,6 +179,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.set_defaults(run=_content_check)
     reload = content_sub.add_parser("reload", help="make the running server re-read the answers")
     reload.set_defaults(run=_content_reload)
+
+    db = commands.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    db_sub.add_parser("upgrade", help="apply the migrations (also done at start)").set_defaults(run=_db_upgrade)
+
+    advisers_cmd = commands.add_parser("advisers", help="adviser accounts of the console")
+    advisers_sub = advisers_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = advisers_sub.add_parser("add", help="create an account (password from ADVISER_PASSWORD, the terminal or stdin)")
+    add.add_argument("login")
+    add.add_argument("--role", choices=["adviser", "supervisor"], default="adviser")
+    add.add_argument("--region", action="append", help="a region the adviser handles (repeatable)")
+    add.set_defaults(run=_advisers_add)
+
+    cases_cmd = commands.add_parser("cases", help="cases, for operators (no contact data)")
+    cases_sub = cases_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    listing = cases_sub.add_parser("list", help="reference, status, priority, region, created time")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_cases_list)
 
     args = parser.parse_args(argv)
     try:

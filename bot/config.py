@@ -25,6 +25,24 @@ class Settings:
     log_level: str
     handoff_keys: Secret | None  # Fernet keys, comma-separated, newest first
     public_url: str  # how advisers reach this server (links in notifications)
+    smtp_host: str | None
+    smtp_port: int
+    smtp_from: str
+    team_email: str  # the national / default team address
+    team_emails: dict[str, str]  # region -> regional team address
+    case_webhook_url: str | None
+    case_webhook_secret: Secret | None
+    session_secret: Secret | None
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """`Île-de-France=idf@x.fr;Bretagne=bzh@x.fr` -> {region: address}."""
+    pairs = {}
+    for item in text.split(";"):
+        if "=" in item:
+            key, value = item.split("=", 1)
+            pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def load_settings(env_file: Path | None = None) -> Settings:
@@ -46,4 +64,12 @@ def load_settings(env_file: Path | None = None) -> Settings:
         log_level=config("LOG_LEVEL", default="info"),
         handoff_keys=config("HANDOFF_KEYS", cast=Secret, default=None),
         public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000"),
+        smtp_host=config("SMTP_HOST", default=None) or None,
+        smtp_port=config("SMTP_PORT", cast=int, default=25),
+        smtp_from=config("SMTP_FROM", default="assistant-logement@localhost"),
+        team_email=config("TEAM_EMAIL", default="accompagnement@localhost"),
+        team_emails=_pairs(config("TEAM_EMAILS", default="")),
+        case_webhook_url=config("CASE_WEBHOOK_URL", default=None) or None,
+        case_webhook_secret=config("CASE_WEBHOOK_SECRET", cast=Secret, default=None),
+        session_secret=config("SESSION_SECRET", cast=Secret, default=None),
     )

@@ -28,6 +28,7 @@ from .store import ConversationStore, make_engine
 
 from handoff import CaseRepository, Cipher
 from handoff.migrate import upgrade as migrate
+from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
 from handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,16 @@ class Services:
         self.cipher = Cipher.from_config(str(keys) if keys else None, settings.var_dir)
         self.store = ConversationStore(engine, self.cipher)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
-        self.handoff = HandoffService(self.cases)
+        self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))
+        transports = {}
+        if settings.smtp_host:
+            transports["email"] = EmailTransport(settings.smtp_host, settings.smtp_port, settings.smtp_from,
+                                                 settings.team_emails, settings.team_email)
+        else:
+            log.warning("SMTP_HOST is not set: case notifications wait in the outbox")
+        if settings.case_webhook_url and settings.case_webhook_secret:
+            transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
+        self.dispatcher = Dispatcher(engine, transports)
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
         self.telegram = None
@@ -163,6 +173,18 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "rules_version": rules.version})
 
 
+async def _dispatch_forever(services: Services, every: float = 5.0) -> None:
+    """Deliver the outbox in the background (notifications survive a crash: they wait there)."""
+    import anyio
+
+    while True:
+        try:
+            await anyio.to_thread.run_sync(services.dispatcher.run_once)
+        except Exception as exc:  # the database may be away for a while: try again later
+            log.warning("outbox dispatch failed: %s", type(exc).__name__)
+        await asyncio.sleep(every)
+
+
 def create_app(settings: Settings | None = None, parser: nlu.Parser | None = None) -> Starlette:
     settings = settings or load_settings()
     services = Services(settings)
@@ -175,9 +197,11 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
         if services.telegram is not None:
             await services.telegram.start()
+        dispatching = asyncio.create_task(_dispatch_forever(services))
         try:
             yield
         finally:
+            dispatching.cancel()
             if services.telegram is not None:
                 await services.telegram.stop()
             if parser is None and services.parser is not None:

@@ -50,8 +50,9 @@ def shareable_facts(facts: dict[str, Any], sensitive_consent: bool | None) -> di
 
 
 class HandoffService:
-    def __init__(self, repository: CaseRepository):
+    def __init__(self, repository: CaseRepository, webhook: bool = False):
         self.repository = repository
+        self.webhook = webhook  # also queue the signed JSON webhook for each new case
 
     def submit(self, draft: Draft) -> Case:
         now = utcnow()
@@ -69,7 +70,7 @@ class HandoffService:
             channel=draft.channel, address=draft.address, created_at=now, consents=tuple(consents),
             contact=Contact(draft.name, draft.phone, draft.email, draft.postcode, draft.preferred_means, tuple(draft.slots)),
         )
-        return self.repository.create(case, now)
+        return self.repository.create(case, now, webhook=self.webhook)
 
     def _own(self, reference: str, address: str) -> Case | None:
         case = self.repository.get(reference)

@@ -1,0 +1,90 @@
+"""Adviser accounts: argon2 password hashes, roles, regions, lockout after repeated failures."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .orm import advisers
+from .places import REGIONS
+from .repository import audit, utcnow
+
+ROLES = ("adviser", "supervisor")
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+_hasher = PasswordHasher()
+
+
+class AdviserError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Adviser:
+    id: int
+    login: str
+    role: str
+    regions: tuple[str, ...]
+
+    def may_see(self, region: str) -> bool:
+        return self.role == "supervisor" or region in self.regions
+
+
+def add_adviser(engine: Engine, login: str, password: str, role: str, regions: list[str]) -> Adviser:
+    if role not in ROLES:
+        raise AdviserError(f"role must be one of {', '.join(ROLES)}")
+    if not login or len(login) > 64 or not login.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        raise AdviserError("login: letters, digits, dots, dashes and underscores, 64 at most")
+    if len(password) < 12:
+        raise AdviserError("password: 12 characters at least")
+    unknown = [r for r in regions if r not in REGIONS]
+    if unknown:
+        raise AdviserError(f"unknown region {unknown[0]!r}; regions: {', '.join(REGIONS)}")
+    if role == "adviser" and not regions:
+        raise AdviserError("an adviser needs at least one region (--region)")
+    try:
+        with engine.begin() as conn:
+            adviser_id = conn.execute(insert(advisers).values(
+                login=login, password_hash=_hasher.hash(password), role=role, regions=";".join(regions),
+                failed_logins=0, created_at=utcnow())).inserted_primary_key[0]
+            audit(conn, "operator", "adviser_added", None)
+    except IntegrityError:
+        raise AdviserError(f"login {login!r} already exists") from None
+    return Adviser(adviser_id, login, role, tuple(regions))
+
+
+def authenticate(engine: Engine, login: str, password: str, now: dt.datetime | None = None) -> Adviser | None:
+    """The adviser, or None; locked for a while after repeated failures (even a right password)."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        row = conn.execute(select(advisers).where(advisers.c.login == login)).one_or_none()
+        if row is None:
+            _hasher.hash(password)  # same time whether or not the login exists
+            return None
+        if row.locked_until and row.locked_until > now:
+            audit(conn, f"adviser:{row.id}", "login_locked", None, now)
+            return None
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            failures = row.failed_logins + 1
+            values = {"failed_logins": failures}
+            if failures >= MAX_FAILURES:
+                values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
+            conn.execute(update(advisers).where(advisers.c.id == row.id).values(**values))
+            audit(conn, f"adviser:{row.id}", "login_failed", None, now)
+            return None
+        conn.execute(update(advisers).where(advisers.c.id == row.id).values(failed_logins=0, locked_until=None))
+        audit(conn, f"adviser:{row.id}", "login", None, now)
+        return Adviser(row.id, row.login, row.role, tuple(r for r in row.regions.split(";") if r))
+
+
+def get_adviser(engine: Engine, adviser_id: int) -> Adviser | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(advisers).where(advisers.c.id == adviser_id)).one_or_none()
+    return Adviser(row.id, row.login, row.role, tuple(r for r in row.regions.split(";") if r)) if row else None

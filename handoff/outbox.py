@@ -1,0 +1,131 @@
+"""Delivery of what the outbox holds: notifications to the regional team by e-mail (SMTP) and,
+optionally, a signed JSON webhook for an organisation's case-management software.
+
+Rows are written in the transaction that makes them due (see repository.create), so a crash
+between the case and its notification loses nothing: the next run delivers it. Each row is
+taken by one dispatcher at a time (a conditional UPDATE on `locked_until`), retried with
+exponential backoff, and marked `failed` — visible to operators — after the last attempt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Callable, Protocol
+
+import httpx
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Engine
+
+from .orm import outbox
+from .repository import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    def send(self, payload: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class EmailTransport:
+    host: str
+    port: int
+    sender: str
+    team_addresses: dict[str, str]  # region -> the regional team's address
+    default_address: str
+    timeout: float = 10.0
+
+    def send(self, payload: dict[str, Any]) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = self.team_addresses.get(payload.get("region", ""), self.default_address)
+        message["Subject"] = payload["subject"]
+        priority = "URGENTE" if payload.get("priority") == "urgent" else "normale"
+        message.set_content(
+            f"Nouvelle demande d'accompagnement social {payload['reference']}.\n"
+            f"Priorité : {priority}\nRégion : {payload.get('region') or '?'}\n\n"
+            f"Ouvrir le dossier dans la console : {payload['link']}\n\n"
+            "Ce message ne contient aucune donnée personnelle : les coordonnées sont dans la console.\n"
+        )
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
+@dataclass
+class WebhookTransport:
+    url: str
+    secret: str
+    timeout: float = 10.0
+
+    def send(self, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        signature = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        response = httpx.post(self.url, content=body, timeout=self.timeout, headers={
+            "Content-Type": "application/json", "X-Assistant-Signature": f"sha256={signature}"})
+        response.raise_for_status()
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, transports: dict[str, Transport], *, clock: Callable[[], dt.datetime] = utcnow,
+                 max_attempts: int = 8, base_delay: float = 30.0, lease: float = 120.0):
+        self.engine = engine
+        self.transports = transports
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.lease = lease
+
+    def _take(self, row_id: int, now: dt.datetime) -> bool:
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(outbox)
+                .where(and_(outbox.c.id == row_id, outbox.c.status == "pending",
+                            or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)))
+                .values(locked_until=now + dt.timedelta(seconds=self.lease))
+            ).rowcount == 1
+
+    def run_once(self, limit: int = 50) -> int:
+        """Deliver what is due; returns how many were sent."""
+        now = self.clock()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
+                .where(and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                            or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)))
+                .order_by(outbox.c.id).limit(limit)
+            ).all()
+        sent = 0
+        for row in due:
+            transport = self.transports.get(row.kind)
+            if transport is None or not self._take(row.id, now):
+                continue
+            try:
+                transport.send(json.loads(row.payload))
+            except Exception as exc:  # any delivery failure is retried, then shown as failed
+                attempts = row.attempts + 1
+                failed = attempts >= self.max_attempts
+                delay = self.base_delay * (2 ** (attempts - 1))
+                with self.engine.begin() as conn:
+                    conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                        attempts=attempts, status="failed" if failed else "pending", locked_until=None,
+                        next_attempt_at=now + dt.timedelta(seconds=delay), last_error=type(exc).__name__[:200]))
+                log.warning("outbox %s #%d not delivered (attempt %d): %s", row.kind, row.id, attempts, type(exc).__name__)
+                continue
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                    status="sent", sent_at=self.clock(), attempts=row.attempts + 1, locked_until=None))
+            sent += 1
+        return sent
+
+    def backlog(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            return {status: n for status, n in conn.execute(
+                select(outbox.c.status, func.count()).group_by(outbox.c.status))}
