@@ -77,6 +77,10 @@ class Dialogue(HandoffSteps):
             command = parse_payload(message)
             if not message or (command and command[0] in ("start", "menu")):
                 return turn
+        if self.handoff is not None and state.case_reference:
+            _ = translator(state.locale)
+            for body in self.handoff.pending_messages(state.case_reference, state.address):
+                turn.replies.append(Reply(_("Message de votre conseiller : {message}", message=body)))
         command = parse_payload(message)
         if command is not None:
             await self._command(command[0], command[1], state, turn)

@@ -71,8 +71,8 @@ def translator(locale: str) -> Callable[..., str]:
     """`_ = translator(locale)`; `_("Bonjour {name}", name=...)` translates, then formats."""
     catalog = translations(locale if locale in SUPPORTED else DEFAULT)
 
-    def _(message: str, **values: object) -> str:
-        text = catalog.gettext(message)
+    def _(msgid: str, /, **values: object) -> str:
+        text = catalog.gettext(msgid)
         return text.format(**values) if values else text
 
     return _

@@ -28,6 +28,7 @@ from .store import ConversationStore, make_engine
 
 from handoff import CaseRepository, Cipher
 from handoff.migrate import upgrade as migrate
+from handoff.console import Console
 from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
 from handoff.service import HandoffService
 
@@ -59,7 +60,11 @@ class Services:
             log.warning("SMTP_HOST is not set: case notifications wait in the outbox")
         if settings.case_webhook_url and settings.case_webhook_secret:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
+        transports["person_message"] = PersonMessageTransport(self)
         self.dispatcher = Dispatcher(engine, transports)
+        self.console = Console(engine, self.cases, _session_secret(settings),
+                               https_only=settings.public_url.startswith("https://"))
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
         self.telegram = None
@@ -83,6 +88,48 @@ class Services:
                 base_url=self.settings.telegram_api_url, webhook_url=self.settings.telegram_webhook_url,
                 webhook_secret=str(secret) if secret else None,
             )
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret:
+        return str(settings.session_secret)
+    import secrets as _secrets
+
+    path = settings.var_dir / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class PersonMessageTransport:
+    """An adviser's message: pushed on Telegram; on the web it waits until the person comes back
+    (the chat shows it then)."""
+
+    def __init__(self, services: "Services"):
+        self.services = services
+
+    def send(self, payload: dict[str, Any]) -> None:
+        from handoff.orm import cases, person_messages
+        from handoff.repository import CaseDesk
+        from sqlalchemy import select
+
+        s = self.services
+        with s.cases.engine.connect() as conn:
+            row = conn.execute(select(person_messages.c.id, person_messages.c.body_enc, person_messages.c.delivered_at,
+                                      cases.c.channel, cases.c.address_enc)
+                               .join(cases, cases.c.id == person_messages.c.case_id)
+                               .where(person_messages.c.id == payload["message_id"])).one_or_none()
+        if row is None or row.delivered_at is not None or row.channel != "telegram":
+            return
+        if s.telegram is None or s.loop is None:
+            raise RuntimeError("telegram is not running")
+        chat_id = s.cipher.decrypt(row.address_enc).split(":", 1)[1]
+        text = translator("fr")("Message de votre conseiller : {message}", message=s.cipher.decrypt(row.body_enc))
+        future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(int(chat_id), text), s.loop)
+        future.result(timeout=30)
+        CaseDesk(s.cases).mark_delivered([row.id])
 
 
 def rest_messages(sender: str, replies: list[Reply]) -> list[dict[str, Any]]:
@@ -194,6 +241,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(signal.SIGHUP, services.content.reload)
+        services.loop = loop
         services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
         if services.telegram is not None:
             await services.telegram.start()
@@ -214,6 +262,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             Route("/health", health),
             Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
             Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
+            Mount("/console", app=services.console.app),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         lifespan=lifespan,

@@ -128,3 +128,105 @@ class CaseRepository:
                                                        to_status=Status.CLAIMED.value, actor=f"adviser:{adviser_id}", at=now))
             audit(conn, f"adviser:{adviser_id}", "case_claimed", reference, now)
             return True
+
+
+class CaseDesk:
+    """What advisers do to a case: each change in one transaction with its history and audit."""
+
+    def __init__(self, repository: CaseRepository):
+        self.repo = repository
+        self.engine = repository.engine
+        self.cipher = repository.cipher
+
+    def _case_id(self, conn: Connection, reference: str) -> int | None:
+        return conn.execute(select(cases.c.id).where(cases.c.reference == reference)).scalar_one_or_none()
+
+    def transition(self, reference: str, wanted: Status, actor_id: int) -> bool:
+        from .domain import check_transition
+
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cases.c.id, cases.c.status, cases.c.claimed_by)
+                               .where(cases.c.reference == reference)).one_or_none()
+            if row is None:
+                return False
+            current = Status(row.status)
+            check_transition(current, wanted)
+            values: dict[str, Any] = {"status": wanted.value, "updated_at": now}
+            if wanted is Status.NEW:
+                values.update(claimed_by=None, claimed_at=None)
+            changed = conn.execute(update(cases).where(and_(cases.c.id == row.id, cases.c.status == current.value))
+                                   .values(**values)).rowcount
+            if changed != 1:
+                return False
+            conn.execute(insert(status_history).values(case_id=row.id, from_status=current.value, to_status=wanted.value,
+                                                       actor=f"adviser:{actor_id}", at=now))
+            audit(conn, f"adviser:{actor_id}", "released" if wanted is Status.NEW else f"status_{wanted.value}", reference, now)
+            return True
+
+    def add_note(self, reference: str, adviser_id: int, body: str) -> None:
+        from .orm import notes
+
+        now = utcnow()
+        with self.engine.begin() as conn:
+            case_id = self._case_id(conn, reference)
+            conn.execute(insert(notes).values(case_id=case_id, adviser_id=adviser_id,
+                                              body_enc=self.cipher.encrypt(body), created_at=now))
+            audit(conn, f"adviser:{adviser_id}", "note_added", reference, now)
+
+    def notes(self, reference: str) -> list[dict[str, Any]]:
+        from .orm import advisers, notes
+
+        with self.engine.connect() as conn:
+            case_id = self._case_id(conn, reference)
+            rows = conn.execute(select(notes.c.body_enc, notes.c.created_at, advisers.c.login)
+                                .join(advisers, advisers.c.id == notes.c.adviser_id)
+                                .where(notes.c.case_id == case_id).order_by(notes.c.id)).all()
+        return [{"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "by": r.login} for r in rows]
+
+    def send_message(self, reference: str, adviser_id: int, body: str) -> None:
+        """A message to the person, delivered on their channel through the outbox."""
+        from .orm import person_messages
+
+        now = utcnow()
+        with self.engine.begin() as conn:
+            case_id = self._case_id(conn, reference)
+            message_id = conn.execute(insert(person_messages).values(
+                case_id=case_id, adviser_id=adviser_id, body_enc=self.cipher.encrypt(body), created_at=now,
+            )).inserted_primary_key[0]
+            conn.execute(insert(outbox).values(kind="person_message", payload=json.dumps({"message_id": message_id}),
+                                               status="pending", attempts=0, next_attempt_at=now, created_at=now))
+            audit(conn, f"adviser:{adviser_id}", "message_sent", reference, now)
+
+    def messages(self, reference: str) -> list[dict[str, Any]]:
+        from .orm import person_messages
+
+        with self.engine.connect() as conn:
+            case_id = self._case_id(conn, reference)
+            rows = conn.execute(select(person_messages).where(person_messages.c.case_id == case_id)
+                                .order_by(person_messages.c.id)).all()
+        return [{"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "delivered": r.delivered_at is not None}
+                for r in rows]
+
+    def undelivered_for(self, reference: str) -> list[tuple[int, str]]:
+        """Messages the person has not seen yet (the web chat shows them when they come back)."""
+        from .orm import person_messages
+
+        with self.engine.connect() as conn:
+            case_id = self._case_id(conn, reference)
+            rows = conn.execute(select(person_messages.c.id, person_messages.c.body_enc)
+                                .where(and_(person_messages.c.case_id == case_id, person_messages.c.delivered_at.is_(None)))
+                                .order_by(person_messages.c.id)).all()
+        return [(r.id, self.cipher.decrypt(r.body_enc)) for r in rows]
+
+    def mark_delivered(self, message_ids: list[int]) -> None:
+        from .orm import person_messages
+
+        if not message_ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(person_messages).where(person_messages.c.id.in_(message_ids)).values(delivered_at=utcnow()))
+
+    def audit_view(self, reference: str, adviser_id: int) -> None:
+        with self.engine.begin() as conn:
+            audit(conn, f"adviser:{adviser_id}", "case_viewed", reference)

@@ -98,6 +98,17 @@ class HandoffService:
             audit(conn, "person", "case_withdrawn", reference, now)
         return True
 
+    def pending_messages(self, reference: str, address: str) -> list[str]:
+        """The adviser's messages the person has not seen yet; they count as seen once returned."""
+        from .repository import CaseDesk
+
+        if self._own(reference, address) is None:
+            return []
+        desk = CaseDesk(self.repository)
+        messages = desk.undelivered_for(reference)
+        desk.mark_delivered([message_id for message_id, _ in messages])
+        return [body for _, body in messages]
+
     def erase(self, reference: str, address: str) -> bool:
         """Delete the case and everything attached to it; the audit keeps only that it happened."""
         case = self._own(reference, address)

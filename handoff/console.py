@@ -1,0 +1,162 @@
+"""The adviser console: login (argon2, lockout), a queue by priority and age, claim, the case
+file, notes, status changes, a message to the person. Sessions in signed cookies, a CSRF token
+on every form, every view and change in the audit log, HTML escaped everywhere."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .advisers import Adviser, authenticate, get_adviser
+from .domain import Status, TransitionError
+from .places import REGIONS
+from .repository import CaseDesk, CaseRepository, audit
+from .validation import format_phone
+
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
+MAX_TEXT = 4000
+STATUS_LABELS = {"new": "Nouvelle", "claimed": "Prise en charge", "contacted": "Contactée", "closed": "Close", "withdrawn": "Annulée"}
+
+
+def _render(name: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS, **context)
+    return HTMLResponse(html, status_code=status_code, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'"})
+
+
+class Console:
+    def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False):
+        self.engine = engine
+        self.repo = repository
+        self.desk = CaseDesk(repository)
+        self.app = Starlette(routes=[
+            Route("/", self.queue),
+            Route("/login", self.login, methods=["GET", "POST"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            Route("/cases/{reference}", self.case),
+            Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
+        ], middleware=[Middleware(SessionMiddleware, secret_key=secret_key, session_cookie="console_session",
+                                  same_site="strict", https_only=https_only, max_age=8 * 3600)])
+
+    # --- session and protection ----------------------------------------------------------------
+
+    def _adviser(self, request: Request) -> Adviser | None:
+        adviser_id = request.session.get("adviser_id")
+        return get_adviser(self.engine, adviser_id) if isinstance(adviser_id, int) else None
+
+    async def _form(self, request: Request) -> dict[str, str] | None:
+        """The form, if its CSRF token matches the session's; None otherwise."""
+        form = await request.form()
+        token = str(form.get("csrf", ""))
+        expected = request.session.get("csrf", "")
+        if not expected or not secrets.compare_digest(token, expected):
+            return None
+        return {k: str(v) for k, v in form.items()}
+
+    def _forbidden(self, request: Request, reason: str) -> HTMLResponse:
+        return _render("console_error.html", request, status_code=403, message=reason)
+
+    # --- pages -------------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        request.session.setdefault("csrf", secrets.token_urlsafe(32))
+        if request.method == "GET":
+            return _render("console_login.html", request, error=None)
+        form = await self._form(request)
+        if form is None:
+            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+        adviser = authenticate(self.engine, form.get("login", "")[:64], form.get("password", "")[:256])
+        if adviser is None:
+            return _render("console_login.html", request, status_code=401,
+                           error="Identifiant ou mot de passe incorrect (ou compte verrouillé quelques minutes).")
+        request.session.clear()
+        request.session.update({"adviser_id": adviser.id, "csrf": secrets.token_urlsafe(32)})
+        return RedirectResponse("/console/", status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        if await self._form(request) is not None:
+            adviser = self._adviser(request)
+            if adviser:
+                with self.engine.begin() as conn:
+                    audit(conn, f"adviser:{adviser.id}", "logout", None)
+            request.session.clear()
+        return RedirectResponse("/console/login", status_code=303)
+
+    async def queue(self, request: Request) -> Response:
+        adviser = self._adviser(request)
+        if adviser is None:
+            return RedirectResponse("/console/login", status_code=303)
+        wanted = request.query_params.get("status", "new")
+        statuses = tuple(Status) if wanted == "all" else tuple(s for s in Status if s.value == wanted) or (Status.NEW,)
+        region = request.query_params.get("region") or None
+        regions = None if adviser.role == "supervisor" else list(adviser.regions)
+        if region:
+            regions = [region] if (regions is None or region in regions) else []
+        rows = self.repo.queue(regions=regions, statuses=statuses)
+        if request.query_params.get("priority") == "urgent":
+            rows = [r for r in rows if r["priority"] == 0]
+        with self.engine.begin() as conn:
+            audit(conn, f"adviser:{adviser.id}", "queue_viewed", None)
+        return _render("console_queue.html", request, adviser=adviser, rows=rows, status=wanted, region=region or "",
+                       regions=adviser.regions if adviser.role != "supervisor" else tuple(REGIONS))
+
+    def _case_for(self, adviser: Adviser, reference: str):
+        case = self.repo.get(reference)
+        if case is None or not adviser.may_see(case.region):
+            return None  # another region's case is not there, for this adviser
+        return case
+
+    async def case(self, request: Request) -> Response:
+        adviser = self._adviser(request)
+        if adviser is None:
+            return RedirectResponse("/console/login", status_code=303)
+        reference = request.path_params["reference"]
+        case = self._case_for(adviser, reference)
+        if case is None:
+            with self.engine.begin() as conn:
+                audit(conn, f"adviser:{adviser.id}", "case_refused", reference[:16])
+            return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
+        self.desk.audit_view(reference, adviser.id)
+        return _render("console_case.html", request, adviser=adviser, case=case, phone=format_phone(case.contact.phone),
+                       notes=self.desk.notes(reference), messages=self.desk.messages(reference))
+
+    async def act(self, request: Request) -> Response:
+        adviser = self._adviser(request)
+        if adviser is None:
+            return RedirectResponse("/console/login", status_code=303)
+        form = await self._form(request)
+        if form is None:
+            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+        reference, action = request.path_params["reference"], request.path_params["action"]
+        case = self._case_for(adviser, reference)
+        if case is None:
+            return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
+        mine = case.claimed_by == adviser.id or adviser.role == "supervisor"
+        try:
+            if action == "claim":
+                if not self.repo.claim(reference, adviser.id):
+                    return _render("console_error.html", request, status_code=409,
+                                   message="Ce dossier vient d'être pris en charge par quelqu'un d'autre.")
+            elif action in ("release", "contacted", "closed", "withdrawn") and mine:
+                wanted = Status.NEW if action == "release" else Status(action)
+                if not self.desk.transition(reference, wanted, adviser.id):
+                    return _render("console_error.html", request, status_code=409, message="Le dossier a changé entre-temps.")
+            elif action == "note" and mine and form.get("body", "").strip():
+                self.desk.add_note(reference, adviser.id, form["body"].strip()[:MAX_TEXT])
+            elif action == "message" and mine and form.get("body", "").strip():
+                self.desk.send_message(reference, adviser.id, form["body"].strip()[:MAX_TEXT])
+            else:
+                return self._forbidden(request, "Action impossible : prenez d'abord le dossier en charge.")
+        except TransitionError as exc:
+            return _render("console_error.html", request, status_code=409, message=str(exc))
+        return RedirectResponse(f"/console/cases/{reference}", status_code=303)

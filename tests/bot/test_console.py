@@ -1,0 +1,103 @@
+"""The whole path end to end over HTTP: a person's handoff on the web chat, an adviser who logs
+in, sees it, claims it, writes a note and messages the person, who receives it."""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from handoff.advisers import add_adviser
+from handoff.orm import audit_events
+
+WEBHOOK = "/webhooks/rest/webhook"
+NAME, PHONE = "Zorglubette Marquise", "06 98 76 54 32"
+
+
+def say(server, sender, message):
+    response = httpx.post(server.url + WEBHOOK, json={"sender": sender, "message": message}, timeout=30)
+    assert response.status_code == 200
+    return [m["text"] for m in response.json()]
+
+
+def handoff_on_the_web(server, sender="person-1") -> str:
+    for message in ["/start", "je suis en CDI et j'ai des impayés de loyer", '/answer{"fact":"situation","value":"salarie"}',
+                    '/answer{"fact":"sector","value":"prive_non_agricole"}', '/answer{"fact":"company_size","value":"50"}',
+                    "69003", "/result", "/handoff", "/consent", NAME, PHONE, "/skip",
+                    '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}',
+                    '/hset{"field":"budget_offer","value":"no"}']:
+        say(server, sender, message)
+    texts = say(server, sender, "/confirm_handoff")
+    return re.search(r"ASD-[A-Z0-9]{6}", " ".join(texts)).group()
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def login(server, login_name, password):
+    client = httpx.Client(base_url=server.url, follow_redirects=True, timeout=30)
+    page = client.get("/console/login")
+    response = client.post("/console/login", data={"csrf": csrf_of(page.text), "login": login_name, "password": password})
+    return client, response
+
+
+@pytest.fixture
+def advisers(settings, web_server):
+    engine = create_engine(settings.database_url, future=True)
+    add_adviser(engine, "marie", "correct-horse-battery", "adviser", ["Auvergne-Rhône-Alpes"])
+    add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Bretagne"])
+    return engine
+
+
+def test_from_the_chat_to_the_console_and_back(web_server, advisers):
+    reference = handoff_on_the_web(web_server)
+    client, response = login(web_server, "marie", "correct-horse-battery")
+    assert response.status_code == 200 and reference in response.text
+
+    case_page = client.get(f"/console/cases/{reference}")
+    assert NAME in case_page.text and PHONE in case_page.text
+    csrf = csrf_of(case_page.text)
+    assert client.post(f"/console/cases/{reference}/claim", data={"csrf": csrf}).status_code == 200
+    page = client.post(f"/console/cases/{reference}/note", data={"csrf": csrf, "body": "<script>alert(1)</script> rappel demain"})
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; rappel demain" in page.text and "<script>alert(1)" not in page.text
+    client.post(f"/console/cases/{reference}/message", data={"csrf": csrf, "body": "Bonjour, je vous appelle demain à 10h."})
+
+    texts = say(web_server, "person-1", "merci")
+    assert any("Message de votre conseiller : Bonjour, je vous appelle demain à 10h." in t for t in texts)
+    assert not any("Message de votre conseiller" in t for t in say(web_server, "person-1", "bonjour"))  # once
+    assert "prise en charge" in " ".join(say(web_server, "person-1", "/status"))
+
+    with advisers.connect() as conn:
+        events = [(r.actor, r.action, r.case_reference) for r in conn.execute(select(audit_events))]
+        dump = " ".join(str(v) for r in conn.execute(text("SELECT * FROM audit_events")) for v in r)
+    assert ("adviser:1", "case_claimed", reference) in events
+    assert {"case_viewed", "note_added", "message_sent", "login"} <= {e[1] for e in events}
+    assert NAME not in dump and "rappel demain" not in dump
+
+
+def test_another_region_s_case_cannot_be_opened(web_server, advisers):
+    reference = handoff_on_the_web(web_server, "person-2")
+    client, _ = login(web_server, "paul", "correct-horse-battery")
+    assert reference not in client.get("/console/").text
+    page = client.get(f"/console/cases/{reference}")
+    assert page.status_code == 404 and NAME not in page.text
+    csrf = csrf_of(client.get("/console/").text)
+    assert client.post(f"/console/cases/{reference}/claim", data={"csrf": csrf}).status_code == 404
+
+
+def test_forms_without_the_csrf_token_are_refused(web_server, advisers):
+    reference = handoff_on_the_web(web_server, "person-3")
+    client, _ = login(web_server, "marie", "correct-horse-battery")
+    assert client.post(f"/console/cases/{reference}/claim", data={"csrf": "forged"}).status_code == 403
+    anonymous = httpx.Client(base_url=web_server.url, timeout=30)
+    assert anonymous.get(f"/console/cases/{reference}").status_code == 303
+
+
+def test_repeated_failures_lock_the_account(web_server, advisers):
+    for _ in range(5):
+        _, response = login(web_server, "marie", "wrong-password!!")
+        assert response.status_code == 401
+    _, response = login(web_server, "marie", "correct-horse-battery")
+    assert response.status_code == 401 and "verrouillé" in response.text
