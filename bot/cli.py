@@ -152,6 +152,31 @@ def _cases_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_purge(settings, now=None):
+    import datetime as dt
+
+    from handoff import Cipher
+    from handoff.retention import Retention, purge_cases
+
+    from .store import ConversationStore
+
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    retention = Retention()
+    engine = _engine(settings)
+    keys = settings.handoff_keys
+    cipher = Cipher.from_config(str(keys) if keys else None, settings.var_dir)
+    report = purge_cases(engine, cipher, now, retention)
+    report.conversations = ConversationStore(engine, cipher).purge(now - dt.timedelta(days=retention.conversation_days))
+    return report
+
+
+def _purge(args: argparse.Namespace) -> int:
+    report = run_purge(load_settings())
+    print(f"purged {report.conversations} conversation(s), anonymised {report.anonymised_cases} case(s), "
+          f"deleted {report.audit_events} audit event(s)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(prog="assistant", description="Housing-difficulty assistant")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -197,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing = cases_sub.add_parser("list", help="reference, status, priority, region, created time")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_cases_list)
+
+    commands.add_parser("purge", help="apply the retention periods (also daily in serve)").set_defaults(run=_purge)
 
     args = parser.parse_args(argv)
     try:

@@ -56,6 +56,12 @@ class ConversationStore:
                 except IntegrityError:
                     conn.execute(update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now))
 
+    def purge(self, older_than: dt.datetime) -> int:
+        """Delete conversations without news since `older_than` (with any contact details typed
+        in them and never sent)."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(conversations).where(conversations.c.updated_at < older_than)).rowcount
+
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(conversations).where(conversations.c.key == key))

@@ -232,6 +232,19 @@ async def _dispatch_forever(services: Services, every: float = 5.0) -> None:
         await asyncio.sleep(every)
 
 
+async def _purge_daily(services: Services) -> None:
+    import anyio
+
+    from .cli import run_purge
+
+    while True:
+        try:
+            await anyio.to_thread.run_sync(run_purge, services.settings)
+        except Exception as exc:
+            log.warning("purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(24 * 3600)
+
+
 def create_app(settings: Settings | None = None, parser: nlu.Parser | None = None) -> Starlette:
     settings = settings or load_settings()
     services = Services(settings)
@@ -246,10 +259,12 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         if services.telegram is not None:
             await services.telegram.start()
         dispatching = asyncio.create_task(_dispatch_forever(services))
+        purging = asyncio.create_task(_purge_daily(services))
         try:
             yield
         finally:
             dispatching.cancel()
+            purging.cancel()
             if services.telegram is not None:
                 await services.telegram.stop()
             if parser is None and services.parser is not None:

@@ -194,7 +194,7 @@ class CaseDesk:
             message_id = conn.execute(insert(person_messages).values(
                 case_id=case_id, adviser_id=adviser_id, body_enc=self.cipher.encrypt(body), created_at=now,
             )).inserted_primary_key[0]
-            conn.execute(insert(outbox).values(kind="person_message", payload=json.dumps({"message_id": message_id}),
+            conn.execute(insert(outbox).values(kind="person_message", payload=json.dumps({"message_id": message_id, "reference": reference}),
                                                status="pending", attempts=0, next_attempt_at=now, created_at=now))
             audit(conn, f"adviser:{adviser_id}", "message_sent", reference, now)
 

@@ -100,3 +100,43 @@ def test_webhook_mode_checks_the_secret_token(settings, parser, fake_bot_api, mo
         ok = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=30)
         assert ok.status_code == 200
         assert "gratuit et confidentiel" in fake_bot_api.wait_for(CHAT + 5, 1)[0]
+
+
+def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, fake_bot_api, settings):
+    import re
+
+    from sqlalchemy import create_engine
+
+    from handoff.advisers import add_adviser
+
+    chat = CHAT + 7
+    steps = ["/start", "je suis en CDI et j'ai des impayés de loyer"]
+    presses = ['/answer{"fact":"situation","value":"salarie"}', '/answer{"fact":"sector","value":"prive_non_agricole"}',
+               '/answer{"fact":"company_size","value":"50"}']
+    count = 0
+    for text in steps:
+        fake_bot_api.user_says(chat, text)
+        count = len(fake_bot_api.wait_for(chat, count + 1))
+    for data in presses:
+        fake_bot_api.user_presses(chat, data)
+        count = len(fake_bot_api.wait_for(chat, count + 1))
+    for action, value in [("say", "33000"), ("press", "/result"), ("press", "/handoff"), ("press", "/consent"),
+                          ("say", "Camille Martin"), ("say", "07 12 34 56 78"), ("press", "/skip"),
+                          ("press", '/hset{"field":"means","value":"phone"}'), ("press", '/hset{"field":"slot","value":"any"}'),
+                          ("press", '/hset{"field":"budget_offer","value":"no"}'), ("press", "/confirm_handoff")]:
+        (fake_bot_api.user_says if action == "say" else fake_bot_api.user_presses)(chat, value)
+        count = len(fake_bot_api.wait_for(chat, count + 1))
+        time.sleep(0.2)
+        count = len(fake_bot_api.texts_to(chat))
+    reference = re.search(r"ASD-[A-Z0-9]{6}", fake_bot_api.texts_to(chat)[-1]).group()
+
+    engine = create_engine(settings.database_url, future=True)
+    adviser = add_adviser(engine, "lea", "correct-horse-battery", "adviser", ["Nouvelle-Aquitaine"])
+    from handoff import CaseRepository, Cipher
+    from handoff.repository import CaseDesk
+
+    repo = CaseRepository(engine, Cipher.from_config(None, settings.var_dir))
+    assert repo.claim(reference, adviser.id)
+    CaseDesk(repo).send_message(reference, adviser.id, "Je vous appelle demain matin.")
+    texts = fake_bot_api.wait_for(chat, count + 1, timeout=20)
+    assert texts[-1] == "Message de votre conseiller : Je vous appelle demain matin."

@@ -1,0 +1,57 @@
+"""Retention: what is kept how long, and the purge that enforces it (`assistant purge`, and a
+daily task in `serve`).
+
+- Conversations left without news for 30 days are deleted, and with them any contact details
+  typed but never sent (they only ever lived in the conversation): data minimisation.
+- Closed or withdrawn cases are anonymised 24 months after their last change: identity, contact,
+  notes, messages and the channel address go; region, dates, outcome and status stay for
+  statistics. 24 months lets an adviser see a recent history if the person comes back.
+- Audit events are deleted after 12 months: long enough to investigate an access, no longer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.engine import Engine
+
+from .crypto import Cipher
+from .orm import audit_events, cases, consents, contacts, notes, person_messages
+from .repository import audit
+
+
+@dataclass(frozen=True)
+class Retention:
+    conversation_days: int = 30
+    closed_case_months: int = 24
+    audit_months: int = 12
+
+
+@dataclass
+class PurgeReport:
+    conversations: int = 0
+    anonymised_cases: int = 0
+    audit_events: int = 0
+
+
+def _months_before(now: dt.datetime, months: int) -> dt.datetime:
+    return now - dt.timedelta(days=round(months * 30.44))
+
+
+def purge_cases(engine: Engine, cipher: Cipher, now: dt.datetime, retention: Retention) -> PurgeReport:
+    report = PurgeReport()
+    limit = _months_before(now, retention.closed_case_months)
+    with engine.begin() as conn:
+        old = conn.execute(select(cases.c.id, cases.c.reference).where(and_(
+            cases.c.status.in_(["closed", "withdrawn"]), cases.c.updated_at < limit, cases.c.anonymised.is_(False)))).all()
+        for row in old:
+            for table in (contacts, notes, person_messages, consents):
+                conn.execute(delete(table).where(table.c.case_id == row.id))
+            conn.execute(update(cases).where(cases.c.id == row.id).values(
+                answers_enc=cipher.encrypt_json({}), budget_enc=None, address_enc=cipher.encrypt(""), anonymised=True))
+            audit(conn, "system", "case_anonymised", row.reference, now)
+        report.anonymised_cases = len(old)
+        report.audit_events = conn.execute(delete(audit_events).where(
+            audit_events.c.at < _months_before(now, retention.audit_months))).rowcount
+    return report
