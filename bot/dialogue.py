@@ -98,6 +98,9 @@ class Dialogue(HandoffSteps):
             else:
                 self._handoff_text(message, state, turn)
             return turn
+        if re.search(r"\b(export\w*|copie|voir|see|access)\b.*\b(mes|my) (donnees|data)\b", nlu.normalize(message)):
+            self._export(state, turn)
+            return turn
         parse = await self.parser.parse(message, state.locale)
         emergency = self._emergency_kind(parse, message)
         if emergency:
@@ -159,6 +162,8 @@ class Dialogue(HandoffSteps):
             self._confirm_handoff(state, turn, state.address)
         elif name == "cancel_handoff":
             self._cancel_handoff(state, turn)
+        elif name == "export":
+            self._export(state, turn)
         elif name == "withdraw":
             self._withdraw_prompt(state, turn)
         elif name == "withdraw_confirm":
@@ -652,6 +657,25 @@ class Dialogue(HandoffSteps):
         turn.replies.append(Reply(_("Je continue en français.")))
         self._reask(state, turn)
 
+    def _export(self, state: State, turn: Turn) -> None:
+        """Right of access: everything this conversation and its request hold, shown to the person."""
+        _ = translator(state.locale)
+        lines = [_("Voici les données que nous détenons sur vous :")]
+        for fact in state.answered:
+            if fact in state.facts or (fact == "housing_location" and "postcode" in state.facts):
+                lines.append(f"• {self._fact_name(fact, state)} : {self._value_label(fact, state)}")
+        data = self.handoff.export(state.case_reference, state.address) if (self.handoff and state.case_reference) else None
+        if data:
+            c = data["contact"]
+            lines.append(_("Votre demande {reference} ({status}) : {name}, {phone}, {email}, {postcode}.",
+                           reference=data["reference"], status=data["status"], name=c["name"], phone=c["phone"],
+                           email=c["email"] or "-", postcode=c["postcode"]))
+            lines.append(_("Notes du conseiller : {n} ; messages : {m}.", n=len(data["notes"]), m=len(data["messages"])))
+        if len(lines) == 1:
+            lines.append(_("Rien pour l'instant : vous n'avez donné aucune réponse."))
+        lines.append(_("Vous pouvez tout effacer avec « effacer mes données »."))
+        turn.replies.append(Reply("\n".join(lines), (Button(_("Effacer mes données"), payload("erase_data")),)))
+
     def _erase_prompt(self, state: State) -> Reply:
         _ = translator(state.locale)
         return Reply(_("Voulez-vous effacer toute cette conversation et vos réponses ? C'est définitif."),
@@ -692,5 +716,6 @@ class Dialogue(HandoffSteps):
             Button(_("Recommencer"), payload("restart")),
             Button(_("Parler à un conseiller"), payload("ask_human")),
             Button(_("English") if other == "en" else "Français", payload("language", locale=other)),
+            Button(_("Voir mes données"), payload("export")),
             Button(_("Effacer mes données"), payload("erase_data")),
         ))

@@ -43,7 +43,9 @@ class Console:
             Route("/", self.queue),
             Route("/login", self.login, methods=["GET", "POST"]),
             Route("/logout", self.logout, methods=["POST"]),
+            Route("/stats", self.stats),
             Route("/cases/{reference}", self.case),
+            Route("/cases/{reference}/export.json", self.export),
             Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
         ], middleware=[Middleware(SessionMiddleware, secret_key=secret_key, session_cookie="console_session",
                                   same_site="strict", https_only=https_only, max_age=8 * 3600)])
@@ -130,6 +132,37 @@ class Console:
         return _render("console_case.html", request, adviser=adviser, case=case, phone=format_phone(case.contact.phone),
                        notes=self.desk.notes(reference), messages=self.desk.messages(reference))
 
+    async def export(self, request: Request) -> Response:
+        """A supervisor's export of one person's case (right of access), as JSON."""
+        from starlette.responses import JSONResponse
+
+        from .service import export_case
+
+        adviser = self._adviser(request)
+        if adviser is None or adviser.role != "supervisor":
+            return self._forbidden(request, "Réservé aux superviseurs.")
+        case = self._case_for(adviser, request.path_params["reference"])
+        if case is None:
+            return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
+        with self.engine.begin() as conn:
+            audit(conn, f"adviser:{adviser.id}", "case_exported", case.reference)
+        return JSONResponse(export_case(self.repo, case), headers={
+            "Content-Disposition": f'attachment; filename="{case.reference}.json"', "Cache-Control": "no-store"})
+
+    async def stats(self, request: Request) -> Response:
+        from sqlalchemy import func, select
+
+        from .orm import cases
+
+        adviser = self._adviser(request)
+        if adviser is None or adviser.role != "supervisor":
+            return self._forbidden(request, "Réservé aux superviseurs.")
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(cases.c.region, cases.c.status, cases.c.outcome, func.count())
+                                .group_by(cases.c.region, cases.c.status, cases.c.outcome)
+                                .order_by(cases.c.region, cases.c.status)).all()
+        return _render("console_stats.html", request, adviser=adviser, rows=rows)
+
     async def act(self, request: Request) -> Response:
         adviser = self._adviser(request)
         if adviser is None:
@@ -151,6 +184,11 @@ class Console:
                 wanted = Status.NEW if action == "release" else Status(action)
                 if not self.desk.transition(reference, wanted, adviser.id):
                     return _render("console_error.html", request, status_code=409, message="Le dossier a changé entre-temps.")
+            elif action == "erase" and adviser.role == "supervisor":
+                from .service import HandoffService
+
+                HandoffService(self.repo).erase(reference, None, actor=f"adviser:{adviser.id}")
+                return RedirectResponse("/console/?status=all", status_code=303)
             elif action == "note" and mine and form.get("body", "").strip():
                 self.desk.add_note(reference, adviser.id, form["body"].strip()[:MAX_TEXT])
             elif action == "message" and mine and form.get("body", "").strip():

@@ -109,9 +109,15 @@ class HandoffService:
         desk.mark_delivered([message_id for message_id, _ in messages])
         return [body for _, body in messages]
 
-    def erase(self, reference: str, address: str) -> bool:
-        """Delete the case and everything attached to it; the audit keeps only that it happened."""
+    def export(self, reference: str, address: str) -> dict[str, Any] | None:
+        """Everything held about the person's case, for them (right of access)."""
         case = self._own(reference, address)
+        return export_case(self.repository, case) if case else None
+
+    def erase(self, reference: str, address: str | None, actor: str = "person") -> bool:
+        """Delete the case and everything attached to it; the audit keeps only that it happened.
+        The person may erase their own case (their address); a supervisor any (address None)."""
+        case = self._own(reference, address) if address is not None else self.repository.get(reference)
         if case is None:
             return False
         from .orm import consents, contacts, notes, person_messages, status_history
@@ -121,5 +127,22 @@ class HandoffService:
                 conn.execute(delete(table).where(table.c.case_id == case.id))
             conn.execute(delete(outbox).where(outbox.c.payload.like(f'%"{reference}"%')))
             conn.execute(delete(cases).where(cases.c.id == case.id))
-            audit(conn, "person", "case_erased", reference)
+            audit(conn, actor, "case_erased", reference)
         return True
+
+
+def export_case(repository: CaseRepository, case: Case) -> dict[str, Any]:
+    from .repository import CaseDesk
+
+    desk = CaseDesk(repository)
+    return {
+        "reference": case.reference, "status": case.status.value, "created_at": case.created_at.isoformat(timespec="seconds"),
+        "contact": {"name": case.contact.name, "phone": case.contact.phone, "email": case.contact.email,
+                    "postcode": case.contact.postcode, "preferred_means": case.contact.preferred_means,
+                    "slots": list(case.contact.slots)},
+        "consents": [{"kind": c.kind, "notice_version": c.notice_version, "given_at": c.given_at.isoformat(timespec="seconds")}
+                     for c in case.consents],
+        "answers": case.answers, "budget": case.budget, "outcome": case.outcome,
+        "notes": [{"body": n["body"], "at": n["at"].isoformat(timespec="seconds")} for n in desk.notes(case.reference)],
+        "messages": [{"body": m["body"], "at": m["at"].isoformat(timespec="seconds")} for m in desk.messages(case.reference)],
+    }

@@ -101,3 +101,30 @@ def test_repeated_failures_lock_the_account(web_server, advisers):
         assert response.status_code == 401
     _, response = login(web_server, "marie", "correct-horse-battery")
     assert response.status_code == 401 and "verrouillé" in response.text
+
+
+def test_a_supervisor_exports_and_erases_a_case_and_sees_statistics(web_server, advisers, settings):
+    reference = handoff_on_the_web(web_server, "person-4")
+    add_adviser(advisers, "sophie", "correct-horse-battery", "supervisor", [])
+    client, response = login(web_server, "sophie", "correct-horse-battery")
+    assert reference in response.text
+    assert "Auvergne-Rhône-Alpes" in client.get("/console/stats").text
+    exported = client.get(f"/console/cases/{reference}/export.json").json()
+    assert exported["contact"]["name"] == NAME and exported["reference"] == reference
+    csrf = csrf_of(client.get(f"/console/cases/{reference}").text)
+    client.post(f"/console/cases/{reference}/erase", data={"csrf": csrf})
+    assert client.get(f"/console/cases/{reference}").status_code == 404
+    adviser_client, _ = login(web_server, "marie", "correct-horse-battery")
+    assert adviser_client.get(f"/console/cases/{reference}/export.json").status_code == 403
+
+
+def test_no_contact_data_in_logs_or_in_the_database_file(web_server, advisers, settings, caplog, capfd):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    handoff_on_the_web(web_server, "person-5")
+    out, err = capfd.readouterr()
+    raw = (settings.var_dir / "assistant.db").read_bytes()
+    for marker in (NAME, PHONE, "+33698765432", "Zorglubette"):
+        assert marker not in caplog.text and marker not in out + err
+        assert marker.encode() not in raw
