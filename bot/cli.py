@@ -177,6 +177,28 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_generate(args: argparse.Namespace) -> int:
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from handoff import Cipher
+    from handoff.rotation import rotate_all
+
+    from .store import conversations
+
+    settings = load_settings()
+    keys = settings.handoff_keys
+    if not keys:
+        return _fail("set HANDOFF_KEYS to the new key followed by the old one(s) first")
+    count = rotate_all(_engine(settings), Cipher.from_config(str(keys), settings.var_dir), [(conversations, "state")])
+    print(f"re-encrypted {count} value(s) with the newest key")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(prog="assistant", description="Housing-difficulty assistant")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -222,6 +244,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing = cases_sub.add_parser("list", help="reference, status, priority, region, created time")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_cases_list)
+
+    keys_cmd = commands.add_parser("keys", help="encryption keys of contact data")
+    keys_sub = keys_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    keys_sub.add_parser("generate", help="print a new key for HANDOFF_KEYS").set_defaults(run=_keys_generate)
+    keys_sub.add_parser("rotate", help="re-encrypt everything with the first key of HANDOFF_KEYS").set_defaults(run=_keys_rotate)
 
     commands.add_parser("purge", help="apply the retention periods (also daily in serve)").set_defaults(run=_purge)
 

@@ -43,3 +43,15 @@ def test_embedded_default_key_is_generated_once_with_a_warning(tmp_path, caplog)
 def test_a_bad_key_is_a_clear_error():
     with pytest.raises(KeyError_, match="not a valid Fernet key"):
         Cipher(["not-a-key"])
+
+
+def test_rotating_every_stored_value_to_a_new_key(engine):
+    from handoff import CaseRepository
+    from handoff.rotation import rotate_all
+
+    from test_repository import MARKERS, make_case
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    reference = CaseRepository(engine, Cipher([old])).create(make_case()).reference
+    assert rotate_all(engine, Cipher([new, old])) >= 6
+    assert CaseRepository(engine, Cipher([new])).get(reference).contact.name == MARKERS["name"]
