@@ -136,11 +136,12 @@ def _advisers_add(args: argparse.Namespace) -> int:
 def _cases_list(args: argparse.Namespace) -> int:
     import json
 
-    from handoff import CaseRepository, Cipher, Status
+    from handoff import CaseRepository, Status
+
+    from .store import make_cipher
 
     settings = load_settings()
-    keys = settings.handoff_keys
-    repo = CaseRepository(_engine(settings), Cipher.from_config(str(keys) if keys else None, settings.var_dir))
+    repo = CaseRepository(_engine(settings), make_cipher(settings))
     rows = repo.queue(statuses=tuple(Status))
     out = [{"reference": r["reference"], "status": r["status"], "priority": "urgent" if r["priority"] == 0 else "normal",
             "region": r["region"], "created_at": r["created_at"].isoformat(timespec="seconds")} for r in rows]
@@ -155,16 +156,14 @@ def _cases_list(args: argparse.Namespace) -> int:
 def run_purge(settings, now=None):
     import datetime as dt
 
-    from handoff import Cipher
     from handoff.retention import Retention, purge_cases
 
-    from .store import ConversationStore
+    from .store import ConversationStore, make_cipher
 
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     retention = Retention()
     engine = _engine(settings)
-    keys = settings.handoff_keys
-    cipher = Cipher.from_config(str(keys) if keys else None, settings.var_dir)
+    cipher = make_cipher(settings)
     report = purge_cases(engine, cipher, now, retention)
     report.conversations = ConversationStore(engine, cipher).purge(now - dt.timedelta(days=retention.conversation_days))
     return report

@@ -24,6 +24,12 @@ conversations = Table(
 )
 
 
+def make_cipher(settings) -> Cipher:
+    """The contact-data cipher of this deployment: HANDOFF_KEYS, or the embedded key in var/."""
+    keys = settings.handoff_keys
+    return Cipher.from_config(str(keys) if keys else None, settings.var_dir)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -24,9 +24,9 @@ from .dialogue import Dialogue
 from .i18n import negotiate, translator
 from .replies import Reply
 from .service import Assistant
-from .store import ConversationStore, make_engine
+from .store import ConversationStore, make_cipher, make_engine
 
-from handoff import CaseRepository, Cipher
+from handoff import CaseRepository
 from handoff.migrate import upgrade as migrate
 from handoff.console import Console
 from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
@@ -47,8 +47,7 @@ class Services:
         self.content = nlu.FaqContent()
         engine = make_engine(settings.database_url)
         migrate(engine)
-        keys = settings.handoff_keys
-        self.cipher = Cipher.from_config(str(keys) if keys else None, settings.var_dir)
+        self.cipher = make_cipher(settings)
         self.store = ConversationStore(engine, self.cipher)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
         self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))

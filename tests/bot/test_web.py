@@ -105,3 +105,21 @@ def test_user_text_never_reaches_the_logs(web_server, caplog, capfd):
     out, err = capfd.readouterr()
     for marker in ("Zorglubette", "06 12 34 56 78"):
         assert marker not in caplog.text and marker not in out + err
+
+
+def test_purge_deletes_conversations_left_for_30_days(web_server, settings):
+    import datetime as dt
+
+    from bot.cli import run_purge
+
+    post(web_server, "henri", "/start_check")
+    post(web_server, "iris", "/start_check")
+    engine = create_engine(settings.database_url, future=True)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE conversations SET updated_at = :old WHERE key = 'web:henri'"),
+                     {"old": dt.datetime(2026, 1, 1)})
+    report = run_purge(settings, now=dt.datetime(2026, 2, 15))
+    assert report.conversations == 1
+    with engine.connect() as conn:
+        keys = [row[0] for row in conn.execute(text("select key from conversations"))]
+    assert "web:henri" not in keys and "web:iris" in keys
