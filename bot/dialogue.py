@@ -14,7 +14,7 @@ import nlu
 import rules_adapter
 from rules_adapter import FactsError, Outcome, Question, Status
 
-from . import answers
+from . import answers, metrics
 from .handoff_flow import TEXT_STEPS, HandoffPort, HandoffSteps
 from .i18n import SUPPORTED, negotiate, translator
 from .i18n import date as format_date
@@ -102,6 +102,9 @@ class Dialogue(HandoffSteps):
             self._export(state, turn)
             return turn
         parse = await self.parser.parse(message, state.locale)
+        metrics.nlu_confidence.observe(parse.confidence)
+        if parse.intent == nlu.FALLBACK:
+            metrics.fallbacks.inc()
         emergency = self._emergency_kind(parse, message)
         if emergency:
             self._emergency(emergency, state, turn)
@@ -538,6 +541,7 @@ class Dialogue(HandoffSteps):
             return
         state.mode = RESULT
         state.last_outcome = assessment.outcome.value
+        metrics.outcomes.labels(assessment.outcome.value).inc()
         state.urgent = state.urgent or assessment.urgent
         headline = {
             Outcome.ELIGIBLE: _("D'après vos réponses, le service d'accompagnement social peut vous aider."),

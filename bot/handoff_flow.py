@@ -317,6 +317,9 @@ class HandoffSteps:
             sensitive_consent=sensitive, channel=address.split(":", 1)[0], address=address, budget=h.get("budget"),
         )
         case = self.handoff.submit(draft)
+        from . import metrics
+
+        metrics.handoffs.labels("urgent" if draft.urgent else "normal").inc()
         state.case_reference = case.reference
         state.handoff = {}
         state.mode = RESULT

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 
 import anyio
@@ -14,6 +15,7 @@ import anyio
 import nlu
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import metrics
 from .dialogue import Dialogue
 from .i18n import negotiate, translator
 from .replies import Reply
@@ -38,6 +40,14 @@ class Assistant:
 
     async def handle(self, channel: str, sender: str, message: str, locale_hint: str | None = None) -> list[Reply]:
         key = f"{channel}:{sender}"
+        started = time.perf_counter()
+        metrics.messages.labels(channel, "button" if message.startswith("/") else "text").inc()
+        try:
+            return await self._handle(key, message, locale_hint)
+        finally:
+            metrics.latency.labels(channel).observe(time.perf_counter() - started)
+
+    async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
         async with self._lock(key):
             try:
                 state = await anyio.to_thread.run_sync(self.store.load, key) or State()
@@ -48,9 +58,11 @@ class Assistant:
                     await anyio.to_thread.run_sync(self.store.save, key, state)
                 return turn.replies
             except nlu.NluUnavailable:
+                metrics.unavailable.labels("nlu").inc()
                 _ = translator(negotiate(locale_hint))
                 return [Reply(_("Je ne peux pas lire les messages écrits pour le moment. Utilisez les boutons, ou appelez le 09 70 800 800 (lundi–vendredi, 9h–18h30)."))]
             except SQLAlchemyError as exc:
+                metrics.unavailable.labels("database").inc()
                 # Conversation ids and texts stay out of the log.
                 log.error("conversation store unavailable: %s", type(exc).__name__)
                 _ = translator(negotiate(locale_hint))

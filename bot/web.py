@@ -211,6 +211,22 @@ async def telegram_webhook(request: Request) -> Response:
     return await services.telegram.webhook(request)
 
 
+async def metrics_page(request: Request) -> Response:
+    import anyio
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from . import metrics
+
+    services: Services = request.app.state.services
+    try:
+        backlog = await anyio.to_thread.run_sync(services.dispatcher.backlog)
+        for status in ("pending", "sent", "failed"):
+            metrics.outbox_backlog.labels(status).set(backlog.get(status, 0))
+    except Exception:  # the database may be away; the other metrics still say so
+        pass
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
 async def health(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     if services.assistant is None:
@@ -274,6 +290,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             Route("/", chat_page),
             Route("/confidentialite", privacy_page),
             Route("/health", health),
+            Route("/metrics", metrics_page),
             Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
             Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
             Mount("/console", app=services.console.app),

@@ -123,3 +123,34 @@ def test_purge_deletes_conversations_left_for_30_days(web_server, settings):
     with engine.connect() as conn:
         keys = [row[0] for row in conn.execute(text("select key from conversations"))]
     assert "web:henri" not in keys and "web:iris" in keys
+
+
+def test_metrics_count_without_any_text(web_server):
+    post(web_server, "jules", "mon employeur sera-t-il prévenu Zorglub ?")
+    post(web_server, "jules", "/start_check")
+    body = httpx.get(web_server.url + "/metrics").text
+    assert 'assistant_messages_total{channel="web",kind="text"}' in body
+    assert 'assistant_messages_total{channel="web",kind="button"}' in body
+    assert "assistant_message_seconds_bucket" in body and "assistant_nlu_confidence_bucket" in body
+    assert 'assistant_outbox{status="pending"}' in body
+    assert "Zorglub" not in body and "jules" not in body
+
+
+def test_nlu_server_down_gives_a_fallback_with_the_phone_within_5_seconds(settings, monkeypatch, running_server):
+    import socket
+    import time
+
+    from bot.config import load_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{dead_port}")
+    with running_server(create_app(load_settings())) as server:
+        post(server, "kim", "/start")
+        started = time.monotonic()
+        replies = post(server, "kim", "bonjour, mon employeur va savoir ?").json()
+        assert time.monotonic() - started < 5
+        assert "09 70 800 800" in replies[0]["text"]
+        buttons = post(server, "kim", "/start_check").json()  # buttons need no NLU
+        assert any("Question 1" in m["text"] for m in buttons)
