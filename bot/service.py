@@ -49,7 +49,9 @@ class Assistant:
 
     async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
         async with self._lock(key):
+            held = None
             try:
+                held = await anyio.to_thread.run_sync(self.store.lock, key)
                 state = await anyio.to_thread.run_sync(self.store.load, key) or State()
                 turn = await self.dialogue.handle(message, state, locale_hint, address=key)
                 if turn.erase:
@@ -67,3 +69,9 @@ class Assistant:
                 log.error("conversation store unavailable: %s", type(exc).__name__)
                 _ = translator(negotiate(locale_hint))
                 return [Reply(_("Le service est momentanément indisponible. Réessayez dans quelques minutes, ou appelez le 09 70 800 800 (lundi–vendredi, 9h–18h30)."))]
+            finally:
+                if held is not None:
+                    try:
+                        await anyio.to_thread.run_sync(self.store.unlock, key, held)
+                    except SQLAlchemyError:
+                        pass  # the connection is gone, and the lock with it

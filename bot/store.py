@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select, text, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from handoff import Cipher
@@ -51,6 +51,35 @@ class ConversationStore:
         self.engine = engine
         self.cipher = cipher
         metadata.create_all(engine)
+
+    @property
+    def shared(self) -> bool:
+        """Several workers may share this database: conversations are locked in it."""
+        return self.engine.dialect.name == "postgresql"
+
+    def lock(self, key: str) -> Connection | None:
+        """Take the conversation's lock across workers (a PostgreSQL advisory lock held by the
+        returned connection, released by `unlock` or when the connection dies with its process).
+        None on SQLite, where one process serves (its in-process lock is enough)."""
+        if not self.shared:
+            return None
+        conn = self.engine.connect()
+        try:
+            conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": key})
+            conn.commit()
+        except Exception:
+            conn.close()
+            raise
+        return conn
+
+    def unlock(self, key: str, conn: Connection | None) -> None:
+        if conn is None:
+            return
+        try:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
+            conn.commit()
+        finally:
+            conn.close()
 
     def load(self, key: str) -> State | None:
         with self.engine.connect() as conn:
