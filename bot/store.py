@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from handoff import Cipher
+from handoff.migrate import create_tables
 
 from .state import State
 
@@ -50,7 +51,7 @@ class ConversationStore:
     def __init__(self, engine: Engine, cipher: Cipher):
         self.engine = engine
         self.cipher = cipher
-        metadata.create_all(engine)
+        create_tables(engine, metadata)
 
     @property
     def shared(self) -> bool:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,9 +21,27 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     return config
 
 
+SCHEMA_LOCK = 7_243_001  # any constant: the advisory lock all workers take to change the schema
+
+
+def schema_lock(connection: Connection) -> None:
+    """Workers starting together change the schema one at a time (PostgreSQL); released at the
+    end of the transaction. SQLite serialises writers by itself."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """`create_all` for tables outside the migrations, safe when several workers start at once."""
+    with engine.begin() as connection:
+        schema_lock(connection)
+        metadata.create_all(connection)
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema (idempotent)."""
     with engine.begin() as connection:
+        schema_lock(connection)
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
