@@ -104,8 +104,6 @@ class HandoffSteps:
         if step == "postcode" and state.facts.get("postcode") and "postcode" not in h:
             h["postcode"] = state.facts["postcode"]
             step = "means"
-        if step == "means" and False:
-            pass
         if step == "sensitive" and not (set(state.facts.get("difficulties") or ()) & SENSITIVE_DIFFICULTIES):
             step = "budget_offer"
         h["step"] = step

@@ -182,7 +182,7 @@ class Console:
                                    message="Ce dossier vient d'être pris en charge par quelqu'un d'autre.")
             elif action in ("release", "contacted", "closed", "withdrawn") and mine:
                 wanted = Status.NEW if action == "release" else Status(action)
-                if not self.desk.transition(reference, wanted, adviser.id):
+                if not self.desk.transition(reference, wanted, f"adviser:{adviser.id}"):
                     return _render("console_error.html", request, status_code=409, message="Le dossier a changé entre-temps.")
             elif action == "erase" and adviser.role == "supervisor":
                 from .service import HandoffService

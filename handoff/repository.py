@@ -141,7 +141,9 @@ class CaseDesk:
     def _case_id(self, conn: Connection, reference: str) -> int | None:
         return conn.execute(select(cases.c.id).where(cases.c.reference == reference)).scalar_one_or_none()
 
-    def transition(self, reference: str, wanted: Status, actor_id: int) -> bool:
+    def transition(self, reference: str, wanted: Status, actor: str) -> bool:
+        """Move a case to `wanted` if the transition is allowed and nobody changed it meanwhile;
+        `actor` is "adviser:<id>" or "person". Raises TransitionError for a forbidden move."""
         from .domain import check_transition
 
         now = utcnow()
@@ -160,8 +162,8 @@ class CaseDesk:
             if changed != 1:
                 return False
             conn.execute(insert(status_history).values(case_id=row.id, from_status=current.value, to_status=wanted.value,
-                                                       actor=f"adviser:{actor_id}", at=now))
-            audit(conn, f"adviser:{actor_id}", "released" if wanted is Status.NEW else f"status_{wanted.value}", reference, now)
+                                                       actor=actor, at=now))
+            audit(conn, actor, "released" if wanted is Status.NEW else f"status_{wanted.value}", reference, now)
             return True
 
     def add_note(self, reference: str, adviser_id: int, body: str) -> None:

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete
 
-from .domain import Case, Consent, Contact, Priority, Status, check_transition, flags_for, new_reference
-from .orm import audit_events, cases, outbox
+from .domain import Case, Consent, Contact, Priority, Status, flags_for, new_reference
+from .orm import cases, outbox
 from .places import departement_of, region_of
 from .repository import CaseRepository, audit, utcnow
 
@@ -81,22 +81,15 @@ class HandoffService:
         return case.status if case else None
 
     def withdraw(self, reference: str, address: str) -> bool:
-        case = self._own(reference, address)
-        if case is None:
+        from .domain import TransitionError
+        from .repository import CaseDesk
+
+        if self._own(reference, address) is None:
             return False
         try:
-            check_transition(case.status, Status.WITHDRAWN)
-        except ValueError:
+            return CaseDesk(self.repository).transition(reference, Status.WITHDRAWN, "person")
+        except TransitionError:
             return False
-        now = utcnow()
-        with self.repository.engine.begin() as conn:
-            conn.execute(update(cases).where(cases.c.id == case.id).values(status=Status.WITHDRAWN.value, updated_at=now))
-            from .orm import status_history
-
-            conn.execute(status_history.insert().values(case_id=case.id, from_status=case.status.value,
-                                                        to_status=Status.WITHDRAWN.value, actor="person", at=now))
-            audit(conn, "person", "case_withdrawn", reference, now)
-        return True
 
     def pending_messages(self, reference: str, address: str) -> list[str]:
         """The adviser's messages the person has not seen yet; they count as seen once returned."""

@@ -65,14 +65,6 @@ def score(language: str, pairs: list[tuple[str, str, str]]) -> LanguageReport:
                           [(a, b, n) for (a, b), n in confusions.most_common(10)], errors)
 
 
-async def _predict(parser: Parser, items: list[tuple[str, str]], locale: str) -> list[tuple[str, str, str]]:
-    out = []
-    for text, expected in items:
-        result = await parser.parse(text, locale)
-        out.append((text, expected, result.intent))
-    return out
-
-
 def evaluate(parser: Parser, heldout: dict[str, Path]) -> tuple[list[LanguageReport], float]:
     """Reports per language, and the median parse latency in milliseconds."""
     reports = []
@@ -160,16 +152,19 @@ def cross_validate(folds: int, out_dir: Path) -> str:
     """Rasa's k-fold cross-validation on the training data (slow: trains k models)."""
     import tempfile
 
-    from rasa.model_testing import test_nlu_with_cross_validation  # Rasa stays in nlu/
-    from rasa.shared.constants import DEFAULT_RESULTS_PATH  # noqa: F401
+    from rasa.model_testing import perform_nlu_cross_validation  # Rasa stays in nlu/
+    from rasa.shared.importers.importer import TrainingDataImporter
+    from rasa.shared.utils.io import read_yaml_file
 
     from . import project
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:
-        config, data, _domain = project.build(Path(tmp))
-        asyncio.run(test_nlu_with_cross_validation(
-            str(config), str(data), str(out_dir), {"folds": folds, "disable_plotting": True}
+        config, data, domain = project.build(Path(tmp))
+        # The importer joins the FAQ responses of the domain to the examples, as training does.
+        training_data = TrainingDataImporter.load_from_config(str(config), str(domain), [str(data)]).get_nlu_data()
+        asyncio.run(perform_nlu_cross_validation(
+            read_yaml_file(str(config)), training_data, str(out_dir), {"folds": folds, "disable_plotting": True}
         ))
     report = out_dir / "intent_report.json"
     if not report.exists():

@@ -69,8 +69,8 @@ def inventory(files: list[Path] | None = None) -> Inventory:
                     intents.add(name)
                 for match in annotation.finditer(block.get("examples", "")):
                     entities.add(match.group(1) or match.group(2))
-            elif "regex" in block:
-                entities.add(block["regex"]) if block["regex"] == "postcode" else None
+            elif block.get("regex") == "postcode":  # extracted as an entity; `reference` is only a feature
+                entities.add("postcode")
     return Inventory(tuple(sorted(intents)), tuple(sorted(topics)), tuple(sorted(entities)))
 
 

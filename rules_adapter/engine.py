@@ -30,10 +30,6 @@ ASKING_ORDER = (
 LOCALES = ("fr", "en")
 
 
-def _either(*sets: Iterable[int]) -> Levels:
-    return frozenset().union(*sets)
-
-
 def _or(a: Levels, b: Levels) -> Levels:
     return frozenset(max(x, y) for x in a for y in b)
 

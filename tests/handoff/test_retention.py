@@ -29,7 +29,7 @@ def test_closed_cases_are_anonymised_after_24_months_and_audit_after_12(engine, 
     repo.claim(closed.reference, 1, now=T0)
     desk = CaseDesk(repo)
     desk.add_note(closed.reference, 1, "note about Zorglubette")
-    desk.transition(closed.reference, Status.CLOSED, 1)
+    desk.transition(closed.reference, Status.CLOSED, "adviser:1")
     with engine.begin() as conn:
         conn.execute(cases.update().where(cases.c.reference == closed.reference).values(updated_at=T0))
         conn.execute(audit_events.update().values(at=T0))
