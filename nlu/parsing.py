@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -123,24 +125,72 @@ def _quiet_rasa() -> None:
 
 
 class InProcessParser:
-    """A Rasa model loaded in this process."""
+    """A Rasa model loaded in this process, parsing concurrent messages in micro-batches.
 
-    def __init__(self, model_path: Path):
+    Rasa's own path parses one message per graph run: a dask graph built and walked, and a
+    TensorFlow call per classifier, for every message. Here messages that arrive while a batch
+    is being parsed wait for the next one, and each batch is one graph run with one
+    TensorFlow call per classifier (see `batching`). A message alone is parsed at once: there
+    is no timer, a batch is simply whatever queued up meanwhile. The work runs in one thread,
+    so the event loop keeps serving other requests (TensorFlow releases the GIL).
+    """
+
+    def __init__(self, model_path: Path, max_batch: int = 64):
         from rasa.core.agent import Agent  # Rasa stays inside nlu/
+
+        from .batching import BatchedGraph
 
         _quiet_rasa()
         self.model_path = model_path
-        self._agent = Agent.load(str(model_path))
+        self._graph = BatchedGraph(Agent.load(str(model_path)))
+        self.max_batch = max_batch
+        # Per event loop (tests run several); a deployment has one.
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
 
     async def parse(self, text: str, locale: str | None = None) -> Parse:
         cleaned = model_input(text)
         if not cleaned:
             return Parse(FALLBACK, 0.0, (), ())
-        raw = await self._agent.parse_message(cleaned)
-        return from_rasa(raw)
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        future = loop.create_future()
+        queue.waiting.append((cleaned, future))
+        if queue.drainer is None or queue.drainer.done():
+            queue.drainer = loop.create_task(self._drain(queue))
+        return from_rasa(await future)
+
+    def parse_many(self, texts: list[str]) -> list[dict[str, Any]]:
+        """Rasa's raw parse results for `texts` (already cleaned), in one graph run."""
+        return self._graph.parse(texts)
+
+    async def _drain(self, queue: "_Queue") -> None:
+        loop = asyncio.get_running_loop()
+        while queue.waiting:
+            batch, queue.waiting = queue.waiting[: self.max_batch], queue.waiting[self.max_batch:]
+            try:
+                results = await loop.run_in_executor(self._executor, self._graph.parse, [t for t, _ in batch])
+            except Exception as exc:  # one bad batch must not leave its callers waiting forever
+                log.error("nlu batch failed: %s", type(exc).__name__)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(NluUnavailable("the NLU model failed on this batch"))
+                continue
+            for (_, future), raw in zip(batch, results):
+                if not future.done():  # the caller may have gone (client disconnected)
+                    future.set_result(raw)
+        queue.drainer = None  # nothing here refers to the loop any more
 
     async def close(self) -> None:
-        return None
+        self._executor.shutdown(wait=False)
+
+
+@dataclass
+class _Queue:
+    waiting: list[tuple[str, asyncio.Future]] = field(default_factory=list)
+    drainer: asyncio.Task | None = None
 
 
 class HttpParser:

@@ -67,3 +67,46 @@ def test_message_text_never_reaches_the_logs(parser, caplog, capfd):
     out, err = capfd.readouterr()
     assert "Zorglub" not in caplog.text
     assert "Zorglub" not in out + err
+
+
+def test_a_batch_gives_rasas_own_one_message_results(parser, nlu_model):
+    """Micro-batching changes the cost, not the answers: same intents, confidences, entities
+    and FAQ rankings as Rasa's Agent.parse_message, one message at a time."""
+    import asyncio
+    from pathlib import Path
+
+    import yaml
+    from rasa.core.agent import Agent
+
+    from nlu.parsing import model_input
+
+    heldout = yaml.safe_load((Path(__file__).parent / "heldout_fr.yml").read_text(encoding="utf-8"))
+    texts = [model_input(item["text"]) for item in heldout[::4]] + ["je suis en CDD de 6 mois a Lyon 69003"]
+    agent = Agent.load(str(nlu_model))
+
+    async def one_by_one():
+        return [await agent.parse_message(t) for t in texts]
+
+    expected = asyncio.run(one_by_one())
+    batched = parser.parse_many(texts)
+    assert len(batched) == len(expected)
+    for got, want in zip(batched, expected):
+        assert got["intent"]["name"] == want["intent"]["name"], got["text"]
+        assert got["intent"]["confidence"] == pytest.approx(want["intent"]["confidence"], abs=1e-5)
+        assert got["entities"] == want["entities"]
+        got_faq, want_faq = got["response_selector"]["faq"]["ranking"], want["response_selector"]["faq"]["ranking"]
+        assert [r["intent_response_key"] for r in got_faq] == [r["intent_response_key"] for r in want_faq]
+        assert [r["confidence"] for r in got_faq] == pytest.approx([r["confidence"] for r in want_faq], abs=1e-5)
+
+
+def test_concurrent_messages_each_get_their_own_parse(parser):
+    import asyncio
+
+    texts = ["c'est gratuit ?", "bonjour", "je veux parler a un conseiller", "mon patron va savoir ?"] * 5
+
+    async def together():
+        return await asyncio.gather(*(parser.parse(t, "fr") for t in texts))
+
+    results = asyncio.run(together())
+    alone = [parse_sync(parser, t, "fr") for t in texts[:4]]
+    assert [r.intent for r in results] == [a.intent for a in alone] * 5
