@@ -84,6 +84,8 @@ class Dialogue(HandoffSteps):
         command = parse_payload(message)
         if command is not None:
             await self._command(command[0], command[1], state, turn)
+            if not turn.replies:  # a button with nothing left to do ("retour" with no answer yet)
+                turn.replies.append(self._menu(state))
             return turn
         if not message:
             turn.replies.append(self._menu(state))
@@ -370,7 +372,7 @@ class Dialogue(HandoffSteps):
         question = self._question_for(fact, state)
         try:
             value = answers.typed(question, raw)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # a forged payload: "1e999" employees
             value = None
         if value is None or not self._apply({fact: value}, state):
             turn.replies.append(Reply(_("Ce bouton n'est plus valable.")))

@@ -40,6 +40,18 @@ def working_days(start: dt.date, count: int) -> list[dt.date]:
     return days
 
 
+def valid_slot(value: str) -> bool:
+    """`any`, or `YYYY-MM-DD|am` / `|pm` as the slot buttons send it (a forged one is refused)."""
+    if value == "any":
+        return True
+    day, _, part = value.partition("|")
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return False
+    return part in ("am", "pm")
+
+
 def parse_amount(text: str) -> float | None:
     match = _AMOUNT.search(text.replace("€", " "))
     if not match:
@@ -204,23 +216,27 @@ class HandoffSteps:
                 h.pop("budget", None)
         self._handoff_next(state, turn, "preview")
 
+    def _handoff_reask(self, state: State, turn) -> None:
+        """A button that does not fit the step (stale, or forged): the current question again."""
+        step = state.handoff.get("step")
+        turn.replies.append(self._handoff_question(state, step) if step in STEPS else self._menu(state))
+
     def _handoff_set(self, field: str, value: str, state: State, turn) -> None:
         h = state.handoff
-        if not h or h.get("step") in (None, "notice"):
-            turn.replies.append(self._menu(state))
-            return
+        if field != h.get("step"):  # only the question being asked can be answered
+            return self._handoff_reask(state, turn)
         if field == "means" and value in ("phone", "sms", "email"):
             h["means"] = value
             return self._handoff_next(state, turn, "slot")
-        if field == "slot":
+        if field == "slot" and valid_slot(value):
             h["slot"] = value
             return self._handoff_next(state, turn, "sensitive")
-        if field == "sensitive":
+        if field == "sensitive" and value in ("yes", "no"):
             h["sensitive"] = value == "yes"
             return self._handoff_next(state, turn, "budget_offer")
-        if field == "budget_offer":
+        if field == "budget_offer" and value in ("yes", "no"):
             return self._handoff_next(state, turn, "income" if value == "yes" else "preview")
-        turn.replies.append(self._handoff_question(state, h.get("step")))
+        self._handoff_reask(state, turn)
 
     def _handoff_skip(self, state: State, turn) -> None:
         h = state.handoff
@@ -231,9 +247,11 @@ class HandoffSteps:
         if step in ("income", "housing", "aids"):
             h.pop("budget", None)
             return self._handoff_next(state, turn, "preview")
-        turn.replies.append(self._handoff_question(state, step))
+        self._handoff_reask(state, turn)
 
     def _handoff_edit(self, field: str, state: State, turn) -> None:
+        if state.handoff.get("step") != "preview":  # the edit buttons are the preview's
+            return self._handoff_reask(state, turn)
         if field not in ("name", "phone", "email", "postcode", "means", "slot"):
             return self._handoff_next(state, turn, "preview")
         state.handoff["editing"] = True

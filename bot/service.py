@@ -1,7 +1,9 @@
 """One door for every channel: a message of a conversation in, replies out, state kept.
 
 Messages of one conversation are handled one after the other, in arrival order (an asyncio
-lock per conversation); different conversations run concurrently.
+lock per conversation); different conversations run concurrently. Before that, two kinds of
+message are answered without being processed, on every channel: a flood from one conversation
+(a token bucket per conversation) and a text too long to read.
 """
 from __future__ import annotations
 
@@ -16,19 +18,28 @@ import nlu
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics
-from .dialogue import Dialogue
+from .dialogue import MAX_TEXT, Dialogue
 from .i18n import negotiate, translator
+from .i18n import number as format_number
+from .ratelimit import RateLimiter
 from .replies import Reply
 from .state import State
 from .store import ConversationStore
 
 log = logging.getLogger(__name__)
+# Per conversation: a burst of messages at once, then this many more each second. A person
+# clicking quickly through the questions stays far below; a script flooding one sender does not.
+# 30 rather than 15: a whole conversation up to a confirmed handoff is 17 to 26 messages, and
+# scripted clients (the tests, an integration) may send it within a second.
+BURST = 30
+PER_SECOND = 1.0
 
 
 class Assistant:
-    def __init__(self, dialogue: Dialogue, store: ConversationStore):
+    def __init__(self, dialogue: Dialogue, store: ConversationStore, *, burst: int = BURST, per_second: float = PER_SECOND):
         self.dialogue = dialogue
         self.store = store
+        self.limiter = RateLimiter(burst, per_second)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, key: str) -> asyncio.Lock:
@@ -43,9 +54,27 @@ class Assistant:
         started = time.perf_counter()
         metrics.messages.labels(channel, "button" if message.startswith("/") else "text").inc()
         try:
+            if not self.limiter.allow(key):
+                metrics.refused.labels(channel, "rate_limited").inc()
+                _ = translator(negotiate(locale_hint))
+                return [Reply(_("Vous envoyez beaucoup de messages d'un coup : patientez quelques secondes, puis réessayez."))]
+            if len(message.strip()) > MAX_TEXT:
+                metrics.refused.labels(channel, "too_long").inc()
+                return [await self._too_long(key, locale_hint)]
             return await self._handle(key, message, locale_hint)
         finally:
             metrics.latency.labels(channel).observe(time.perf_counter() - started)
+
+    async def _too_long(self, key: str, locale_hint: str | None) -> Reply:
+        """Ask to shorten the text, in the conversation's language; nothing is processed or stored."""
+        try:
+            state = await anyio.to_thread.run_sync(self.store.load, key)
+        except SQLAlchemyError:
+            state = None  # the language is only a courtesy here
+        locale = state.locale if state is not None and state.greeted else negotiate(locale_hint)
+        _ = translator(locale)
+        return Reply(_("Votre message est trop long pour moi : {limit} caractères au plus. Pouvez-vous le résumer en quelques phrases ? Pour tout raconter en détail, un conseiller vous écoute au 09 70 800 800 (lundi–vendredi, 9h–18h30).",
+                       limit=format_number(MAX_TEXT, locale)))
 
     async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
         async with self._lock(key):

@@ -40,6 +40,10 @@ class State:
         return cls(**known)
 
     def reset_check(self) -> None:
+        """Start again (the check, or from the menu). A request being prepared is abandoned with
+        the answers it came from: nothing was sent, and the next text must not be taken for a
+        name or a phone number."""
+        self.handoff = {}
         self.mode = IDLE
         self.facts = {}
         self.answered = []

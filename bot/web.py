@@ -11,10 +11,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import nlu
 import rules_adapter
@@ -35,7 +37,9 @@ from handoff.service import HandoffService
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_SENDER = 128
-MAX_MESSAGE = 2000
+# Any request body, on any route (chat, Telegram webhook, console forms): far above a chat
+# message or a Telegram update, far below what would cost memory to read.
+MAX_BODY = 256 * 1024
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
@@ -146,6 +150,63 @@ def _bad_request(reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=400)
 
 
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `limit` bytes with a 413 and a JSON reason: at once from
+    Content-Length, or by counting the bytes of a body streamed without one (chunked)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY):
+        self.app = app
+        self.limit = limit
+
+    def _refusal(self) -> JSONResponse:
+        return JSONResponse({"error": f"the request body must be at most {self.limit} bytes"}, status_code=413)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.strip().isdigit():
+                await JSONResponse({"error": "Content-Length must be a number of bytes"}, status_code=400)(scope, receive, send)
+                return
+            if int(declared) > self.limit:
+                await self._refusal()(scope, receive, send)
+                return
+        received = 0
+        refused = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    if not started:
+                        refused = True
+                        await self._refusal()(scope, receive, send)
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is already sent; what the interrupted app says is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except _BodyTooLarge:
+            pass
+
+
 async def rest_webhook(request: Request) -> Response:
     services: Services = request.app.state.services
     if services.assistant is None:
@@ -159,12 +220,11 @@ async def rest_webhook(request: Request) -> Response:
     sender, message = body.get("sender"), body.get("message")
     metadata = body.get("metadata")
     metadata = {} if metadata is None else metadata
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
-        return _bad_request(f"sender must be a non-empty string of at most {MAX_SENDER} characters")
+    # Printable: the sender is part of a database key (PostgreSQL refuses a NUL in text).
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER or not sender.isprintable():
+        return _bad_request(f"sender must be a non-empty string of at most {MAX_SENDER} printable characters")
     if not isinstance(message, str):
         return _bad_request("message must be a string")
-    if len(message) > MAX_MESSAGE:
-        return _bad_request(f"message must be at most {MAX_MESSAGE} characters")
     if not isinstance(metadata, dict):
         return _bad_request("metadata must be an object")
     hint = metadata.get("locale") if isinstance(metadata.get("locale"), str) else None
@@ -296,6 +356,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             Mount("/console", app=services.console.app),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
+        middleware=[Middleware(BodySizeLimit, limit=MAX_BODY)],
         lifespan=lifespan,
     )
     app.state.services = services
