@@ -1,0 +1,142 @@
+"""Every console route refuses whoever has no valid session: the routes are read from the console
+app itself, so a route added later is checked without anyone thinking of it; forged, tampered
+and expired session cookies are refused like no cookie at all."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import time
+
+import httpx
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import create_engine
+from starlette.routing import Route
+
+from bot.web import create_app
+from handoff.advisers import add_adviser
+from handoff.repository import CaseDesk
+from handoff.service import Draft
+
+NAME, PHONE, EMAIL = "Philomène Quenouillard", "+33698761234", "philomene.quenouillard@exemple.fr"
+NOTE = "rappeler Bérangerine-Astrid lundi"
+# Public by design: the login form must be reachable without a session. Every other route, logout
+# included (it only redirects), must refuse an anonymous request.
+PUBLIC = {("/login", "GET"), ("/login", "POST")}
+# The values of path parameters: a real case, and every action the console knows (plus one it does not).
+ACTIONS = ("claim", "release", "contacted", "closed", "withdrawn", "erase", "note", "message", "unknown")
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def console(settings, parser, running_server):
+    """A running server with one case in Île-de-France, a note on it, and a supervisor."""
+    app = create_app(settings, parser)
+    services = app.state.services
+    with running_server(app) as server:
+        case = services.handoff.submit(Draft(
+            facts={"situation": "salarie"}, reasons=[], outcome="eligible", rules_version="2022-06-15", urgent=False,
+            name=NAME, phone=PHONE, email=EMAIL, postcode="75011", preferred_means="phone", slots=["any"],
+            consent_at=dt.datetime(2026, 11, 25, 9, 0), sensitive_consent=None, channel="web", address="web:someone"))
+        supervisor = add_adviser(create_engine(settings.database_url, future=True), "sophie", "correct-horse-battery",
+                                 "supervisor", [])
+        CaseDesk(services.cases).add_note(case.reference, supervisor.id, NOTE)
+        yield server, services, case.reference
+
+
+def login(server, password="correct-horse-battery") -> httpx.Client:
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    page = client.get("/console/login")
+    response = client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "sophie", "password": password})
+    assert response.status_code == 303
+    return client
+
+
+def console_requests(services, reference):
+    """(method, path) for every method of every console route, path parameters filled in."""
+    for route in services.console.app.routes:
+        assert isinstance(route, Route), f"{route!r}: a new kind of route, check it by hand and extend this test"
+        for method in sorted(route.methods):
+            if (route.path, method) in PUBLIC:
+                continue
+            paths = [route.path.replace("{reference}", reference)]
+            if "{action}" in route.path:
+                paths = [paths[0].replace("{action}", action) for action in ACTIONS]
+            assert all("{" not in p for p in paths), f"{route.path}: a new path parameter, give it a value here"
+            for path in paths:
+                yield method, "/console" + path
+
+
+def assert_refused(response, secrets) -> None:
+    where = f"{response.request.method} {response.request.url.path}"
+    if response.status_code in (302, 303, 307):
+        assert response.headers["location"].endswith("/console/login"), where
+    else:
+        assert response.status_code in (401, 403), (where, response.status_code)
+    for secret in secrets:
+        assert secret not in response.text, (where, secret)
+
+
+def test_the_public_routes_listed_here_exist(console):
+    _, services, _ = console
+    routes = {(r.path, m) for r in services.console.app.routes for m in r.methods}
+    assert PUBLIC <= routes
+
+
+def test_every_console_route_refuses_an_anonymous_request_and_shows_no_case_data(console):
+    server, services, reference = console
+    requests = list(console_requests(services, reference))
+    assert len(requests) >= 15  # queue, stats, case, export, logout, every action, with HEAD
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=30) as anonymous:
+        for method, path in requests:
+            data = {"csrf": "guessed", "body": "x"} if method == "POST" else None
+            assert_refused(anonymous.request(method, path, data=data), [NAME, PHONE, EMAIL, NOTE, reference])
+
+    # Nothing changed: the case is still new, unclaimed, with its one note (seen by the supervisor).
+    supervisor = login(server)
+    page = supervisor.get(f"/console/cases/{reference}")
+    assert page.status_code == 200 and NAME in page.text and NOTE in page.text
+    assert "Prendre en charge" in page.text and page.text.count(NOTE) == 1
+
+
+def forged_cookie(session: dict, secret: str, *, signed_at: float | None = None) -> str:
+    """A cookie as Starlette's SessionMiddleware writes it: base64 JSON, timestamped and signed."""
+    signer = TimestampSigner(secret)
+    if signed_at is not None:
+        signer.get_timestamp = lambda: int(signed_at)
+    return signer.sign(base64.b64encode(json.dumps(session).encode())).decode()
+
+
+def test_forged_tampered_or_expired_session_cookies_are_refused(console, settings):
+    server, services, reference = console
+    supervisor = login(server)
+    genuine = supervisor.cookies["console_session"]
+    assert reference in supervisor.get("/console/", params={"status": "all"}).text  # the genuine cookie works
+
+    session = json.loads(base64.b64decode(genuine.split(".")[0]))
+    real_secret = str(settings.session_secret or "") or (settings.var_dir / "session.key").read_text().strip()
+    payload, timestamp, signature = genuine.rsplit(".", 2)
+    tampered_signature = f"{payload}.{timestamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    other_payload = base64.b64encode(json.dumps({**session, "adviser_id": session["adviser_id"] + 1}).encode()).decode()
+    cookies = {
+        "tampered signature": tampered_signature,
+        "payload changed, signature kept": f"{other_payload}.{timestamp}.{signature}",
+        "signed with another secret": forged_cookie(session, "not-the-secret-" + "x" * 40),
+        "unsigned": base64.b64encode(json.dumps(session).encode()).decode(),
+        "expired (signed 9 hours ago)": forged_cookie(session, real_secret, signed_at=time.time() - 9 * 3600),
+    }
+    for what, cookie in cookies.items():
+        with httpx.Client(base_url=server.url, follow_redirects=False, timeout=30, cookies={"console_session": cookie}) as client:
+            for path in ("/console/", f"/console/cases/{reference}", f"/console/cases/{reference}/export.json"):
+                response = client.get(path)
+                assert response.status_code in (303, 401, 403), (what, path, response.status_code)
+                assert NAME not in response.text and NOTE not in response.text, (what, path)
+    # The forger's recipe is right: signed with the real secret and fresh, the same session is accepted.
+    fresh = forged_cookie(session, real_secret)
+    with httpx.Client(base_url=server.url, timeout=30, cookies={"console_session": fresh}) as client:
+        assert NAME in client.get(f"/console/cases/{reference}").text
