@@ -33,6 +33,7 @@ class Settings:
     case_webhook_url: str | None
     case_webhook_secret: Secret | None
     session_secret: Secret | None
+    outbox_lease: float  # seconds a notification being delivered stays taken by its worker
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -72,4 +73,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         case_webhook_url=config("CASE_WEBHOOK_URL", default=None) or None,
         case_webhook_secret=config("CASE_WEBHOOK_SECRET", cast=Secret, default=None),
         session_secret=config("SESSION_SECRET", cast=Secret, default=None),
+        outbox_lease=config("OUTBOX_LEASE_SECONDS", cast=float, default=120.0),
     )

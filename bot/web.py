@@ -64,7 +64,7 @@ class Services:
         if settings.case_webhook_url and settings.case_webhook_secret:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
-        self.dispatcher = Dispatcher(engine, transports)
+        self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
         self.console = Console(engine, self.cases, _session_secret(settings),
                                https_only=settings.public_url.startswith("https://"))
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -110,6 +110,8 @@ class PersonMessageTransport:
     """An adviser's message: pushed on Telegram; on the web it waits until the person comes back
     (the chat shows it then)."""
 
+    timeout = 30.0  # seconds to wait for Telegram
+
     def __init__(self, services: "Services"):
         self.services = services
 
@@ -131,7 +133,7 @@ class PersonMessageTransport:
         chat_id = s.cipher.decrypt(row.address_enc).split(":", 1)[1]
         text = translator("fr")("Message de votre conseiller : {message}", message=s.cipher.decrypt(row.body_enc))
         future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(int(chat_id), text), s.loop)
-        future.result(timeout=30)
+        future.result(timeout=self.timeout)
         CaseDesk(s.cases).mark_delivered([row.id])
 
 

@@ -72,8 +72,16 @@ class WebhookTransport:
 
 
 class Dispatcher:
+    """Delivers due outbox rows. A row is taken for `lease` seconds: if its dispatcher dies (kill -9,
+    a lost machine) before marking it sent, another run takes it once the lease has expired. The
+    lease must outlast a delivery attempt (the transports' timeouts), or a slow delivery still
+    under way could be taken and sent a second time."""
+
     def __init__(self, engine: Engine, transports: dict[str, Transport], *, clock: Callable[[], dt.datetime] = utcnow,
                  max_attempts: int = 8, base_delay: float = 30.0, lease: float = 120.0):
+        longest = max((float(getattr(t, "timeout", 0.0)) for t in transports.values()), default=0.0)
+        if lease <= longest:
+            raise ValueError(f"the outbox lease ({lease:g} s) must be longer than a delivery attempt ({longest:g} s)")
         self.engine = engine
         self.transports = transports
         self.clock = clock
@@ -81,7 +89,10 @@ class Dispatcher:
         self.base_delay = base_delay
         self.lease = lease
 
-    def _take(self, row_id: int, now: dt.datetime) -> bool:
+    def _take(self, row_id: int) -> bool:
+        # The time of taking, not of the run's start: earlier rows of the run may have taken
+        # longer than a lease, and a lease already expired when taken protects nothing.
+        now = self.clock()
         with self.engine.begin() as conn:
             return conn.execute(
                 update(outbox)
@@ -103,7 +114,7 @@ class Dispatcher:
         sent = 0
         for row in due:
             transport = self.transports.get(row.kind)
-            if transport is None or not self._take(row.id, now):
+            if transport is None or not self._take(row.id):
                 continue
             try:
                 transport.send(json.loads(row.payload))

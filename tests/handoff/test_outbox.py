@@ -152,3 +152,55 @@ def test_a_process_killed_after_creating_a_case_still_gets_it_notified(engine, c
     assert reference.startswith("ASD-")
     assert Dispatcher(engine, {"email": transport(controller)}).run_once() == 1
     assert reference in inbox.messages[0][1]["Subject"]
+
+
+class Killed(BaseException):
+    """The process dies in the middle of a delivery (nothing after it runs)."""
+
+
+class DiesWhileSending:
+    timeout = 10.0
+
+    def send(self, payload):
+        raise Killed
+
+
+def test_a_notification_taken_by_a_dispatcher_that_died_is_sent_once_its_lease_has_expired(engine, cipher, smtp):
+    controller, inbox = smtp
+    taken_at = dt.datetime(2026, 11, 25, 12, 0)
+    CaseRepository(engine, cipher).create(make_case(), now=taken_at)
+    with pytest.raises(Killed):
+        Dispatcher(engine, {"email": DiesWhileSending()}, clock=lambda: taken_at, lease=60).run_once()
+    clock = [taken_at + dt.timedelta(seconds=59)]
+    after_restart = Dispatcher(engine, {"email": transport(controller)}, clock=lambda: clock[0], lease=60)
+    assert after_restart.run_once() == 0  # the dead dispatcher's lease still holds it
+    clock[0] = taken_at + dt.timedelta(seconds=61)
+    assert after_restart.run_once() == 1
+    assert after_restart.run_once() == 0 and len(inbox.messages) == 1
+
+
+def test_a_notification_is_leased_from_when_it_is_taken_not_from_when_the_run_began(engine, cipher):
+    start = dt.datetime(2026, 11, 25, 12, 0)
+    repo = CaseRepository(engine, cipher)
+    references = [repo.create(make_case(), now=start).reference for _ in range(2)]
+    clock = [start]
+    leases = {}
+
+    class SlowTransport:
+        timeout = 10.0
+
+        def send(self, payload):
+            with engine.connect() as conn:
+                leases[payload["reference"]] = next(r.locked_until for r in conn.execute(select(outbox))
+                                                    if payload["reference"] in r.payload)
+            clock[0] += dt.timedelta(seconds=150)  # slower than a lease, e.g. many rows before it
+
+    Dispatcher(engine, {"email": SlowTransport()}, clock=lambda: clock[0], lease=120).run_once()
+    assert leases[references[0]] == start + dt.timedelta(seconds=120)
+    assert leases[references[1]] == start + dt.timedelta(seconds=150 + 120)  # not an already expired lease
+
+
+def test_a_lease_shorter_than_a_delivery_attempt_is_refused(engine):
+    slow = EmailTransport("127.0.0.1", 25, "a@b.fr", {}, "team@b.fr", timeout=10)
+    with pytest.raises(ValueError, match="lease"):
+        Dispatcher(engine, {"email": slow}, lease=10)
