@@ -274,6 +274,7 @@ class HandoffSteps:
         h = state.handoff
         h["step"] = "preview"
         h.pop("editing", None)
+        h.setdefault("reference", handoff.new_reference())  # see Draft.reference
         means = {"phone": _("Téléphone"), "sms": _("SMS"), "email": _("E-mail")}
         fields = [
             (_("Nom"), h.get("name")),
@@ -331,6 +332,7 @@ class HandoffSteps:
             postcode=h["postcode"], preferred_means=h.get("means") or "phone",
             slots=[h.get("slot") or "any"], consent_at=dt.datetime.fromisoformat(h["consent_at"]),
             sensitive_consent=sensitive, channel=address.split(":", 1)[0], address=address, budget=h.get("budget"),
+            reference=h.get("reference"),
         )
         case = self.handoff.submit(draft)
         from . import metrics

@@ -44,7 +44,8 @@ class CaseRepository:
 
     def create(self, case: Case, now: dt.datetime | None = None, webhook: bool = False) -> Case:
         """Store a new case and queue its notification in one transaction (the outbox): the
-        notification goes out if and only if the case exists."""
+        notification goes out if and only if the case exists. Idempotent: the same reference
+        from the same conversation address again returns the stored case, queues nothing more."""
         now = now or utcnow()
         for _attempt in range(5):
             try:
@@ -76,7 +77,10 @@ class CaseRepository:
                                                            status="pending", attempts=0, next_attempt_at=now, created_at=now))
                 return case
             except IntegrityError:
-                case.reference = new_reference()  # a reference already taken: draw again
+                stored = self.get(case.reference)
+                if stored is not None and stored.address == case.address:
+                    return stored  # this submission was stored already (its answer never reached the person)
+                case.reference = new_reference()  # a reference already taken by someone else: draw again
                 case.id = None
         raise RuntimeError("could not draw a free case reference")
 

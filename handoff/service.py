@@ -37,6 +37,9 @@ class Draft:
     address: str
     budget: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Drawn when the preview is shown and kept in the conversation: a confirmation sent again
+    # (its answer was lost to a crash or an outage) finds its case instead of making a second one.
+    reference: str | None = None
 
 
 def shareable_facts(facts: dict[str, Any], sensitive_consent: bool | None) -> dict[str, Any]:
@@ -62,7 +65,7 @@ class HandoffService:
             consents.append(Consent("sensitive", NOTICE_VERSION, draft.consent_at))
         departement = departement_of(draft.postcode) or ""
         case = Case(
-            reference=new_reference(), status=Status.NEW,
+            reference=draft.reference or new_reference(), status=Status.NEW,
             priority=Priority.URGENT if draft.urgent else Priority.NORMAL,
             flags=flags_for(facts), departement=departement, region=region_of(draft.postcode) or "",
             outcome=draft.outcome, rules_version=draft.rules_version,

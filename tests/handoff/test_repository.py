@@ -131,3 +131,23 @@ def test_two_advisers_claiming_at_the_same_moment_exactly_one_wins(engine, ciphe
             t.join()
         assert sorted(results) == [False, False, False, True]
         assert repo.get(case.reference).status is Status.CLAIMED
+
+
+def test_the_same_case_submitted_again_from_its_conversation_is_one_case_with_one_notification(engine, cipher):
+    repo = CaseRepository(engine, cipher)
+    first = repo.create(make_case(reference="ASD-7K3F9Q"))
+    again = repo.create(make_case(reference="ASD-7K3F9Q"))  # its answer was lost: the person confirms again
+    assert again.reference == first.reference and again.id == first.id
+    with engine.connect() as conn:
+        assert len(conn.execute(select(cases)).all()) == 1
+        assert len(conn.execute(select(outbox)).all()) == 1
+
+
+def test_a_reference_already_taken_by_someone_else_is_drawn_again(engine, cipher):
+    repo = CaseRepository(engine, cipher)
+    repo.create(make_case(reference="ASD-7K3F9Q"))
+    other = repo.create(make_case(reference="ASD-7K3F9Q", address="web:someone-else"))
+    assert other.reference != "ASD-7K3F9Q"
+    with engine.connect() as conn:
+        assert len(conn.execute(select(cases)).all()) == 2
+        assert len(conn.execute(select(outbox)).all()) == 2
