@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -105,7 +105,9 @@ class TelegramChannel:
     # --- updates ------------------------------------------------------------------------------
 
     def _first_time(self, update: Update) -> bool:
-        """The same update delivered twice (a retry, two workers) is processed once."""
+        """The same update delivered twice (a retry, two workers) is processed once. When the
+        database cannot tell, the update goes on to the assistant, whose answer is then most
+        likely "momentarily unavailable": better than silence, and Telegram will not resend it."""
         import datetime as dt
 
         try:
@@ -115,6 +117,9 @@ class TelegramChannel:
             return True
         except IntegrityError:
             return False
+        except SQLAlchemyError as exc:
+            log.warning("telegram update not deduplicated, database unavailable: %s", type(exc).__name__)
+            return True
 
     async def _handle(self, update: Update, message: str) -> None:
         import anyio
