@@ -25,6 +25,7 @@ class FakeBotApi:
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.too_many_requests = 0  # answer this many sendMessage calls with 429 first
+        self.refused = 0  # how many were answered 429
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._lock = threading.Lock()
@@ -110,6 +111,7 @@ class FakeBotApi:
     async def api_sendMessage(self, params):
         if self.too_many_requests > 0:
             self.too_many_requests -= 1
+            self.refused += 1
             return JSONResponse({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
                                  "parameters": {"retry_after": 1}}, status_code=429)
         self.sent.append(params)

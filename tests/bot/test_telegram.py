@@ -73,11 +73,14 @@ def test_a_stale_button_is_answered_without_breaking_the_conversation(telegram_a
 
 
 def test_429_with_retry_after_is_retried_without_loss_or_duplicate(telegram_app, fake_bot_api):
-    fake_bot_api.too_many_requests = 1
+    fake_bot_api.too_many_requests = 3  # as many retries as the rate limiter is given (max_retries=3)
     fake_bot_api.user_says(CHAT + 4, "/help")  # a first message: the greeting, then the help
+    fake_bot_api.user_says(CHAT + 6, "/start")
     texts = fake_bot_api.wait_for(CHAT + 4, 2, timeout=30)
-    time.sleep(1.5)
-    assert len(fake_bot_api.texts_to(CHAT + 4)) == 2
+    fake_bot_api.wait_for(CHAT + 6, 1, timeout=30)
+    time.sleep(1.5)  # a duplicate would have come by now
+    assert fake_bot_api.refused == 3
+    assert len(fake_bot_api.texts_to(CHAT + 4)) == 2 and len(fake_bot_api.texts_to(CHAT + 6)) == 1
     assert "gratuit et confidentiel" in texts[0] and "Commandes" in texts[1]
 
 
