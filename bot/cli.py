@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from . import logs
 from .config import ROOT, load_settings
 
 
@@ -40,7 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level,
-        access_log=False,  # request lines carry nothing useful and may carry ids
+        log_config=None,  # uvicorn's records go through our handler (bot/logs.py), as JSON lines
+        access_log=False,  # request lines carry client addresses and ids, and nothing useful
         ws="none",  # no websockets here; Rasa pins an old `websockets` uvicorn cannot use
     )
     return 0
@@ -50,7 +52,6 @@ def _nlu_train(args: argparse.Namespace) -> int:
     import nlu
 
     settings = load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     path, trained = nlu.train(settings.models_dir, force=args.force)
     if trained:
         print(f"trained {path}")
@@ -108,7 +109,8 @@ def _engine(settings):
 
     from .store import make_engine
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size,
+                         max_overflow=settings.database_max_overflow)
     upgrade(engine)
     return engine
 
@@ -198,6 +200,17 @@ def _keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_logs(args: argparse.Namespace) -> None:
+    """Once, for every command. `serve` writes JSON lines for the log collector by default and
+    logs what nobody caught like any record (without its message); the other commands are run
+    by a person, who reads text. Training handles no personal data: Rasa's progress shows."""
+    settings = load_settings()
+    serving = args.run is _serve
+    logs.configure(settings.log_format or ("json" if serving else "text"), settings.log_level,
+                   library_level=logging.INFO if args.run is _nlu_train else logs.LIBRARY_LEVEL,
+                   catch_uncaught=serving)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(prog="assistant", description="Housing-difficulty assistant")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -252,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("purge", help="apply the retention periods (also daily in serve)").set_defaults(run=_purge)
 
     args = parser.parse_args(argv)
+    try:
+        _configure_logs(args)
+    except ValueError as exc:  # a setting that is not a number, an unknown LOG_FORMAT or LOG_LEVEL
+        return _fail(str(exc))
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -17,12 +17,15 @@ class Settings:
     var_dir: Path
     models_dir: Path
     database_url: str
+    database_pool_size: int  # connections each worker keeps open to PostgreSQL
+    database_max_overflow: int  # extra connections a worker may open at a peak
     rasa_url: str | None
     telegram_token: Secret | None
     telegram_webhook_url: str | None
     telegram_webhook_secret: Secret | None
     telegram_api_url: str | None  # another Bot API server (a local one, or the tests' fake)
     log_level: str
+    log_format: str | None  # json | text; unset: json for `serve`, text for the other commands
     handoff_keys: Secret | None  # Fernet keys, comma-separated, newest first
     public_url: str  # how advisers reach this server (links in notifications)
     smtp_host: str | None
@@ -57,12 +60,15 @@ def load_settings(env_file: Path | None = None) -> Settings:
         var_dir=var_dir,
         models_dir=Path(config("ASSISTANT_MODELS_DIR", default=str(ROOT / "models"))),
         database_url=config("DATABASE_URL", default=f"sqlite:///{var_dir / 'assistant.db'}"),
+        database_pool_size=config("DATABASE_POOL_SIZE", cast=int, default=5),
+        database_max_overflow=config("DATABASE_MAX_OVERFLOW", cast=int, default=10),
         rasa_url=config("RASA_URL", default=None),
         telegram_token=token if token and str(token) else None,
         telegram_webhook_url=config("TELEGRAM_WEBHOOK_URL", default=None) or None,
         telegram_webhook_secret=config("TELEGRAM_WEBHOOK_SECRET", cast=Secret, default=None),
         telegram_api_url=config("TELEGRAM_API_URL", default=None) or None,
         log_level=config("LOG_LEVEL", default="info"),
+        log_format=config("LOG_FORMAT", default=None) or None,
         handoff_keys=config("HANDOFF_KEYS", cast=Secret, default=None),
         public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000"),
         smtp_host=config("SMTP_HOST", default=None) or None,

@@ -31,7 +31,10 @@ def make_cipher(settings) -> Cipher:
     return Cipher.from_config(str(keys) if keys else None, settings.var_dir)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """An engine for `url`. On PostgreSQL each worker keeps up to `pool_size` connections open
+    and opens up to `max_overflow` more at a peak (a message holds two for a moment: its
+    conversation's lock and its reads and writes)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
@@ -44,7 +47,8 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    pool = {} if url.startswith("sqlite") else {"pool_size": pool_size, "max_overflow": max_overflow}
+    return create_engine(url, future=True, pool_pre_ping=True, **pool)
 
 
 class ConversationStore:

@@ -49,7 +49,8 @@ class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.content = nlu.FaqContent()
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size,
+                             max_overflow=settings.database_max_overflow)
         migrate(engine)
         self.cipher = make_cipher(settings)
         self.store = ConversationStore(engine, self.cipher)
