@@ -8,6 +8,7 @@ decided outcome can never become `incomplete` again, and a hard "no" needs no mo
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
@@ -244,8 +245,28 @@ def _matters(fact: str, f: Facts, r: RuleSet, levels: dict[str, Levels],
     return False
 
 
+# missing_facts probes every value of every unknown fact: the hot path of a conversation. The
+# same few hundred combinations of facts come back in every conversation, so answers are kept
+# (facts are frozen and hashable; a rule set is identified by the object itself).
+_MISSING_CACHE: dict[tuple[Facts, int], tuple[RuleSet, tuple[str, ...]]] = {}
+_MISSING_CACHE_SIZE = 4096
+
+
 def missing_facts(f: Facts, r: RuleSet, levels: dict[str, Levels] | None = None) -> tuple[str, ...]:
     """The unknown facts that could still change the outcome, in asking order."""
+    key = (f, id(r))
+    hit = _MISSING_CACHE.get(key)
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    missing = _missing_facts(f, r, levels)
+    if len(_MISSING_CACHE) >= _MISSING_CACHE_SIZE:
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
+            _MISSING_CACHE.pop(next(iter(_MISSING_CACHE)))  # the oldest entry
+    _MISSING_CACHE[key] = (r, missing)
+    return missing
+
+
+def _missing_facts(f: Facts, r: RuleSet, levels: dict[str, Levels] | None) -> tuple[str, ...]:
     levels = group_levels(f, r) if levels is None else levels
     if len(_outcomes_of(levels)) == 1:
         return ()
