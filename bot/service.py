@@ -11,8 +11,8 @@ import asyncio
 import logging
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
-import anyio
 
 import nlu
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,6 +40,8 @@ class Assistant:
         self.dialogue = dialogue
         self.store = store
         self.limiter = RateLimiter(burst, per_second)
+        # Storage calls block: they run in these threads (lighter than anyio's, and bounded).
+        self._io = ThreadPoolExecutor(max_workers=16, thread_name_prefix="store")
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, key: str) -> asyncio.Lock:
@@ -68,7 +70,7 @@ class Assistant:
     async def _too_long(self, key: str, locale_hint: str | None) -> Reply:
         """Ask to shorten the text, in the conversation's language; nothing is processed or stored."""
         try:
-            state = await anyio.to_thread.run_sync(self.store.load, key)
+            state = await asyncio.get_running_loop().run_in_executor(self._io, self.store.load, key)
         except SQLAlchemyError:
             state = None  # the language is only a courtesy here
         locale = state.locale if state is not None and state.greeted else negotiate(locale_hint)
@@ -79,14 +81,15 @@ class Assistant:
     async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
         async with self._lock(key):
             held = None
+            loop = asyncio.get_running_loop()
             try:
-                held = await anyio.to_thread.run_sync(self.store.lock, key)
-                state = await anyio.to_thread.run_sync(self.store.load, key) or State()
+                held, state = await loop.run_in_executor(self._io, self.store.open, key)
+                state = state or State()
                 turn = await self.dialogue.handle(message, state, locale_hint, address=key)
                 if turn.erase:
-                    await anyio.to_thread.run_sync(self.store.delete, key)
+                    await loop.run_in_executor(self._io, self.store.delete, key, held)
                 else:
-                    await anyio.to_thread.run_sync(self.store.save, key, state)
+                    await loop.run_in_executor(self._io, self.store.save, key, state, held)
                 return turn.replies
             except nlu.NluUnavailable:
                 metrics.unavailable.labels("nlu").inc()
@@ -101,6 +104,6 @@ class Assistant:
             finally:
                 if held is not None:
                     try:
-                        await anyio.to_thread.run_sync(self.store.unlock, key, held)
+                        await loop.run_in_executor(self._io, self.store.close, key, held)
                     except SQLAlchemyError:
                         pass  # the connection is gone, and the lock with it

@@ -98,15 +98,43 @@ class ConversationStore:
         finally:
             conn.close()
 
-    def load(self, key: str) -> State | None:
-        with self.engine.connect() as conn:
+    @contextlib.contextmanager
+    def _connection(self, held: Connection | None):
+        """The connection holding the conversation's lock when there is one (a message then
+        needs a single connection from the pool), else one from the pool."""
+        if held is not None:
+            yield held
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+
+    def open(self, key: str) -> tuple[Connection | None, State | None]:
+        """Lock the conversation (see `lock`) and load its state, in one go."""
+        held = self.lock(key)
+        try:
+            return held, self.load(key, held)
+        except Exception:
+            self.close(key, held)
+            raise
+
+    def close(self, key: str, held: Connection | None) -> None:
+        """Release what `open` took, whatever state its connection is in."""
+        if held is None:
+            return
+        with contextlib.suppress(Exception):
+            held.rollback()
+        self.unlock(key, held)
+
+    def load(self, key: str, held: Connection | None = None) -> State | None:
+        with self._connection(held) as conn:
             raw = conn.execute(select(conversations.c.state).where(conversations.c.key == key)).scalar_one_or_none()
+            conn.commit()
         return State.from_json(self.cipher.decrypt_json(raw)) if raw is not None else None
 
-    def save(self, key: str, state: State) -> None:
+    def save(self, key: str, state: State, held: Connection | None = None) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         data = self.cipher.encrypt_json(state.to_json())
-        with self._writing, self.engine.begin() as conn:
+        with self._writing, self._connection(held) as conn:
             updated = conn.execute(
                 update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now)
             ).rowcount
@@ -116,6 +144,7 @@ class ConversationStore:
                         conn.execute(conversations.insert().values(key=key, state=data, created_at=now, updated_at=now))
                 except IntegrityError:
                     conn.execute(update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now))
+            conn.commit()
 
     def purge(self, older_than: dt.datetime) -> int:
         """Delete conversations without news since `older_than` (with any contact details typed
@@ -123,6 +152,7 @@ class ConversationStore:
         with self.engine.begin() as conn:
             return conn.execute(delete(conversations).where(conversations.c.updated_at < older_than)).rowcount
 
-    def delete(self, key: str) -> None:
-        with self._writing, self.engine.begin() as conn:
+    def delete(self, key: str, held: Connection | None = None) -> None:
+        with self._writing, self._connection(held) as conn:
             conn.execute(delete(conversations).where(conversations.c.key == key))
+            conn.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -334,6 +335,12 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             loop.add_signal_handler(signal.SIGHUP, services.content.reload)
         services.loop = loop
         services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
+        if parser is None:
+            # The model and the libraries are some 600 000 long-lived objects: taken out of the
+            # garbage collector's sight, its full passes no longer walk them every few batches
+            # (about 15 % of the CPU time of a parse).
+            gc.collect()
+            gc.freeze()
         if services.telegram is not None:
             await services.telegram.start()
         dispatching = asyncio.create_task(_dispatch_forever(services))
