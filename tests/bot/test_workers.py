@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
-WEBHOOK = "/webhooks/rest/webhook"
-STEPS = [('/answer{"fact":"difficulties","value":"separation"}', "situation professionnelle"),
-         ('/answer{"fact":"situation","value":"salarie"}', "secteur"),
-         ('/answer{"fact":"sector","value":"prive_non_agricole"}', "Combien de salariés"),
-         ('/answer{"fact":"company_size","value":"10"}', "contrat de travail"),
-         ('/answer{"fact":"contract","value":"cdi"}', "Où se trouve votre logement")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from processes import CHECK_STEPS as STEPS
+from processes import WEBHOOK, Serve, serve_env, start_all
 
 
 @pytest.fixture
@@ -40,33 +24,14 @@ def workers(nlu_model, tmp_path):
         for table in ("conversations", "telegram_updates", "person_messages", "outbox", "audit_events", "status_history",
                       "notes", "consents", "contacts", "cases", "advisers", "alembic_version"):
             conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
-    env = {**os.environ, "DATABASE_URL": url, "ASSISTANT_MODELS_DIR": str(nlu_model.parent),
-           "ASSISTANT_VAR_DIR": str(tmp_path), "HANDOFF_KEYS": Fernet.generate_key().decode(),
-           "SESSION_SECRET": "s" * 40}
-    env.pop("RASA_URL", None)
-    assistant = Path(sys.executable).parent / "assistant"
-    ports = [free_port(), free_port()]
-    procs = [subprocess.Popen([str(assistant), "serve", "--port", str(p)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    env = serve_env(nlu_model, tmp_path, DATABASE_URL=url, HANDOFF_KEYS=Fernet.generate_key().decode())
+    servers = [Serve(env, tmp_path / f"worker-{n}.log") for n in range(2)]
     try:
-        deadline = time.monotonic() + 240
-        for u, proc in zip(urls, procs):
-            while True:
-                assert proc.poll() is None, "a worker died at start"
-                try:
-                    if httpx.get(u + "/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "workers not ready"
-                time.sleep(0.5)
-        yield urls
+        start_all(servers)
+        yield [server.url for server in servers]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
+        for server in servers:
+            server.stop()
         with engine.begin() as conn:
             conn.execute(text('DROP TABLE IF EXISTS "conversations" CASCADE'))
         engine.dispose()
