@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select, text, update
+from sqlalchemy import Column, bindparam, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
@@ -26,6 +26,15 @@ conversations = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )
+
+
+# Built once: a message reads and writes its conversation with these (building and hashing a
+# statement each time cost more than running it).
+_LOAD = select(conversations.c.state).where(conversations.c.key == bindparam("k"))
+_UPDATE = (update(conversations).where(conversations.c.key == bindparam("k"))
+           .values(state=bindparam("s"), updated_at=bindparam("now")))
+_INSERT = conversations.insert().values(key=bindparam("k"), state=bindparam("s"),
+                                        created_at=bindparam("now"), updated_at=bindparam("now"))
 
 
 def make_cipher(settings) -> Cipher:
@@ -127,7 +136,7 @@ class ConversationStore:
 
     def load(self, key: str, held: Connection | None = None) -> State | None:
         with self._connection(held) as conn:
-            raw = conn.execute(select(conversations.c.state).where(conversations.c.key == key)).scalar_one_or_none()
+            raw = conn.execute(_LOAD, {"k": key}).scalar_one_or_none()
             conn.commit()
         return State.from_json(self.cipher.decrypt_json(raw)) if raw is not None else None
 
@@ -135,15 +144,13 @@ class ConversationStore:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         data = self.cipher.encrypt_json(state.to_json())
         with self._writing, self._connection(held) as conn:
-            updated = conn.execute(
-                update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now)
-            ).rowcount
-            if not updated:
+            values = {"k": key, "s": data, "now": now}
+            if not conn.execute(_UPDATE, values).rowcount:
                 try:
                     with conn.begin_nested():
-                        conn.execute(conversations.insert().values(key=key, state=data, created_at=now, updated_at=now))
-                except IntegrityError:
-                    conn.execute(update(conversations).where(conversations.c.key == key).values(state=data, updated_at=now))
+                        conn.execute(_INSERT, values)
+                except IntegrityError:  # created meanwhile by another worker
+                    conn.execute(_UPDATE, values)
             conn.commit()
 
     def purge(self, older_than: dt.datetime) -> int:
