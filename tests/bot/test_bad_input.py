@@ -352,3 +352,66 @@ def test_the_rate_limit_is_per_conversation_on_every_channel(parser, tmp_path):
     first, other = asyncio.run(run())
     assert "wait a few seconds" in first[3][0].text and len(first[3]) == 1
     assert "confidentiel" in other[0].text
+
+
+# --- logs -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def server_with_secrets(settings, parser, monkeypatch, running_server):
+    """A server whose encryption key and session secret are markers to look for. Started here,
+    before the test captures the output (uvicorn configures its logging when it starts)."""
+    from cryptography.fernet import Fernet
+
+    from bot.config import load_settings
+    from bot.web import create_app
+
+    secrets = {"HANDOFF_KEYS": Fernet.generate_key().decode(), "SESSION_SECRET": f"session-{uuid.uuid4().hex}"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    with running_server(create_app(load_settings(), parser)) as server:
+        yield server, list(secrets.values())
+
+
+def test_bad_input_leaves_no_text_sender_or_secret_in_the_logs(server_with_secrets, caplog, capfd):
+    """The refusals (too long, too many, too big, malformed) log no more than the conversations do;
+    a whole conversation and handoff through `assistant serve` is checked in test_logs.py."""
+    import logging
+
+    server, secrets = server_with_secrets
+    caplog.set_level(logging.DEBUG)
+    sender, word, phone = f"sender-{uuid.uuid4().hex}", "Brocéliandine", "06 11 22 33 44"
+    url = server.url + WEBHOOK
+    texts_of(post(server, sender, f"je suis {word}, " * 300))  # too long
+    for _ in range(35):  # a flood
+        post(server, sender, f"{word} {phone}")
+    httpx.post(url, content=json.dumps({"sender": sender, "message": word * 30_000}).encode(),
+               headers={"Content-Type": "application/json"}, timeout=60)  # too big
+    httpx.post(url, content=f'{{"sender": "{sender}", "message": "{word}', timeout=60)  # not JSON
+    post(server, f"{sender}-2", f'/answer{{"fact":"company_size","value":"1e999","x":"{word}"}}')
+    post(server, f"{sender}-2", f'/hset{{"field":"slot","value":"{word}|am"}}')
+    post(server, f"{sender}-2", f"/{word}{{")
+    httpx.post(server.url + "/console/login", data={"csrf": word, "login": word, "password": word}, timeout=30)
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert [m for m in (sender, word, phone, *secrets) if m in logged] == []
+
+
+def test_a_long_text_pasted_in_the_chat_gets_the_polite_reply_not_an_error(web_server):
+    """The input field does not cut a pasted text silently: the assistant says it is too long."""
+    import shutil
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(locale="fr-FR").new_page()
+        page.goto(web_server.url + "/")
+        page.wait_for_selector("text=gratuit et confidentiel")
+        page.fill("#message", "Voici toute mon histoire depuis le début. " * 60)  # 2 520 characters
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=trop long pour moi")
+        assert page.locator("#error").is_hidden()
+        browser.close()
