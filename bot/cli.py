@@ -36,8 +36,12 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _pid_file(settings).write_text(str(os.getpid()))
+    try:
+        app = create_app(settings)
+    except ValueError as exc:  # a setting out of range (e.g. OUTBOX_LEASE_SECONDS)
+        return _fail(str(exc))
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level,

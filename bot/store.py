@@ -66,7 +66,10 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
 
         return engine
     pool = {} if url.startswith("sqlite") else {"pool_size": pool_size, "max_overflow": max_overflow}
-    return create_engine(url, future=True, pool_pre_ping=True, **pool)
+    # A database that does not answer at all (a frozen host) must not hang a message: the
+    # person gets the "momentarily unavailable" reply within seconds instead.
+    connect = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect, **pool)
 
 
 class ConversationStore:

@@ -198,6 +198,7 @@ class HttpParser:
 
     def __init__(self, base_url: str, timeout: float = 4.0):
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout  # for the whole call: httpx's applies to each phase separately
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout))
 
     async def parse(self, text: str, locale: str | None = None) -> Parse:
@@ -205,10 +206,11 @@ class HttpParser:
         if not cleaned:
             return Parse(FALLBACK, 0.0, (), ())
         try:
-            response = await self._client.post(f"{self.base_url}/model/parse", json={"text": cleaned})
+            response = await asyncio.wait_for(
+                self._client.post(f"{self.base_url}/model/parse", json={"text": cleaned}), self.timeout)
             response.raise_for_status()
             return from_rasa(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:
             # The message text stays out of the log.
             log.warning("rasa server unavailable: %s", type(exc).__name__)
             raise NluUnavailable(f"Rasa server at {self.base_url} did not answer") from None
