@@ -6,6 +6,7 @@ running Rasa server's /model/parse instead, which is how a deployment moves NLU 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -124,6 +125,16 @@ def _quiet_rasa() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _one_tensorflow_thread() -> None:
+    """One thread for TensorFlow's operations: a batch is small, and on a server the other
+    cores answer HTTP and the database rather than wait on TensorFlow's spinning pool."""
+    import tensorflow as tf
+
+    with contextlib.suppress(RuntimeError):  # too late once TensorFlow has run (tests that train first)
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
 class InProcessParser:
     """A Rasa model loaded in this process, parsing concurrent messages in micro-batches.
 
@@ -141,6 +152,7 @@ class InProcessParser:
         from .batching import BatchedGraph
 
         _quiet_rasa()
+        _one_tensorflow_thread()
         self.model_path = model_path
         self._graph = BatchedGraph(Agent.load(str(model_path)))
         self.max_batch = max_batch
