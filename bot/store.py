@@ -81,6 +81,11 @@ class ConversationStore:
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         create_tables(engine, metadata)
 
+    def ping(self) -> None:
+        """Raises unless the database answers."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     @property
     def shared(self) -> bool:
         """Several workers may share this database: conversations are locked in it."""

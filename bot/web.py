@@ -295,6 +295,11 @@ async def health(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     if services.assistant is None:
         return JSONResponse({"status": "starting"}, status_code=503)
+    try:
+        await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, services.store.ping), 3.0)
+    except Exception as exc:  # SQLAlchemy's errors, or no answer within 3 s
+        log.warning("health: database unreachable: %s", type(exc).__name__)
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
     rules = rules_adapter.rules_for(dt.date.today())
     return JSONResponse({"status": "ok", "rules_version": rules.version})
 

@@ -187,7 +187,10 @@ def outage(nlu_model, tmp_path_factory):
             telegram.user_says(CHAT, "bonjour")
             found.telegram_during = telegram.wait_for(CHAT, 2, timeout=20)[-1]
             wait_until(lambda: "outbox dispatch failed" in server.output(), 10, "the dispatcher meeting the outage")
+            found.health_during = httpx.get(server.url + "/health", timeout=10)
             postgres.start()
+            wait_until(lambda: httpx.get(server.url + "/health", timeout=10).status_code == 200, 30,
+                       "/health back to 200 once PostgreSQL is back")
             with engine.connect() as conn:
                 found.cases_right_after = {r.reference: found.repo.get(r.reference).address
                                            for r in conn.execute(select(cases.c.reference))}
@@ -212,6 +215,12 @@ def test_messages_during_the_outage_get_a_short_unavailable_reply_with_the_phone
         assert "Traceback" not in response.text and "Error" not in response.text
     for what, (response, elapsed) in outage.during.items():
         assert elapsed < 5, f"{what}: {elapsed:.1f} s"
+
+
+def test_health_says_the_database_is_unavailable_during_the_outage(outage):
+    # A load balancer stops sending new conversations to a worker that cannot keep them.
+    assert outage.health_during.status_code == 503
+    assert outage.health_during.json() == {"status": "database unavailable"}
 
 
 def test_telegram_messages_during_the_outage_are_answered_too(outage):
