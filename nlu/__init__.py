@@ -2,6 +2,14 @@
 the one door the rest of the code uses, `parse`."""
 from __future__ import annotations
 
+import sys
+
+# TensorFlow 2.12 depends on JAX and imports it, when it can, to convert models to TF Lite,
+# which this project never does: some 80 MB resident in every process for nothing. Marked
+# absent before TensorFlow loads, the optional import fails as TensorFlow allows it to.
+if "tensorflow" not in sys.modules and "jax" not in sys.modules:
+    sys.modules["jax"] = None  # type: ignore[assignment]
+
 from .check import Problem, run_checks
 from .content import ContentError, FaqContent, Topic
 from .evaluate import cross_validate, evaluate, format_report
