@@ -12,6 +12,7 @@ import logging
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
 
 
 import nlu
@@ -27,6 +28,7 @@ from .state import State
 from .store import ConversationStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Per conversation: a burst of messages at once, then this many more each second. A person
 # clicking quickly through the questions stays far below; a script flooding one sender does not.
 # 30 rather than 15: a whole conversation up to a confirmed handoff is 17 to 26 messages, and
@@ -40,8 +42,12 @@ class Assistant:
         self.dialogue = dialogue
         self.store = store
         self.limiter = RateLimiter(burst, per_second)
-        # Storage calls block: they run in these threads (lighter than anyio's, and bounded).
-        self._io = ThreadPoolExecutor(max_workers=16, thread_name_prefix="store")
+        # Storage calls block. On PostgreSQL (the network, a lock that may wait for another
+        # worker) they run in these threads. On SQLite, a local file where a call takes tens of
+        # microseconds, handing it to a thread costs more than the call (in this process's GIL,
+        # halving the rate of button answers): it runs in place.
+        self._threads = ThreadPoolExecutor(max_workers=16, thread_name_prefix="store")
+        self._in_place = not store.shared
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, key: str) -> asyncio.Lock:
@@ -70,7 +76,7 @@ class Assistant:
     async def _too_long(self, key: str, locale_hint: str | None) -> Reply:
         """Ask to shorten the text, in the conversation's language; nothing is processed or stored."""
         try:
-            state = await asyncio.get_running_loop().run_in_executor(self._io, self.store.load, key)
+            state = await self._store(self.store.load, key)
         except SQLAlchemyError:
             state = None  # the language is only a courtesy here
         locale = state.locale if state is not None and state.greeted else negotiate(locale_hint)
@@ -78,18 +84,22 @@ class Assistant:
         return Reply(_("Votre message est trop long pour moi : {limit} caractères au plus. Pouvez-vous le résumer en quelques phrases ? Pour tout raconter en détail, un conseiller vous écoute au 09 70 800 800 (lundi–vendredi, 9h–18h30).",
                        limit=format_number(MAX_TEXT, locale)))
 
+    async def _store(self, call: Callable[..., T], *args: Any) -> T:
+        if self._in_place:
+            return call(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call, *args)
+
     async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
         async with self._lock(key):
             held = None
-            loop = asyncio.get_running_loop()
             try:
-                held, state = await loop.run_in_executor(self._io, self.store.open, key)
+                held, state = await self._store(self.store.open, key)
                 state = state or State()
                 turn = await self.dialogue.handle(message, state, locale_hint, address=key)
                 if turn.erase:
-                    await loop.run_in_executor(self._io, self.store.delete, key, held)
+                    await self._store(self.store.delete, key, held)
                 else:
-                    await loop.run_in_executor(self._io, self.store.save, key, state, held)
+                    await self._store(self.store.save, key, state, held)
                 return turn.replies
             except nlu.NluUnavailable:
                 metrics.unavailable.labels("nlu").inc()
@@ -104,6 +114,6 @@ class Assistant:
             finally:
                 if held is not None:
                     try:
-                        await loop.run_in_executor(self._io, self.store.close, key, held)
+                        await self._store(self.store.close, key, held)
                     except SQLAlchemyError:
                         pass  # the connection is gone, and the lock with it

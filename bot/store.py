@@ -45,14 +45,16 @@ def make_cipher(settings) -> Cipher:
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     """An engine for `url`. On PostgreSQL each worker keeps up to `pool_size` connections open
-    and opens up to `max_overflow` more at a peak (a message holds two for a moment: its
-    conversation's lock and its reads and writes)."""
+    and opens up to `max_overflow` more at a peak (a message holds one while it is handled: the
+    connection holding its conversation's lock, which also reads and writes it)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # SQLAlchemy 1.4 opens a new SQLite connection for every use of a file database
         # (NullPool): keep a few open instead, shared between threads.
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=pool_size, max_overflow=max_overflow,
-                               connect_args={"check_same_thread": False, "timeout": 30})
+                               # A writer waits at most 5 s for another (then the person gets
+                               # "momentarily unavailable"): the serving loop calls SQLite in place.
+                               connect_args={"check_same_thread": False, "timeout": 5})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):
