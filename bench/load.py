@@ -246,7 +246,7 @@ def plot(runs: list[Run], soak: list[tuple[int, int]], ready: dict[str, float], 
     axes[1].legend(fontsize=7)
     if soak:
         axes[2].plot([m for m, _ in soak], [rss / 2**20 for _, rss in soak], marker=".")
-        axes[2].set(title="assistant resident memory, soak at 32 concurrent", xlabel="messages", ylabel="MB",
+        axes[2].set(title="assistant resident memory, soak at 32 concurrent", xlabel="messages", ylabel="MiB",
                     ylim=(0, max(rss for _, rss in soak) / 2**20 * 1.2))
     else:
         axes[2].axis("off")
@@ -350,8 +350,8 @@ def run_soak(url: str, texts: list[str], memory: Memory) -> list[tuple[int, int]
         done += len(latencies)
         samples.append((done, memory.sample()))
     rss = [r for _, r in samples[1:]]
-    print(f"soak: {done} messages, resident memory {rss[0] / 2**20:.0f} MB after 1 000, "
-          f"{rss[-1] / 2**20:.0f} MB at the end, peak {memory.peak / 2**20:.0f} MB", flush=True)
+    print(f"soak: {done} messages, resident memory {rss[0] / 2**20:.0f} MiB after 1 000, "
+          f"{rss[-1] / 2**20:.0f} MiB at the end, peak {memory.peak / 2**20:.0f} MiB", flush=True)
     return samples
 
 
@@ -373,11 +373,11 @@ def summary(runs: list[Run], ready: dict[str, float], peak: dict[str, int], soak
     for name, seconds in ready.items():
         lines.append(f"  ready: {name} {seconds:.1f} s")
     for name, rss in peak.items():
-        lines.append(f"  peak resident memory: {name} {rss / 2**20:.0f} MB")
+        lines.append(f"  peak resident memory: {name} {rss / 2**20:.0f} MiB ({rss / 1e9:.2f} GB)")
     if len(soak) > 2:
         first, last = soak[1][1], soak[-1][1]
-        lines.append(f"  soak: {soak[-1][0]} messages, {first / 2**20:.0f} MB after {soak[1][0]} -> "
-                     f"{last / 2**20:.0f} MB at the end ({(last - first) / 2**20:+.0f} MB)   target < 1300 MB, flat")
+        lines.append(f"  soak: {soak[-1][0]} messages, {first / 2**20:.0f} MiB after {soak[1][0]} -> "
+                     f"{last / 2**20:.0f} MiB at the end ({(last - first) / 2**20:+.0f} MiB)   target < 1.3 GB, flat")
     return "\n".join(lines)
 
 
