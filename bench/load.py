@@ -220,7 +220,8 @@ def model_file() -> Path:
     return model
 
 
-def plot(runs: list[Run], soak: list[tuple[int, int]], ready: dict[str, float], out: Path) -> None:
+def plot(runs: list[Run], soak: list[tuple[int, int]], ready: dict[str, float], peak: dict[str, int],
+         out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -245,9 +246,14 @@ def plot(runs: list[Run], soak: list[tuple[int, int]], ready: dict[str, float], 
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=7)
     if soak:
-        axes[2].plot([m for m, _ in soak], [rss / 2**20 for _, rss in soak], marker=".")
+        axes[2].plot([m for m, _ in soak], [rss / 2**20 for _, rss in soak], marker=".", label="assistant serve")
+        axes[2].axhline(1.3e9 / 2**20, color="red", linestyle="--", linewidth=1, label="target: 1.3 GB")
+        if "rasa run" in peak:
+            axes[2].axhline(peak["rasa run"] / 2**20, color="grey", linestyle=":", linewidth=1,
+                            label="rasa run, peak")
+        axes[2].legend(fontsize=8, loc="lower right")
         axes[2].set(title="assistant resident memory, soak at 32 concurrent", xlabel="messages", ylabel="MiB",
-                    ylim=(0, max(rss for _, rss in soak) / 2**20 * 1.2))
+                    ylim=(0, max(1.3e9, *(rss for _, rss in soak)) / 2**20 * 1.15))
     else:
         axes[2].axis("off")
     fig.suptitle("Ready in: " + ", ".join(f"{k} {v:.1f} s" for k, v in ready.items()), fontsize=9)
@@ -335,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [{**{k: v for k, v in asdict(r).items() if k != "latencies_ms"}, "rate": r.rate,
                   "p50_ms": r.percentile(50), "p95_ms": r.percentile(95), "p99_ms": r.percentile(99)} for r in runs],
     }, indent=1))
-    plot(runs, soak, ready, args.out / "load.png")
+    plot(runs, soak, ready, peak, args.out / "load.png")
     print(f"wrote {args.out / 'load.json'}, {args.out / 'load.txt'} and {args.out / 'load.png'}")
     return 0
 
