@@ -8,14 +8,12 @@ between "forward" and "hang"; a real `assistant serve` with RASA_URL pointing at
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 import time
 
-import httpx
 import pytest
 
-from processes import ASSISTANT, Serve, free_port, serve_env
+from processes import Serve, serve_env
 
 PHONE = "09 70 800 800"
 CANNOT_READ = "Je ne peux pas lire les messages écrits"
@@ -79,39 +77,9 @@ class SwitchableProxy:
             s.close()
 
 
-@pytest.fixture(scope="module")
-def rasa_server(nlu_model, tmp_path_factory):
-    """One real Rasa server for the module (~30 s and ~900 MB to start)."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
-    rasa = ASSISTANT.parent / "rasa"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(rasa), "run", "--enable-api", "-m", str(nlu_model), "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path_factory.mktemp("rasa-cwd"))
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/status", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "rasa server not ready in 180 s"
-            time.sleep(0.5)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-
-
 @pytest.fixture
 def proxy(rasa_server):
-    proxy = SwitchableProxy(rasa_server)
+    proxy = SwitchableProxy(int(rasa_server.rsplit(":", 1)[1]))
     yield proxy
     proxy.close()
 

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 
 from nlu import NluUnavailable
@@ -19,36 +15,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def rasa_server(nlu_model, tmp_path_factory):
-    port = free_port()
-    rasa = Path(sys.executable).parent / "rasa"
-    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(rasa), "run", "--enable-api", "-m", str(nlu_model), "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path_factory.mktemp("cwd"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if httpx.get(f"{url}/status", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise AssertionError("rasa server not ready in 180 s")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_the_rasa_server_gives_the_same_answer_as_the_model_in_process(rasa_server, parser):
