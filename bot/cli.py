@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import logs
-from .config import ROOT, load_settings
+from .config import ROOT, load_settings, session_secret
 
 
 class _Parser(argparse.ArgumentParser):
@@ -171,7 +171,8 @@ def run_purge(settings, now=None):
     engine = _engine(settings)
     cipher = make_cipher(settings)
     report = purge_cases(engine, cipher, now, retention)
-    report.conversations = ConversationStore(engine, cipher).purge(now - dt.timedelta(days=retention.conversation_days))
+    store = ConversationStore(engine, cipher, session_secret(settings))
+    report.conversations = store.purge(now - dt.timedelta(days=retention.conversation_days))
     return report
 
 

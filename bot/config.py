@@ -81,3 +81,19 @@ def load_settings(env_file: Path | None = None) -> Settings:
         session_secret=config("SESSION_SECRET", cast=Secret, default=None),
         outbox_lease=config("OUTBOX_LEASE_SECONDS", cast=float, default=120.0),
     )
+
+
+def session_secret(settings: Settings) -> str:
+    """SESSION_SECRET, or one generated once into var/session.key: it signs the console's
+    sessions and keys the pseudonyms of conversations (`bot.store.pseudonym`). Every worker
+    must have the same."""
+    if settings.session_secret:
+        return str(settings.session_secret)
+    import secrets
+
+    path = settings.var_dir / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import threading
 from pathlib import Path
 
@@ -21,7 +23,7 @@ metadata = MetaData()
 conversations = Table(
     "conversations",
     metadata,
-    Column("key", String(200), primary_key=True),  # "<channel>:<sender id>"
+    Column("key", String(200), primary_key=True),  # pseudonym("<channel>:<sender id>"), see `pseudonym`
     Column("state", Text, nullable=False),  # JSON of bot.state.State, encrypted (it may hold contact details)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
@@ -35,6 +37,18 @@ _UPDATE = (update(conversations).where(conversations.c.key == bindparam("k"))
            .values(state=bindparam("s"), updated_at=bindparam("now")))
 _INSERT = conversations.insert().values(key=bindparam("k"), state=bindparam("s"),
                                         created_at=bindparam("now"), updated_at=bindparam("now"))
+
+
+PSEUDONYM_PREFIX = "p:"
+
+
+def pseudonym(secret: str, key: str) -> str:
+    """What the database knows a conversation by: a keyed hash of "<channel>:<sender id>". A
+    Telegram chat id says who wrote to a housing-distress service; a copy of the database or a
+    backup must not. The same secret on every worker gives the same pseudonym; a new secret
+    starts every conversation afresh (the old rows go with the retention purge)."""
+    digest = hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
+    return PSEUDONYM_PREFIX + digest
 
 
 def make_cipher(settings) -> Cipher:
@@ -75,13 +89,29 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
 
 
 class ConversationStore:
-    def __init__(self, engine: Engine, cipher: Cipher):
+    """Conversations' state, encrypted, under their pseudonym (callers use the channel's key)."""
+
+    def __init__(self, engine: Engine, cipher: Cipher, secret: str):
         self.engine = engine
         self.cipher = cipher
+        self._secret = secret
         # SQLite has one writer at a time, and a writer that finds the file busy sleeps and
         # retries (up to 100 ms a time): threads of this process take turns here instead.
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         create_tables(engine, metadata)
+        self._pseudonymise_old_rows()
+
+    def _pseudonymise_old_rows(self) -> None:
+        """Rows stored under the channel's own key by earlier versions take their pseudonym."""
+        with self._writing, self.engine.begin() as conn:
+            old = conn.execute(select(conversations.c.key)
+                               .where(~conversations.c.key.startswith(PSEUDONYM_PREFIX))).scalars().all()
+            for key in old:
+                conn.execute(update(conversations).where(conversations.c.key == key)
+                             .values(key=pseudonym(self._secret, key)))
+
+    def _row(self, key: str) -> str:
+        return pseudonym(self._secret, key)
 
     def ping(self) -> None:
         """Raises unless the database answers."""
@@ -101,7 +131,7 @@ class ConversationStore:
             return None
         conn = self.engine.connect()
         try:
-            conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": key})
+            conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": self._row(key)})
             conn.commit()
         except Exception:
             conn.close()
@@ -112,7 +142,7 @@ class ConversationStore:
         if conn is None:
             return
         try:
-            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": self._row(key)})
             conn.commit()
         finally:
             conn.close()
@@ -146,7 +176,7 @@ class ConversationStore:
 
     def load(self, key: str, held: Connection | None = None) -> State | None:
         with self._connection(held) as conn:
-            raw = conn.execute(_LOAD, {"k": key}).scalar_one_or_none()
+            raw = conn.execute(_LOAD, {"k": self._row(key)}).scalar_one_or_none()
             conn.commit()
         return State.from_json(self.cipher.decrypt_json(raw)) if raw is not None else None
 
@@ -154,7 +184,7 @@ class ConversationStore:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         data = self.cipher.encrypt_json(state.to_json())
         with self._writing, self._connection(held) as conn:
-            values = {"k": key, "s": data, "now": now}
+            values = {"k": self._row(key), "s": data, "now": now}
             if not conn.execute(_UPDATE, values).rowcount:
                 try:
                     with conn.begin_nested():
@@ -171,5 +201,5 @@ class ConversationStore:
 
     def delete(self, key: str, held: Connection | None = None) -> None:
         with self._writing, self._connection(held) as conn:
-            conn.execute(delete(conversations).where(conversations.c.key == key))
+            conn.execute(delete(conversations).where(conversations.c.key == self._row(key)))
             conn.commit()

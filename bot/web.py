@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import nlu
 import rules_adapter
 
-from .config import Settings, load_settings
+from .config import Settings, load_settings, session_secret
 from .dialogue import Dialogue
 from .i18n import negotiate, translator
 from .replies import Reply
@@ -55,7 +55,7 @@ class Services:
                              max_overflow=settings.database_max_overflow)
         migrate(engine)
         self.cipher = make_cipher(settings)
-        self.store = ConversationStore(engine, self.cipher)
+        self.store = ConversationStore(engine, self.cipher, session_secret(settings))
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
         self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))
         transports = {}
@@ -68,7 +68,7 @@ class Services:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
-        self.console = Console(engine, self.cases, _session_secret(settings),
+        self.console = Console(engine, self.cases, session_secret(settings),
                                https_only=settings.public_url.startswith("https://"))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
@@ -100,19 +100,6 @@ def _release_free_memory() -> None:
     """Give back to the system what loading the model allocated and freed (glibc keeps it)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _session_secret(settings: Settings) -> str:
-    if settings.session_secret:
-        return str(settings.session_secret)
-    import secrets as _secrets
-
-    path = settings.var_dir / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 class PersonMessageTransport:

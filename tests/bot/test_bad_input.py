@@ -21,6 +21,8 @@ from bot.replies import parse_payload
 from bot.service import Assistant
 from bot.state import State
 from bot.web import MAX_BODY
+from bot.config import session_secret
+from bot.store import pseudonym
 
 WEBHOOK = "/webhooks/rest/webhook"
 COMMANDS = ("start", "menu", "ask_question", "start_check", "answer", "why", "back", "edit", "result", "summary", "faq",
@@ -244,14 +246,15 @@ def test_a_text_too_long_is_answered_politely_in_the_conversation_s_language_and
     post(web_server, "talkative", "/start_check")
     post(web_server, "talkative", '/language{"locale":"en"}')
     engine = create_engine(settings.database_url, future=True)
+    row = {"key": pseudonym(session_secret(settings), "web:talkative")}
     with engine.connect() as conn:
-        before = conn.execute(text("SELECT state, updated_at FROM conversations WHERE key = 'web:talkative'")).one()
+        before = conn.execute(text("SELECT state, updated_at FROM conversations WHERE key = :key"), row).one()
 
     texts = texts_of(post(web_server, "talkative", "my whole story, " * 6000))  # ~100 KB, under the body limit
 
     assert len(texts) == 1 and "too long" in texts[0] and "2,000" in texts[0]
     with engine.connect() as conn:
-        after = conn.execute(text("SELECT state, updated_at FROM conversations WHERE key = 'web:talkative'")).one()
+        after = conn.execute(text("SELECT state, updated_at FROM conversations WHERE key = :key"), row).one()
     assert after == before
     answered = texts_of(post(web_server, "talkative", '/answer{"fact":"difficulties","value":"separation"}'))
     assert "Question 2 of" in answered[-1]
@@ -262,7 +265,7 @@ def test_a_first_message_too_long_stores_no_conversation(web_server, settings):
     assert "trop long" in texts[0] and "2\u202f000" in texts[0]
     engine = create_engine(settings.database_url, future=True)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM conversations WHERE key = 'web:newcomer'")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM conversations")).scalar() == 0
 
 
 def test_a_long_telegram_message_gets_the_same_polite_answer(settings, parser, fake_bot_api, monkeypatch, running_server):
@@ -341,7 +344,8 @@ def test_the_rate_limit_is_per_conversation_on_every_channel(parser, tmp_path):
     from handoff import Cipher
     from bot.store import ConversationStore, make_engine
 
-    store = ConversationStore(make_engine(f"sqlite:///{tmp_path / 'c.db'}"), Cipher([Fernet.generate_key().decode()]))
+    store = ConversationStore(make_engine(f"sqlite:///{tmp_path / 'c.db'}"), Cipher([Fernet.generate_key().decode()]),
+                              "test-pseudonyms")
     assistant = Assistant(Dialogue(parser, nlu.FaqContent()), store, burst=3, per_second=0.01)
 
     async def run():

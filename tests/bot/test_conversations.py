@@ -28,7 +28,7 @@ def assistant(parser, tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
     upgrade(engine)
     cipher = Cipher([Fernet.generate_key().decode()])
-    store = ConversationStore(engine, cipher)
+    store = ConversationStore(engine, cipher, secret="test-pseudonyms")
     handoff = HandoffService(CaseRepository(engine, cipher))
     return Assistant(Dialogue(parser, nlu.FaqContent(), handoff=handoff), store)
 

@@ -28,6 +28,7 @@ from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, func, select, text
 
+from bot.store import pseudonym
 from handoff import CaseRepository, Cipher
 from handoff.orm import cases, contacts, outbox
 
@@ -165,7 +166,8 @@ def outage(nlu_model, tmp_path_factory):
 
             locker = engine.connect()
             locker.begin()
-            locker.execute(text("SELECT key FROM conversations WHERE key = 'web:interrupted' FOR UPDATE"))
+            locker.execute(text("SELECT key FROM conversations WHERE key = :key FOR UPDATE"),
+                           {"key": pseudonym(env["SESSION_SECRET"], "web:interrupted")})
             with ThreadPoolExecutor(1) as pool:
                 pending = pool.submit(timed, server, "interrupted", "/confirm_handoff")
 

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.web import create_app
+from bot.config import session_secret
+from bot.store import pseudonym
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -93,7 +95,7 @@ def test_erasing_removes_the_conversation_from_the_database(web_server, settings
     engine = create_engine(settings.database_url, future=True)
     with engine.connect() as conn:
         keys = [row[0] for row in conn.execute(text("select key from conversations"))]
-    assert "web:frank" not in keys
+    assert pseudonym(session_secret(settings), "web:frank") not in keys
 
 
 def test_user_text_never_reaches_the_logs(web_server, caplog, capfd):
@@ -115,13 +117,14 @@ def test_purge_deletes_conversations_left_for_30_days(web_server, settings):
     post(web_server, "iris", "/start_check")
     engine = create_engine(settings.database_url, future=True)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE conversations SET updated_at = :old WHERE key = 'web:henri'"),
-                     {"old": dt.datetime(2026, 1, 1)})
+        conn.execute(text("UPDATE conversations SET updated_at = :old WHERE key = :key"),
+                     {"old": dt.datetime(2026, 1, 1), "key": pseudonym(session_secret(settings), "web:henri")})
     report = run_purge(settings, now=dt.datetime(2026, 2, 15))
     assert report.conversations == 1
     with engine.connect() as conn:
         keys = [row[0] for row in conn.execute(text("select key from conversations"))]
-    assert "web:henri" not in keys and "web:iris" in keys
+    assert pseudonym(session_secret(settings), "web:henri") not in keys
+    assert pseudonym(session_secret(settings), "web:iris") in keys
 
 
 def test_metrics_count_without_any_text(web_server):
@@ -153,3 +156,37 @@ def test_nlu_server_down_gives_a_fallback_with_the_phone_within_5_seconds(settin
         assert "09 70 800 800" in replies[0]["text"]
         buttons = post(server, "kim", "/start_check").json()  # buttons need no NLU
         assert any("Question 1" in m["text"] for m in buttons)
+
+
+def test_the_database_knows_conversations_by_a_pseudonym_only(web_server, settings):
+    """A copy of the database must not say who wrote to the service: no sender id in clear."""
+    post(web_server, "sender-7f3a9c", "/start_check")
+    engine = create_engine(settings.database_url, future=True)
+    with engine.connect() as conn:
+        keys = [row[0] for row in conn.execute(text("select key from conversations"))]
+    assert pseudonym(session_secret(settings), "web:sender-7f3a9c") in keys
+    assert not any("sender-7f3a9c" in key for key in keys)
+
+
+def test_conversations_stored_by_an_earlier_version_take_their_pseudonym(settings):
+    import datetime as dt
+
+    from cryptography.fernet import Fernet
+
+    from bot.state import State
+    from bot.store import ConversationStore, conversations, make_engine
+    from handoff import Cipher
+
+    engine = make_engine(settings.database_url)
+    cipher = Cipher([Fernet.generate_key().decode()])
+    ConversationStore(engine, cipher, "secret")  # creates the table
+    state = State()
+    state.facts["situation"] = "salarie"
+    now = dt.datetime(2026, 11, 1)
+    with engine.begin() as conn:
+        conn.execute(conversations.insert().values(key="web:old-timer", state=cipher.encrypt_json(state.to_json()),
+                                                   created_at=now, updated_at=now))
+    store = ConversationStore(engine, cipher, "secret")
+    with engine.connect() as conn:
+        assert conn.execute(text("select key from conversations")).scalars().all() == [pseudonym("secret", "web:old-timer")]
+    assert store.load("web:old-timer").facts["situation"] == "salarie"
