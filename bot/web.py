@@ -6,6 +6,8 @@ import contextlib
 import ctypes
 import datetime as dt
 import gc
+import hashlib
+import hmac
 import logging
 import signal
 from pathlib import Path
@@ -88,12 +90,22 @@ class Services:
         if self.settings.telegram_token:
             from .telegram_channel import TelegramChannel
 
-            secret = self.settings.telegram_webhook_secret
+            # Every worker must answer Telegram's pushes with the secret the last one registered:
+            # when none is configured, it is derived from the secret they already share.
+            secret = self.settings.telegram_webhook_secret or hmac.new(
+                session_secret(self.settings).encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
             self.telegram = TelegramChannel(
                 self.assistant, self.store.engine, str(self.settings.telegram_token),
                 base_url=self.settings.telegram_api_url, webhook_url=self.settings.telegram_webhook_url,
-                webhook_secret=str(secret) if secret else None,
+                webhook_secret=str(secret),
             )
+
+
+def log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An error nobody awaited (a task, a callback): asyncio's own report quotes the exception's
+    message, which may carry what was being processed; the type is enough here."""
+    exc = context.get("exception")
+    log.error("unhandled error in a background task: %s", type(exc).__name__ if exc else "no exception")
 
 
 def _release_free_memory() -> None:
@@ -330,6 +342,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(log_loop_exception)
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(signal.SIGHUP, services.content.reload)
         services.loop = loop

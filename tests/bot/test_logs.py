@@ -240,3 +240,28 @@ def test_a_served_conversation_leaves_only_json_lines_without_personal_data_or_s
                ADVISER_MESSAGE, "Zanzibarette", PASSWORD, str(CHAT_ID), "Cunegondine", *secrets.values(),
                secrets["TELEGRAM_TOKEN"].split(":")[1]]
     assert [marker for marker in markers if marker in everything] == []
+
+
+def test_an_error_nobody_awaited_is_logged_without_its_message(caplog):
+    import asyncio
+    import logging
+
+    from bot.web import log_loop_exception
+
+    caplog.set_level(logging.DEBUG)
+
+    async def fails():
+        raise ValueError("Zorglubette Marquise 06 12 34 56 78")
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(log_loop_exception)
+        task = asyncio.ensure_future(fails())
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        del task  # never awaited: asyncio reports it when the task is collected
+
+    asyncio.run(main())
+    import gc
+    gc.collect()
+    assert "ValueError" in caplog.text
+    assert "Zorglubette" not in caplog.text

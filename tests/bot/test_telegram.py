@@ -143,3 +143,21 @@ def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, f
     CaseDesk(repo).send_message(reference, adviser.id, "Je vous appelle demain matin.")
     texts = fake_bot_api.wait_for(chat, count + 1, timeout=20)
     assert texts[-1] == "Message de votre conseiller : Je vous appelle demain matin."
+
+
+def test_workers_without_a_configured_webhook_secret_agree_on_one(settings, parser, monkeypatch):
+    """Telegram pushes to whichever worker the proxy picks, with the secret the last worker
+    registered: each worker must accept it."""
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:TEST")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://assistant.example/webhooks/telegram")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("SESSION_SECRET", "shared-by-every-worker-" * 2)
+    from bot.config import load_settings
+
+    secrets = []
+    for _ in range(2):  # two workers: two processes' worth of wiring from the same environment
+        services = create_app(load_settings(), parser).state.services
+        services.ready(parser)
+        secrets.append(services.telegram.webhook_secret)
+    assert secrets[0] == secrets[1]
+    assert "shared-by-every-worker" not in secrets[0]  # derived, not the session secret itself
