@@ -14,7 +14,6 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
-
 import nlu
 from sqlalchemy.exc import SQLAlchemyError
 

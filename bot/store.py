@@ -96,7 +96,8 @@ class ConversationStore:
         self.cipher = cipher
         self._secret = secret
         # SQLite has one writer at a time, and a writer that finds the file busy sleeps and
-        # retries (up to 100 ms a time): threads of this process take turns here instead.
+        # retries (up to 100 ms a time): callers of this store on several threads (tests, tools;
+        # `serve` calls it from its loop) take turns here instead.
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         create_tables(engine, metadata)
         self._pseudonymise_old_rows()

@@ -57,7 +57,9 @@ class Services:
                              max_overflow=settings.database_max_overflow)
         migrate(engine)
         self.cipher = make_cipher(settings)
-        self.store = ConversationStore(engine, self.cipher, session_secret(settings))
+        # Signs console sessions, keys conversations' pseudonyms and the Telegram webhook secret.
+        self.secret = session_secret(settings)
+        self.store = ConversationStore(engine, self.cipher, self.secret)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
         self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))
         transports = {}
@@ -70,7 +72,7 @@ class Services:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
-        self.console = Console(engine, self.cases, session_secret(settings),
+        self.console = Console(engine, self.cases, self.secret,
                                https_only=settings.public_url.startswith("https://"))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
@@ -93,7 +95,7 @@ class Services:
             # Every worker must answer Telegram's pushes with the secret the last one registered:
             # when none is configured, it is derived from the secret they already share.
             secret = self.settings.telegram_webhook_secret or hmac.new(
-                session_secret(self.settings).encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+                self.secret.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
             self.telegram = TelegramChannel(
                 self.assistant, self.store.engine, str(self.settings.telegram_token),
                 base_url=self.settings.telegram_api_url, webhook_url=self.settings.telegram_webhook_url,
