@@ -1,7 +1,8 @@
 """A conversation's state: plain data, stored as JSON, restored on the next message."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Modes of the conversation.
@@ -39,6 +40,15 @@ class State:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
+    def dumps(self) -> str:
+        """The JSON text of `to_json`, written straight from the fields: every message saves its
+        conversation, and `asdict`'s deep copy was a tenth of a button answer's time."""
+        return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, text: str) -> "State":
+        return cls.from_json(json.loads(text))
+
     def reset_check(self) -> None:
         """Start again (the check, or from the menu). A request being prepared is abandoned with
         the answers it came from: nothing was sent, and the next text must not be taken for a
@@ -51,3 +61,6 @@ class State:
         self.labels = {}
         self.editing = False
         self.last_outcome = None
+
+
+_FIELDS = tuple(f.name for f in fields(State))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, bindparam, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from handoff import Cipher
@@ -39,6 +39,56 @@ _INSERT = conversations.insert().values(key=bindparam("k"), state=bindparam("s")
                                         created_at=bindparam("now"), updated_at=bindparam("now"))
 
 
+class _DriverPath:
+    """A conversation's read and write on SQLite, as the driver's own statements on one
+    connection kept open. Through SQLAlchemy (a pool checkout, the compiled-statement cache, the
+    result's wrapping, the reset on return) a read and a write cost 74 µs, six times the 12 µs of
+    the statements themselves: a fifth of a button answer. They are still `_LOAD`, `_UPDATE` and
+    `_INSERT`, compiled once for the dialect. Callers hold the store's `_writing` lock."""
+
+    def __init__(self, engine: Engine):
+        dialect = engine.dialect
+        self._fairy = engine.raw_connection()  # checked out for good: it has the pool's pragmas
+        self.connection = self._fairy.dbapi_connection
+        when = conversations.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self._when = when or (lambda value: value)
+        self._load, self._update, self._insert = (self._compiled(stmt, dialect) for stmt in (_LOAD, _UPDATE, _INSERT))
+
+    @staticmethod
+    def _compiled(stmt, dialect) -> tuple[str, tuple[str, ...]]:
+        compiled = stmt.compile(dialect=dialect)
+        return str(compiled), tuple(compiled.positiontup)
+
+    def _run(self, statement: tuple[str, tuple[str, ...]], values: dict):
+        sql, names = statement
+        return self.connection.execute(sql, tuple(values[name] for name in names))
+
+    @contextlib.contextmanager
+    def _errors(self):
+        """The driver's errors as SQLAlchemy's (what callers catch), without the values."""
+        try:
+            yield
+        except self.connection.Error as exc:
+            with contextlib.suppress(Exception):
+                self.connection.rollback()
+            raise OperationalError("conversation store", None, exc, hide_parameters=True) from None
+
+    def load(self, row: str) -> str | None:
+        with self._errors():
+            found = self._run(self._load, {"k": row}).fetchone()
+        return found[0] if found is not None else None
+
+    def save(self, row: str, data: str, now: dt.datetime) -> None:
+        values = {"k": row, "s": data, "now": self._when(now)}
+        with self._errors():
+            if not self._run(self._update, values).rowcount:
+                try:
+                    self._run(self._insert, values)
+                except self.connection.IntegrityError:  # created meanwhile by another process
+                    self._run(self._update, values)
+            self.connection.commit()
+
+
 PSEUDONYM_PREFIX = "p:"
 
 
@@ -47,8 +97,7 @@ def pseudonym(secret: str, key: str) -> str:
     Telegram chat id says who wrote to a housing-distress service; a copy of the database or a
     backup must not. The same secret on every worker gives the same pseudonym; a new secret
     starts every conversation afresh (the old rows go with the retention purge)."""
-    digest = hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
-    return PSEUDONYM_PREFIX + digest
+    return PSEUDONYM_PREFIX + hmac.digest(secret.encode(), key.encode(), hashlib.sha256).hex()
 
 
 def make_cipher(settings) -> Cipher:
@@ -101,6 +150,7 @@ class ConversationStore:
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         create_tables(engine, metadata)
         self._pseudonymise_old_rows()
+        self._driver = _DriverPath(engine) if engine.dialect.name == "sqlite" else None
 
     def _pseudonymise_old_rows(self) -> None:
         """Rows stored under the channel's own key by earlier versions take their pseudonym."""
@@ -176,14 +226,22 @@ class ConversationStore:
         self.unlock(key, held)
 
     def load(self, key: str, held: Connection | None = None) -> State | None:
-        with self._connection(held) as conn:
-            raw = conn.execute(_LOAD, {"k": self._row(key)}).scalar_one_or_none()
-            conn.commit()
-        return State.from_json(self.cipher.decrypt_json(raw)) if raw is not None else None
+        if self._driver is not None:
+            with self._writing:
+                raw = self._driver.load(self._row(key))
+        else:
+            with self._connection(held) as conn:
+                raw = conn.execute(_LOAD, {"k": self._row(key)}).scalar_one_or_none()
+                conn.commit()
+        return State.loads(self.cipher.decrypt(raw)) if raw is not None else None
 
     def save(self, key: str, state: State, held: Connection | None = None) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        data = self.cipher.encrypt_json(state.to_json())
+        data = self.cipher.encrypt(state.dumps())
+        if self._driver is not None:
+            with self._writing:
+                self._driver.save(self._row(key), data, now)
+            return
         with self._writing, self._connection(held) as conn:
             values = {"k": self._row(key), "s": data, "now": now}
             if not conn.execute(_UPDATE, values).rowcount:

@@ -245,24 +245,41 @@ def _matters(fact: str, f: Facts, r: RuleSet, levels: dict[str, Levels],
     return False
 
 
-# missing_facts probes every value of every unknown fact: the hot path of a conversation. The
-# same few hundred combinations of facts come back in every conversation, so answers are kept
-# (facts are frozen and hashable; a rule set is identified by the object itself).
-_MISSING_CACHE: dict[tuple[Facts, int], tuple[RuleSet, tuple[str, ...]]] = {}
-_MISSING_CACHE_SIZE = 4096
+class _Memo:
+    """Results kept per rule set and hashable arguments (facts are frozen), the oldest dropped
+    past `size`. A rule set is identified by the object itself: a reloaded one starts afresh."""
+
+    def __init__(self, size: int):
+        self._entries: dict[tuple, tuple[RuleSet, Any]] = {}
+        self._size = size
+
+    def get(self, r: RuleSet, key: tuple) -> Any:
+        hit = self._entries.get((id(r), *key))
+        return hit[1] if hit is not None and hit[0] is r else None
+
+    def put(self, r: RuleSet, key: tuple, value: Any) -> Any:
+        if len(self._entries) >= self._size:
+            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
+                self._entries.pop(next(iter(self._entries)))
+        self._entries[(id(r), *key)] = (r, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+# missing_facts probes every value of every unknown fact, and a question is rendered from the
+# rules' texts and thresholds: the hot path of a conversation. The same few hundred combinations
+# of facts come back in every conversation, so answers are kept.
+_MISSING = _Memo(4096)
+_QUESTIONS = _Memo(4096)
 
 
 def missing_facts(f: Facts, r: RuleSet, levels: dict[str, Levels] | None = None) -> tuple[str, ...]:
     """The unknown facts that could still change the outcome, in asking order."""
-    key = (f, id(r))
-    hit = _MISSING_CACHE.get(key)
-    if hit is not None and hit[0] is r:
-        return hit[1]
-    missing = _missing_facts(f, r, levels)
-    if len(_MISSING_CACHE) >= _MISSING_CACHE_SIZE:
-        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
-            _MISSING_CACHE.pop(next(iter(_MISSING_CACHE)))  # the oldest entry
-    _MISSING_CACHE[key] = (r, missing)
+    missing = _MISSING.get(r, (f,))
+    if missing is None:
+        missing = _MISSING.put(r, (f,), _missing_facts(f, r, levels))
     return missing
 
 
@@ -469,6 +486,14 @@ def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> tu
 
 
 def _render(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
+    """The question of `fact` (kept: a Question is not changed by its users)."""
+    question = _QUESTIONS.get(r, (fact, f))
+    if question is None:
+        question = _QUESTIONS.put(r, (fact, f), _build_question(fact, f, r, missing))
+    return question
+
+
+def _build_question(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
     spec = questions()[fact]
     if "buckets" in spec:
         choices = _bucket_choices(fact, spec, f, r)

@@ -1,0 +1,93 @@
+"""The conversation store on SQLite (its driver path) and PostgreSQL: the same behaviour."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.state import CHECK, State
+from bot.store import ConversationStore, conversations, make_engine, pseudonym
+from handoff import Cipher
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("needs PostgreSQL at TEST_DATABASE_URL (.ci/run sets it)")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conversations.drop(conn, checkfirst=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def cipher():
+    return Cipher([Fernet.generate_key().decode()])
+
+
+def a_state(marker: str) -> State:
+    state = State(greeted=True, mode=CHECK, question="contract")
+    state.facts.update({"difficulties": ["separation"], "company_size": 12})
+    state.answered.extend(["difficulties", "company_size"])
+    state.handoff["first_name"] = marker
+    return state
+
+
+def test_a_saved_conversation_comes_back_whole_and_encrypted(engine, cipher):
+    store = ConversationStore(engine, cipher, "secret")
+    assert store.load("web:someone") is None
+    store.save("web:someone", a_state("Zoé-MARKER-1"))
+    store.save("web:someone", a_state("Zoé-MARKER-2"))  # the second save updates the row
+    assert store.load("web:someone") == a_state("Zoé-MARKER-2")
+    with engine.connect() as conn:
+        rows = conn.execute(select(conversations)).all()
+    assert [row.key for row in rows] == [pseudonym("secret", "web:someone")]
+    assert "MARKER" not in rows[0].state and "web:someone" not in rows[0].state
+    assert rows[0].created_at <= rows[0].updated_at <= dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    store.delete("web:someone")
+    assert store.load("web:someone") is None
+
+
+def test_the_dumped_json_is_the_state_s_json(cipher):
+    import json
+
+    state = a_state("x")
+    assert json.loads(state.dumps()) == state.to_json()
+    assert State.loads(state.dumps()) == state
+
+
+def test_two_stores_on_one_file_see_each_other_s_writes(engine, cipher):
+    first, second = ConversationStore(engine, cipher, "secret"), ConversationStore(engine, cipher, "secret")
+    first.save("telegram:42", a_state("one"))
+    assert second.load("telegram:42").handoff["first_name"] == "one"
+    second.save("telegram:42", a_state("two"))
+    assert first.load("telegram:42").handoff["first_name"] == "two"
+    second.delete("telegram:42")
+    assert first.load("telegram:42") is None
+
+
+def test_a_locked_sqlite_file_raises_sqlalchemy_s_error_without_the_values(tmp_path, cipher):
+    path = tmp_path / "locked.db"
+    store = ConversationStore(make_engine(f"sqlite:///{path}"), cipher, "secret")
+    store._driver.connection.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the file
+    try:
+        with pytest.raises(SQLAlchemyError) as raised:
+            store.save("web:someone", a_state("Zoé-MARKER"))
+    finally:
+        other.execute("ROLLBACK")
+    message = str(raised.value)
+    assert "locked" in message and "MARKER" not in message and pseudonym("secret", "web:someone") not in message
+    store.save("web:someone", a_state("after"))  # the store works again once the file is free
+    assert store.load("web:someone").handoff["first_name"] == "after"
