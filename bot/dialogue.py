@@ -63,6 +63,7 @@ class Dialogue(HandoffSteps):
         self.handoff = handoff
         self.today = today
         self.privacy_url = privacy_url
+        self._buttons: dict[tuple[int, str, bool], tuple[Question | None, tuple[Button, ...]]] = {}
 
     # --- entry point ----------------------------------------------------------------------
 
@@ -406,6 +407,10 @@ class Dialogue(HandoffSteps):
         return Reply(text, self._question_buttons(question, state))
 
     def _question_buttons(self, question: Question | None, state: State) -> tuple[Button, ...]:
+        key = (id(question), state.locale, bool(state.answered))
+        hit = self._buttons.get(key)
+        if hit is not None and hit[0] is question:
+            return hit[1]
         _ = translator(state.locale)
         buttons = [] if question is None else [
             Button(c.label[state.locale], payload("answer", fact=question.fact, value=c.value)) for c in question.choices
@@ -413,7 +418,12 @@ class Dialogue(HandoffSteps):
         buttons.append(Button(_("Pourquoi cette question ?"), payload("why")))
         if state.answered:
             buttons.append(Button(_("Retour"), payload("back")))
-        return tuple(buttons)
+        # The rules engine keeps its questions, so the same few come back: their buttons (a JSON
+        # payload each) are kept too, the question held to tell a reused id from its own.
+        if len(self._buttons) >= 1024:
+            self._buttons.clear()
+        self._buttons[key] = (question, tuple(buttons))
+        return self._buttons[key][1]
 
     def _hint(self, question: Question | None, state: State) -> str:
         _ = translator(state.locale)

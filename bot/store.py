@@ -90,6 +90,7 @@ class _DriverPath:
 
 
 PSEUDONYM_PREFIX = "p:"
+_KEPT = 4096  # conversations whose pseudonym and last written state a store keeps in memory
 
 
 def pseudonym(secret: str, key: str) -> str:
@@ -151,6 +152,12 @@ class ConversationStore:
         create_tables(engine, metadata)
         self._pseudonymise_old_rows()
         self._driver = _DriverPath(engine) if engine.dialect.name == "sqlite" else None
+        # Each message reads and writes its conversation: its pseudonym (an HMAC) and the text
+        # of the state it last wrote (a Fernet decryption) are kept for the next message, a
+        # bounded number of conversations. A state is reused only for the very ciphertext read
+        # from the database, so what another worker or a tool wrote meanwhile is decrypted.
+        self._rows: dict[str, str] = {}
+        self._written: dict[str, tuple[str, str]] = {}  # pseudonym -> (ciphertext, text)
 
     def _pseudonymise_old_rows(self) -> None:
         """Rows stored under the channel's own key by earlier versions take their pseudonym."""
@@ -162,7 +169,24 @@ class ConversationStore:
                              .values(key=pseudonym(self._secret, key)))
 
     def _row(self, key: str) -> str:
-        return pseudonym(self._secret, key)
+        row = self._rows.get(key)
+        if row is None:
+            if len(self._rows) >= _KEPT:
+                self._rows.clear()
+            row = self._rows[key] = pseudonym(self._secret, key)
+        return row
+
+    def _decrypt(self, row: str, data: str) -> str:
+        kept = self._written.get(row)
+        return kept[1] if kept is not None and kept[0] == data else self.cipher.decrypt(data)
+
+    def _encrypt(self, row: str, text: str) -> str:
+        data = self.cipher.encrypt(text)
+        if len(self._written) >= _KEPT:
+            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
+                self._written.pop(next(iter(self._written)))  # the oldest
+        self._written[row] = (data, text)
+        return data
 
     def ping(self) -> None:
         """Raises unless the database answers."""
@@ -226,24 +250,26 @@ class ConversationStore:
         self.unlock(key, held)
 
     def load(self, key: str, held: Connection | None = None) -> State | None:
+        row = self._row(key)
         if self._driver is not None:
             with self._writing:
-                raw = self._driver.load(self._row(key))
+                raw = self._driver.load(row)
         else:
             with self._connection(held) as conn:
-                raw = conn.execute(_LOAD, {"k": self._row(key)}).scalar_one_or_none()
+                raw = conn.execute(_LOAD, {"k": row}).scalar_one_or_none()
                 conn.commit()
-        return State.loads(self.cipher.decrypt(raw)) if raw is not None else None
+        return State.loads(self._decrypt(row, raw)) if raw is not None else None
 
     def save(self, key: str, state: State, held: Connection | None = None) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        data = self.cipher.encrypt(state.dumps())
+        row = self._row(key)
+        data = self._encrypt(row, state.dumps())
         if self._driver is not None:
             with self._writing:
-                self._driver.save(self._row(key), data, now)
+                self._driver.save(row, data, now)
             return
         with self._writing, self._connection(held) as conn:
-            values = {"k": self._row(key), "s": data, "now": now}
+            values = {"k": row, "s": data, "now": now}
             if not conn.execute(_UPDATE, values).rowcount:
                 try:
                     with conn.begin_nested():
@@ -255,10 +281,18 @@ class ConversationStore:
     def purge(self, older_than: dt.datetime) -> int:
         """Delete conversations without news since `older_than` (with any contact details typed
         in them and never sent)."""
+        self.forget()
         with self.engine.begin() as conn:
             return conn.execute(delete(conversations).where(conversations.c.updated_at < older_than)).rowcount
 
+    def forget(self) -> None:
+        """Drop the states kept in memory (the serving process does it with each daily purge,
+        so a conversation left alone is not held in memory longer than its row)."""
+        self._written.clear()
+
     def delete(self, key: str, held: Connection | None = None) -> None:
+        row = self._row(key)
+        self._written.pop(row, None)
         with self._writing, self._connection(held) as conn:
-            conn.execute(delete(conversations).where(conversations.c.key == self._row(key)))
+            conn.execute(delete(conversations).where(conversations.c.key == row))
             conn.commit()

@@ -103,6 +103,38 @@ def parse_facts(raw: Mapping[str, Any] | Facts) -> Facts:
         return raw
     if not isinstance(raw, Mapping):
         raise FactsError("facts must be a JSON object")
+    key = _key(raw)
+    facts = _PARSED.get(key) if key is not None else None
+    if facts is None:
+        facts = _parse(raw)
+        if key is not None:
+            if len(_PARSED) >= 4096:
+                _PARSED.clear()
+            _PARSED[key] = facts
+    return facts
+
+
+# A conversation's facts are checked several times a message, and the same few hundred
+# combinations come back in every conversation: the typed facts are kept, by value and type
+# (True == 1 and 10 == 10.0 in Python, and each must still be checked as itself).
+_PARSED: dict[tuple, Facts] = {}
+
+
+def _key(raw: Mapping[str, Any]) -> tuple | None:
+    items = []
+    for name, value in raw.items():
+        if isinstance(value, list):
+            value = (list, *((type(v), v) for v in value))
+        items.append((name, type(value), value))
+    key = tuple(items)
+    try:
+        hash(key)
+    except TypeError:  # a dict or another unhashable value: checked (and refused) every time
+        return None
+    return key
+
+
+def _parse(raw: Mapping[str, Any]) -> Facts:
     unknown = sorted(set(raw) - set(FACT_NAMES))
     if unknown:
         raise FactsError(f"unknown fact {unknown[0]!r}; known facts: {', '.join(FACT_NAMES)}")

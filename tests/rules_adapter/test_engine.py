@@ -241,3 +241,24 @@ def test_assess_is_fast():
     # the target; the benchmark figure is printed by bench/rules_bench.py.
     per_call = min(timeit.repeat(lambda: assess({"contract": "cdd"}, on=TODAY), number=50, repeat=3)) / 50
     assert per_call < 0.05
+
+
+@pytest.mark.parametrize("valid, invalid", [
+    ({"former_employer_peec": True}, {"former_employer_peec": 1}),
+    ({"company_size": 10}, {"company_size": 10.5}),
+    ({"difficulties": ["separation"]}, {"difficulties": [1]}),
+])
+def test_facts_checked_once_are_not_taken_for_equal_values_of_another_type(valid, invalid):
+    from rules_adapter import parse_facts
+
+    assert parse_facts(valid) == parse_facts(dict(valid))  # the second time from what was kept
+    with pytest.raises(FactsError):
+        parse_facts(invalid)
+    with pytest.raises(FactsError):
+        parse_facts(invalid)  # errors are not kept either
+
+
+def test_a_question_is_rendered_once_per_rule_set_and_facts():
+    first = next_question({"difficulties": ["separation"]}, on=dt.date(2026, 11, 1))
+    assert next_question({"difficulties": ["separation"]}, on=dt.date(2026, 11, 1)) is first
+    assert next_question({"difficulties": ["maladie"]}, on=dt.date(2026, 11, 1)) is not first
