@@ -47,6 +47,8 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (bot/logs.py), as JSON lines
         access_log=False,  # request lines carry client addresses and ids, and nothing useful
+        proxy_headers=False,  # nothing here uses the client's address: not worth parsing per request
+        server_header=False,
         ws="none",  # no websockets here; Rasa pins an old `websockets` uvicorn cannot use
     )
     return 0

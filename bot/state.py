@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+import orjson
 
 # Modes of the conversation.
 IDLE = "idle"  # menu, FAQ
@@ -43,11 +46,17 @@ class State:
     def dumps(self) -> str:
         """The JSON text of `to_json`, written straight from the fields: every message saves its
         conversation, and `asdict`'s deep copy was a tenth of a button answer's time."""
-        return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False)
+        fields_ = {name: getattr(self, name) for name in _FIELDS}
+        try:
+            return orjson.dumps(fields_).decode()
+        except TypeError:  # an integer beyond 64 bits (a forged answer): the standard library's
+            return json.dumps(fields_, ensure_ascii=False)
 
     @classmethod
     def loads(cls, text: str) -> "State":
-        return cls.from_json(json.loads(text))
+        # orjson reads an integer beyond 64 bits (19 digits or more) as a float: such a text,
+        # rare, goes to the standard library, which keeps it an integer.
+        return cls.from_json(json.loads(text) if _LONG_DIGITS.search(text) else orjson.loads(text))
 
     def reset_check(self) -> None:
         """Start again (the check, or from the menu). A request being prepared is abandoned with
@@ -64,3 +73,4 @@ class State:
 
 
 _FIELDS = tuple(f.name for f in fields(State))
+_LONG_DIGITS = re.compile(r"\d{19}")

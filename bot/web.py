@@ -13,6 +13,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -224,8 +225,8 @@ async def rest_webhook(request: Request) -> Response:
     if services.assistant is None:
         return JSONResponse({"error": "the assistant is starting, try again in a moment"}, status_code=503)
     try:
-        body = await request.json()
-    except ValueError:
+        body = orjson.loads(await request.body())
+    except ValueError:  # orjson's JSONDecodeError is one
         return _bad_request("body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object")
@@ -242,7 +243,8 @@ async def rest_webhook(request: Request) -> Response:
     hint = metadata.get("locale") if isinstance(metadata.get("locale"), str) else None
     locale_hint = hint or request.headers.get("accept-language")
     replies = await services.assistant.handle("web", sender, message, locale_hint)
-    return JSONResponse(rest_messages(sender, replies))
+    # orjson: the standard library's encoder took a twentieth of the time of a button answer.
+    return Response(orjson.dumps(rest_messages(sender, replies)), media_type="application/json")
 
 
 def _page_strings(locale: str) -> dict[str, str]:

@@ -91,3 +91,12 @@ def test_a_locked_sqlite_file_raises_sqlalchemy_s_error_without_the_values(tmp_p
     assert "locked" in message and "MARKER" not in message and pseudonym("secret", "web:someone") not in message
     store.save("web:someone", a_state("after"))  # the store works again once the file is free
     assert store.load("web:someone").handoff["first_name"] == "after"
+
+
+def test_numbers_beyond_64_bits_come_back_as_they_went(engine, cipher):
+    store = ConversationStore(engine, cipher, "secret")
+    state = a_state("x")
+    state.facts["company_size"] = 10 ** 30  # a forged button payload
+    state.handoff["phone"] = "06 12 34 56 78 12345678901234567890"
+    store.save("web:big", state)
+    assert ConversationStore(engine, cipher, "secret").load("web:big") == state  # read from the database
