@@ -24,7 +24,7 @@ conversations = Table(
     "conversations",
     metadata,
     Column("key", String(200), primary_key=True),  # pseudonym("<channel>:<sender id>"), see `pseudonym`
-    Column("state", Text, nullable=False),  # JSON of bot.state.State, encrypted (it may hold contact details)
+    Column("state", Text, nullable=False),  # JSON of bot.state.State, sealed (it may hold contact details)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )
@@ -181,7 +181,7 @@ class ConversationStore:
         return kept[1] if kept is not None and kept[0] == data else self.cipher.decrypt(data)
 
     def _encrypt(self, row: str, text: str) -> str:
-        data = self.cipher.encrypt(text)
+        data = self.cipher.seal(text)
         if len(self._written) >= _KEPT:
             with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
                 self._written.pop(next(iter(self._written)))  # the oldest

@@ -55,3 +55,24 @@ def test_rotating_every_stored_value_to_a_new_key(engine):
     reference = CaseRepository(engine, Cipher([old])).create(make_case()).reference
     assert rotate_all(engine, Cipher([new, old])) >= 6
     assert CaseRepository(engine, Cipher([new])).get(reference).contact.name == MARKERS["name"]
+
+
+def test_sealed_values_are_randomised_authenticated_and_read_by_decrypt():
+    cipher = Cipher([Fernet.generate_key().decode()])
+    a, b = cipher.seal("Zoé 06 12 34 56 78"), cipher.seal("Zoé 06 12 34 56 78")
+    assert a != b and "06 12" not in a and "Zo" not in a
+    assert cipher.decrypt(a) == cipher.decrypt(b) == "Zoé 06 12 34 56 78"
+    for tampered in (a[:-4] + ("AAAA" if not a.endswith("AAAA") else "BBBB"), a[:20], a + "x", "s1.", "s1.!!!"):
+        with pytest.raises(KeyError_):
+            cipher.decrypt(tampered)
+
+
+def test_sealed_values_follow_key_rotation():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    token = Cipher([old]).seal("secret")
+    both = Cipher([new, old])
+    assert both.decrypt(token) == "secret"
+    rotated = both.rotate(token)
+    assert rotated.startswith("s1.") and Cipher([new]).decrypt(rotated) == "secret"
+    with pytest.raises(KeyError_):
+        Cipher([new]).decrypt(token)
