@@ -422,8 +422,9 @@ class Dialogue(HandoffSteps):
         # payload each) are kept too, the question held to tell a reused id from its own.
         if len(self._buttons) >= 1024:
             self._buttons.clear()
-        self._buttons[key] = (question, tuple(buttons))
-        return self._buttons[key][1]
+        kept = tuple(buttons)
+        self._buttons[key] = (question, kept)
+        return kept
 
     def _hint(self, question: Question | None, state: State) -> str:
         _ = translator(state.locale)
