@@ -90,7 +90,7 @@ class _DriverPath:
 
 
 PSEUDONYM_PREFIX = "p:"
-_KEPT = 4096  # conversations whose pseudonym and last written state a store keeps in memory
+_KEPT = 4096  # conversations whose pseudonym a store keeps in memory
 
 
 def pseudonym(secret: str, key: str) -> str:
@@ -152,12 +152,9 @@ class ConversationStore:
         create_tables(engine, metadata)
         self._pseudonymise_old_rows()
         self._driver = _DriverPath(engine) if engine.dialect.name == "sqlite" else None
-        # Each message reads and writes its conversation: its pseudonym (an HMAC) and the text
-        # of the state it last wrote (a Fernet decryption) are kept for the next message, a
-        # bounded number of conversations. A state is reused only for the very ciphertext read
-        # from the database, so what another worker or a tool wrote meanwhile is decrypted.
+        # Each message reads and writes its conversation under its pseudonym, an HMAC: kept for
+        # the next messages, for a bounded number of conversations.
         self._rows: dict[str, str] = {}
-        self._written: dict[str, tuple[str, str]] = {}  # pseudonym -> (ciphertext, text)
 
     def _pseudonymise_old_rows(self) -> None:
         """Rows stored under the channel's own key by earlier versions take their pseudonym."""
@@ -175,18 +172,6 @@ class ConversationStore:
                 self._rows.clear()
             row = self._rows[key] = pseudonym(self._secret, key)
         return row
-
-    def _decrypt(self, row: str, data: str) -> str:
-        kept = self._written.get(row)
-        return kept[1] if kept is not None and kept[0] == data else self.cipher.decrypt(data)
-
-    def _encrypt(self, row: str, text: str) -> str:
-        data = self.cipher.seal(text)
-        if len(self._written) >= _KEPT:
-            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
-                self._written.pop(next(iter(self._written)))  # the oldest
-        self._written[row] = (data, text)
-        return data
 
     def ping(self) -> None:
         """Raises unless the database answers."""
@@ -258,12 +243,12 @@ class ConversationStore:
             with self._connection(held) as conn:
                 raw = conn.execute(_LOAD, {"k": row}).scalar_one_or_none()
                 conn.commit()
-        return State.loads(self._decrypt(row, raw)) if raw is not None else None
+        return State.loads(self.cipher.decrypt(raw)) if raw is not None else None
 
     def save(self, key: str, state: State, held: Connection | None = None) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         row = self._row(key)
-        data = self._encrypt(row, state.dumps())
+        data = self.cipher.seal(state.dumps())
         if self._driver is not None:
             with self._writing:
                 self._driver.save(row, data, now)
@@ -281,18 +266,11 @@ class ConversationStore:
     def purge(self, older_than: dt.datetime) -> int:
         """Delete conversations without news since `older_than` (with any contact details typed
         in them and never sent)."""
-        self.forget()
         with self.engine.begin() as conn:
             return conn.execute(delete(conversations).where(conversations.c.updated_at < older_than)).rowcount
 
-    def forget(self) -> None:
-        """Drop the states kept in memory (the serving process does it with each daily purge,
-        so a conversation left alone is not held in memory longer than its row)."""
-        self._written.clear()
-
     def delete(self, key: str, held: Connection | None = None) -> None:
         row = self._row(key)
-        self._written.pop(row, None)
         with self._writing, self._connection(held) as conn:
             conn.execute(delete(conversations).where(conversations.c.key == row))
             conn.commit()

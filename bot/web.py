@@ -334,7 +334,6 @@ async def _purge_daily(services: Services) -> None:
     while True:
         try:
             await anyio.to_thread.run_sync(run_purge, services.settings)
-            services.store.forget()
         except Exception as exc:
             log.warning("purge failed: %s", type(exc).__name__)
         await asyncio.sleep(24 * 3600)
