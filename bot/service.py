@@ -8,6 +8,7 @@ message are answered without being processed, on every channel: a flood from one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
@@ -36,8 +37,16 @@ BURST = 30
 PER_SECOND = 1.0
 
 
+def holding_limit(connections: int) -> int:
+    """How many messages of a worker may hold a database connection at once, out of the
+    `connections` its pool may open: the rest serve what a message does besides (a case created,
+    an adviser's messages read, from the serving loop), the outbox, the console and /health."""
+    return max(1, connections - min(3, connections // 2))
+
+
 class Assistant:
-    def __init__(self, dialogue: Dialogue, store: ConversationStore, *, burst: int = BURST, per_second: float = PER_SECOND):
+    def __init__(self, dialogue: Dialogue, store: ConversationStore, *, burst: int = BURST, per_second: float = PER_SECOND,
+                 connections: int = 15):
         self.dialogue = dialogue
         self.store = store
         self.limiter = RateLimiter(burst, per_second)
@@ -45,9 +54,24 @@ class Assistant:
         # worker) they run in these threads. On SQLite, a local file where a call takes tens of
         # microseconds, handing it to a thread costs more than the call (in this process's GIL,
         # halving the rate of button answers): it runs in place.
-        self._threads = ThreadPoolExecutor(max_workers=16, thread_name_prefix="store")
         self._in_place = not store.shared
+        # On PostgreSQL a message holds a connection from its conversation's lock to its save,
+        # the NLU included. Past the pool's `connections`, the next messages would wait for one
+        # in these threads, taking every thread the holders need to save and let go: they wait
+        # here instead, before taking one (at most `holding_limit` hold one; more threads).
+        self._holding_limit = holding_limit(connections)
+        self._holding: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+        self._threads = ThreadPoolExecutor(max_workers=self._holding_limit + 4, thread_name_prefix="store")
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _holding_turn(self) -> asyncio.Semaphore | contextlib.nullcontext:
+        if self._in_place:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        turn = self._holding.get(loop)
+        if turn is None:
+            turn = self._holding[loop] = asyncio.Semaphore(self._holding_limit)
+        return turn
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -89,7 +113,7 @@ class Assistant:
         return await asyncio.get_running_loop().run_in_executor(self._threads, call, *args)
 
     async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
-        async with self._lock(key):
+        async with self._lock(key), self._holding_turn():
             held = None
             try:
                 held, state = await self._store(self.store.open, key)
