@@ -174,7 +174,7 @@ def outage(nlu_model, tmp_path_factory):
                 def saving_waits() -> bool:
                     with engine.connect() as conn:
                         return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                                 " AND query LIKE 'UPDATE conversations%'")).scalar_one() == 1
+                                                 " AND query LIKE 'INSERT INTO conversations%'")).scalar_one() == 1
 
                 wait_until(saving_waits, 30, "the confirmation's save waiting on the row lock")
                 postgres.stop("immediate")
