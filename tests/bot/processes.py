@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from email import message_from_bytes
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -143,27 +142,6 @@ def start_all(servers: list[Serve], timeout: float = 240) -> list[Serve]:
     for server in servers:
         server.wait_ready(timeout)
     return servers
-
-
-class Inbox:
-    """What a real SMTP server (aiosmtpd) received: the team notifications."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-    def about(self, reference: str) -> list:
-        return [m for _, m in self.messages if reference in m["Subject"]]
-
-    def wait_for(self, reference: str, timeout: float) -> list:
-        deadline = time.monotonic() + timeout
-        while not self.about(reference):
-            assert time.monotonic() < deadline, f"no notification for {reference} in {timeout:.0f} s"
-            time.sleep(0.2)
-        return self.about(reference)
 
 
 def wait_until_sent(engine: Any, timeout: float) -> None:

@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, select
 from handoff import CaseRepository, Cipher, Status
 from handoff.orm import outbox
 
-from processes import CHECK_STEPS, Inbox, Serve, confirm, free_port, serve_env, to_preview, wait_until_sent
+from processes import CHECK_STEPS, Serve, confirm, free_port, serve_env, to_preview, wait_until_sent
+from smtp_inbox import Inbox
 
 LEASE = 35  # seconds; must outlast the longest delivery attempt (30 s), the production default is 120
 CHECK = CHECK_STEPS[:3]  # the person is killed / cut off before answering the third

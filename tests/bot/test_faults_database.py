@@ -33,8 +33,9 @@ from handoff import CaseRepository, Cipher
 from handoff.orm import cases, contacts, outbox
 
 from fake_bot_api import FakeBotApi
-from processes import (CHECK_STEPS, Inbox, Serve, app_in_thread, confirm, free_port, serve_env, to_preview,
+from processes import (CHECK_STEPS, Serve, app_in_thread, confirm, free_port, serve_env, to_preview,
                        wait_until_sent)
+from smtp_inbox import Inbox
 
 UNAVAILABLE = "momentanément indisponible"
 CHAT = 515151  # a Telegram chat

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from handoff import CaseRepository
 from handoff.orm import outbox
 from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
 
+from smtp_inbox import Inbox
 from test_repository import MARKERS, make_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,15 +35,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
 
 
 @pytest.fixture
