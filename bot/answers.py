@@ -8,6 +8,7 @@ from typing import Any
 import nlu
 import rules_adapter
 from rules_adapter import FactsError, Question
+from rules_adapter.facts import UNSURE
 
 # Entities the NLU extracts, named as the rules' facts (difficulty -> difficulties).
 ENTITY_FACTS = {
@@ -23,12 +24,24 @@ WORD_NUMBERS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
 }
+# Overseas collectivities, not DROM (checked before the DROM names: "Saint-Martin, Guadeloupe").
+COLLECTIVITY_NAMES = ("saint-martin", "saint martin", "st martin", "st-martin", "saint-barthelemy", "saint barthelemy",
+                      "st barth", "saint-barth", "saint barth", "saint-pierre-et-miquelon", "saint pierre et miquelon",
+                      "wallis", "futuna", "polynesie", "tahiti", "nouvelle-caledonie", "nouvelle caledonie", "noumea")
 DROM_NAMES = ("guadeloupe", "martinique", "guyane", "reunion", "mayotte", "dom", "drom", "outre-mer", "outre mer", "overseas")
 METROPOLE_NAMES = ("metropole", "metropolitaine", "hexagone", "france", "mainland")
 ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagne", "italie", "luxembourg",
                 "monaco", "royaume-uni", "maroc", "algerie", "tunisie", "canada", "polynesie", "nouvelle-caledonie")
-YES = ("oui", "yes", "ouais", "exact", "tout a fait", "bien sur", "yep", "absolument", "affirmatif")
-NO = ("non", "no", "nope", "pas du tout", "nan", "aucune idee")
+NO = ("non", "no", "nope", "pas du tout", "nan")
+# "Je ne sais pas", and a disaster whose order is not out yet: for an adviser to settle.
+_UNSURE = re.compile(
+    r"\b(je (ne )?sais pas|j'?sais pas|sais pas|ne sais pas|aucune idee|pas sur|pas sure|je ne suis pas sur"
+    r"|je (ne )?connais pas|inconnu|ignore|no idea|(i )?(do not|don'?t) know|not sure|unsure|dunno|idk|nsp)\b"
+)
+_PENDING = re.compile(
+    r"\b(pas encore|en attente|attend(s|ons)? (l'|le |la )?(arrete|reconnaissance|publication)|arrete (pas|non) (encore )?publie"
+    r"|pas (encore )?reconnue?|en cours de reconnaissance|not (yet )?(recognised|recognized|published)|waiting for|pending)\b"
+)
 # Words that name a difficulty, for when the NLU's entity extractor misses it (folded text).
 DIFFICULTY_WORDS = {
     "impayes_loyer": r"\bloyers?\b|\brent\b",
@@ -150,6 +163,12 @@ def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, 
     folded = nlu.normalize(text)
     if fact in facts or (fact == "housing_location" and "postcode" in facts):
         return facts
+    if fact == "disaster" and (_PENDING.search(folded) or _UNSURE.search(folded)):
+        facts[fact] = "pending"
+        return facts
+    if _UNSURE.search(folded) and any(c.value == UNSURE for c in question.choices):
+        facts[fact] = UNSURE
+        return facts
     if fact == "difficulties":
         matched = [c.value for c in question.choices
                    if any(len(nlu.normalize(l)) >= 4 and nlu.normalize(l) in folded for l in c.label.values())]
@@ -159,15 +178,12 @@ def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, 
         value = _months(text) if fact != "company_size" else _number(text)
         if value is not None:
             facts[fact] = int(value) if question.kind == "integer" else value
-    elif question.kind == "yes_no":
-        if any(folded == w or folded.startswith(w + " ") for w in YES) or (parse and parse.intent == "affirm"):
-            facts[fact] = True
-        elif any(folded == w or folded.startswith(w + " ") for w in NO) or (parse and parse.intent == "deny"):
-            facts[fact] = False
     elif fact == "housing_location":
         match = _POSTCODE.search(folded)
         if match:
             facts["postcode"] = match.group(1)
+        elif any(n in folded for n in COLLECTIVITY_NAMES):
+            facts[fact] = "etranger"
         elif any(n in folded for n in DROM_NAMES):
             facts[fact] = "drom"
         elif any(n in folded for n in ABROAD_NAMES):
@@ -189,12 +205,29 @@ def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, 
 
 def typed(question: Question, raw: str) -> Any:
     """A button's value as the rules expect it."""
+    if raw == UNSURE:
+        return raw
     if question.kind == "multi":
         return [raw]
     if question.kind == "integer":
         return int(float(raw))
     if question.kind == "number":
         return float(raw)
-    if question.kind == "yes_no":
-        return raw == "true"
     return raw
+
+
+def precision(spec: dict[str, Any], text: str, parse: nlu.Parse | None) -> tuple[str | None, dict[str, Any]] | None:
+    """The choice and facts a free-text precision gives (a choice's words, or what the NLU
+    extracted of the same facts, without a choice), None when it fits none."""
+    folded = nlu.normalize(text)
+    for key, choice in spec["choices"].items():
+        if any(nlu.normalize(word) in folded for word in choice.get("words") or ()):
+            return key, dict(choice["facts"])
+    if parse is not None:
+        found = facts_from_entities(parse, text)
+        wanted = {name for choice in spec["choices"].values() for name in choice["facts"]}
+        given = {k: v for k, v in found.items() if k in wanted}
+        if given.get("situation") not in (None, "autre") or "contract" in given:
+            given.setdefault("situation", "salarie")
+            return None, given
+    return None

@@ -89,7 +89,10 @@ def _nlu_evaluate(args: argparse.Namespace) -> int:
 def _content_check(args: argparse.Namespace) -> int:
     import nlu
 
-    problems = nlu.run_checks(with_rasa=not args.skip_rasa)
+    from rules_adapter.rules import check_files
+
+    # The rules, their questions and texts (file: key: message), then the FAQ and training data.
+    problems = [*check_files(), *nlu.run_checks(with_rasa=not args.skip_rasa)]
     for problem in problems:
         print(problem)
     if problems:
@@ -240,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     content = commands.add_parser("content", help="check or publish the FAQ content")
     content_sub = content.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    check = content_sub.add_parser("check", help="validate training data and answers")
+    check = content_sub.add_parser("check", help="validate the rules, questions, texts, training data and answers")
     check.add_argument("--skip-rasa", action="store_true", help="only our own checks (fast)")
     check.set_defaults(run=_content_check)
     reload = content_sub.add_parser("reload", help="make the running server re-read the answers")

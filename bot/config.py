@@ -37,6 +37,9 @@ class Settings:
     case_webhook_secret: Secret | None
     session_secret: Secret | None
     outbox_lease: float  # seconds a notification being delivered stays taken by its worker
+    # The call-back delay the service commits to, in working days; unset, the assistant
+    # promises none (no seed sets one).
+    callback_working_days: int | None = None
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -47,6 +50,15 @@ def _pairs(text: str) -> dict[str, str]:
             key, value = item.split("=", 1)
             pairs[key.strip()] = value.strip()
     return pairs
+
+
+def _positive_or_none(text: str | None) -> int | None:
+    if text in (None, ""):
+        return None
+    value = int(str(text))
+    if value < 1:
+        raise ValueError("CALLBACK_WORKING_DAYS must be a whole number of days, at least 1")
+    return value
 
 
 def load_settings(env_file: Path | None = None) -> Settings:
@@ -80,6 +92,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         case_webhook_secret=config("CASE_WEBHOOK_SECRET", cast=Secret, default=None),
         session_secret=config("SESSION_SECRET", cast=Secret, default=None),
         outbox_lease=config("OUTBOX_LEASE_SECONDS", cast=float, default=120.0),
+        callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),
     )
 
 

@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import nlu
 import rules_adapter
-from rules_adapter import FactsError, Outcome, Question, Status
+from rules_adapter import FactsError, Outcome, Question, Source, Status
+from rules_adapter.facts import UNSURE
 
 from . import answers, metrics
 from .handoff_flow import TEXT_STEPS, HandoffPort, HandoffSteps
@@ -44,9 +45,11 @@ class Turn:
     erase: bool = False  # the person asked to erase their conversation: the store deletes it
 
 
-def _source(doc: str, section: str, _: Callable[..., str]) -> str:
-    name = re.sub(r"^\d{3}\s+", "", doc)
-    return _("source : {document}, « {section} »", document=name, section=section)
+def _source(source: Source, _: Callable[..., str]) -> str:
+    """Where a criterion comes from; a refusal quotes the seed line it rests on."""
+    name = re.sub(r"^\d{3}\s+", "", source.document)
+    where = _("source : {document}, « {section} »", document=name, section=source.section)
+    return f"{where} : « {source.quote} »" if source.quote else where
 
 
 def handoff_reference(text: str) -> str | None:
@@ -57,8 +60,10 @@ def handoff_reference(text: str) -> str | None:
 
 class Dialogue(HandoffSteps):
     def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
-                 today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite"):
+                 today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite",
+                 callback_days: int | None = None):
         self.parser = parser
+        self.callback_days = callback_days
         self.content = content
         self.handoff = handoff
         self.today = today
@@ -112,10 +117,16 @@ class Dialogue(HandoffSteps):
         if emergency:
             self._emergency(emergency, state, turn)
             return turn
-        if state.mode == CHECK and state.question and self._take_answer(message, parse, state):
-            state.misunderstood = 0
-            self._continue_check(state, turn)
+        if state.mode == CHECK and state.precising:
+            self._precision_text(message, parse, state, turn)
             return turn
+        if state.mode == CHECK and state.question:
+            before = self._difficulties(state)
+            fact = state.question
+            if self._take_answer(message, parse, state):
+                state.misunderstood = 0
+                self._after_answer(fact, before, state, turn)
+                return turn
         await self._intent(parse, message, state, turn)
         return turn
 
@@ -132,6 +143,8 @@ class Dialogue(HandoffSteps):
             self._start_check(state, {}, turn)
         elif name == "answer":
             self._button_answer(args, state, turn)
+        elif name == "precise":
+            self._precise(str(args.get("fact", "")), str(args.get("choice", "")), state, turn)
         elif name == "why":
             self._why(state, turn)
         elif name == "back":
@@ -371,6 +384,7 @@ class Dialogue(HandoffSteps):
             turn.replies.append(Reply(_("Ce bouton n'est plus valable."), self._menu(state).buttons))
             return
         question = self._question_for(fact, state)
+        before = self._difficulties(state)
         try:
             value = answers.typed(question, raw)
         except (ValueError, TypeError, OverflowError):  # a forged payload: "1e999" employees
@@ -385,6 +399,72 @@ class Dialogue(HandoffSteps):
         else:
             state.labels.pop(fact, None)
         state.mode = CHECK
+        self._after_answer(fact, before, state, turn)
+
+    def _difficulties(self, state: State) -> set[str]:
+        return set(state.facts.get("difficulties") or ())
+
+    def _after_answer(self, fact: str, before: set[str], state: State, turn: Turn) -> None:
+        """What an answer calls for before the next question: the emergency numbers at once when
+        it names violence or no home (the check then goes on), or a precision when it is "Autre"."""
+        added = self._difficulties(state) - before
+        for kind in ("violences", "sans_logement"):
+            if kind in added:
+                state.urgent = True
+                turn.replies.append(Reply(self._emergency_numbers(kind, state)))
+        spec = rules_adapter.rules.questions().get(fact, {}).get("precision")
+        if spec is not None and state.facts.get(fact) == spec["when"]:
+            state.precising = fact
+            turn.replies.append(self._precision_question(fact, state))
+            return
+        self._continue_check(state, turn)
+
+    def _precision_question(self, fact: str, state: State, prefix: str | None = None) -> Reply:
+        _ = translator(state.locale)
+        spec = rules_adapter.rules.questions()[fact]["precision"]
+        text = spec["text"][state.locale]
+        buttons = [Button(choice["label"][state.locale], payload("precise", fact=fact, choice=key))
+                   for key, choice in spec["choices"].items()]
+        buttons.append(Button(_("Aucune de ces situations"), payload("precise", fact=fact, choice="none")))
+        buttons.append(Button(_("Retour"), payload("back")))
+        return Reply(f"{prefix}\n{text}" if prefix else text, tuple(buttons))
+
+    def _precise(self, fact: str, choice: str, state: State, turn: Turn) -> None:
+        """A precision button: its facts, or "none of these" (an adviser will look)."""
+        _ = translator(state.locale)
+        spec = rules_adapter.rules.questions().get(fact, {}).get("precision")
+        if state.mode != CHECK or state.precising != fact or spec is None or (choice != "none" and choice not in spec["choices"]):
+            turn.replies.append(Reply(_("Ce bouton n'est plus valable.")))
+            self._reask(state, turn)
+            return
+        self._take_precision(fact, choice if choice != "none" else None, None, state, turn)
+
+    def _precision_text(self, text: str, parse: nlu.Parse, state: State, turn: Turn) -> None:
+        fact = state.precising or ""
+        spec = rules_adapter.rules.questions()[fact]["precision"]
+        found = answers.precision(spec, text, parse)
+        if found is None and parse.faq_topic and parse.faq_topic not in EMERGENCY_TOPICS:
+            _ = translator(state.locale)
+            entry = self.content.topic(parse.faq_topic)
+            if entry is not None:
+                turn.replies.append(Reply(entry.answer.get(state.locale) or entry.answer["fr"]))
+                turn.replies.append(self._precision_question(fact, state, prefix=_("Reprenons où nous en étions.")))
+                return
+        choice, facts = found if found is not None else (None, None)
+        self._take_precision(fact, choice, facts, state, turn)
+
+    def _take_precision(self, fact: str, choice: str | None, facts: dict[str, Any] | None, state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        spec = rules_adapter.rules.questions()[fact]["precision"]
+        state.precising = None
+        if choice is not None:
+            facts = dict(spec["choices"][choice]["facts"])
+        if facts and self._apply(facts, state):
+            if choice is not None:
+                state.labels[fact] = spec["choices"][choice]["label"][state.locale]
+            turn.replies.append(Reply(_("C'est noté.")))
+        else:
+            turn.replies.append(Reply(_("C'est noté : votre situation n'entre dans aucune case, un conseiller l'examinera avec vous. Ce n'est pas un refus.")))
         self._continue_check(state, turn)
 
     def _continue_check(self, state: State, turn: Turn) -> None:
@@ -427,25 +507,12 @@ class Dialogue(HandoffSteps):
         return kept
 
     def _hint(self, question: Question | None, state: State) -> str:
-        _ = translator(state.locale)
-        if question is None:
-            return ""
-        hints = {
-            "difficulties": _("Choisissez une difficulté ou décrivez-la, par exemple « impayés de loyer »."),
-            "situation": _("Choisissez un bouton, ou écrivez par exemple « salarié » ou « au chômage »."),
-            "sector": _("Choisissez un bouton, ou écrivez par exemple « entreprise privée »."),
-            "company_size": _("Indiquez un nombre de salariés, par exemple « 40 » ou « on est 200 »."),
-            "contract": _("Choisissez un bouton, ou écrivez par exemple « CDD »."),
-            "contract_months": _("Indiquez une durée en mois, par exemple « 6 mois »."),
-            "months_since_job_end": _("Indiquez un nombre de mois, par exemple « 8 mois »."),
-            "former_employer_peec": _("Répondez par oui ou par non."),
-            "disaster": _("Répondez par un bouton, ou « non »."),
-            "housing_location": _("Écrivez votre code postal, par exemple « 75011 », ou choisissez un bouton."),
-        }
-        return hints.get(question.fact, _("Choisissez un bouton."))
+        return question.hint[state.locale] if question is not None else ""
 
     def _reask(self, state: State, turn: Turn, prefix: str | None = None) -> None:
-        if state.mode == CHECK and state.question:
+        if state.mode == CHECK and state.precising:
+            turn.replies.append(self._precision_question(state.precising, state, prefix))
+        elif state.mode == CHECK and state.question:
             question = self._question(state)
             if question is not None:
                 turn.replies.append(self._ask(question, state, prefix))
@@ -463,6 +530,7 @@ class Dialogue(HandoffSteps):
 
     def _back(self, state: State, turn: Turn) -> None:
         _ = translator(state.locale)
+        state.precising = None
         if not state.answered:
             self._reask(state, turn)
             return
@@ -486,6 +554,7 @@ class Dialogue(HandoffSteps):
         state.facts.pop(fact, None)
         if fact == "housing_location":
             state.facts.pop("postcode", None)
+        state.precising = None
         state.mode = CHECK
         state.editing = True
         state.question = fact
@@ -514,21 +583,22 @@ class Dialogue(HandoffSteps):
             return ", ".join(choices.get(v, {}).get(locale, v) for v in value or [])
         if fact in state.labels:
             return state.labels[fact]
+        if value == UNSURE:
+            return _("je ne sais pas")
         if fact == "company_size":
             return _("{n} salariés", n=format_number(value, locale))
         if fact in ("contract_months", "months_since_job_end"):
             return _("{n} mois", n=format_number(value, locale))
-        if fact == "former_employer_peec":
-            return _("oui") if value else _("non")
         return choices.get(str(value), {}).get(locale, str(value))
 
     def _fact_name(self, fact: str, state: State) -> str:
         _ = translator(state.locale)
+        if state.facts.get("situation") == "demandeur_emploi" and fact in ("sector", "company_size"):
+            return {"sector": _("Secteur du dernier employeur"), "company_size": _("Taille du dernier employeur")}[fact]
         return {
             "difficulties": _("Difficulté"), "situation": _("Situation"), "sector": _("Secteur"),
             "company_size": _("Taille de l'entreprise"), "contract": _("Contrat"),
             "contract_months": _("Durée du contrat"), "months_since_job_end": _("Fin du dernier emploi"),
-            "former_employer_peec": _("Ancien employeur cotisant (PEEC/PEAEC)"),
             "disaster": _("Catastrophe"), "housing_location": _("Lieu du logement"), "occupancy": _("Logement"),
         }.get(fact, fact)
 
@@ -568,7 +638,7 @@ class Dialogue(HandoffSteps):
         marks = {Status.MET: "✔", Status.NOT_MET: "✘", Status.TO_CONFIRM: "⚠", Status.UNKNOWN: "?"}
         lines = [_("Le détail, critère par critère :")]
         for reason in assessment.reasons:
-            sources = "; ".join(_source(s.document, s.section, _) for s in reason.sources[:1])
+            sources = "; ".join(_source(s, _) for s in reason.sources[:1])
             lines.append(f"{marks[reason.status]} {reason.text} ({sources})")
         turn.replies.append(Reply("\n".join(lines)))
         if assessment.what_would_change:
@@ -581,10 +651,12 @@ class Dialogue(HandoffSteps):
                        Button(_("Poser une question"), payload("ask_question")))
             turn.replies.append(Reply(_("Souhaitez-vous qu'un conseiller social vous contacte ? C'est gratuit et votre employeur n'en saura rien."), buttons))
         else:
-            buttons = (Button(_("Parler à un conseiller"), payload("ask_human")),
+            # No automated refusal: the person can still ask, here, to be called back.
+            buttons = (Button(_("Être rappelé(e) par un conseiller"), payload("handoff")),
+                       Button(_("Modifier mes réponses"), payload("summary")),
                        Button(_("Poser une question"), payload("ask_question")),
                        Button(_("Recommencer"), payload("restart")))
-            turn.replies.append(Reply(_("Vous pouvez quand même parler à un conseiller au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."), buttons))
+            turn.replies.append(Reply(_("Un conseiller peut quand même examiner votre situation : demandez ici à être rappelé(e), ou appelez le 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."), buttons))
 
     # --- emergencies, adviser, language, erasure -----------------------------------------------
 
@@ -604,11 +676,7 @@ class Dialogue(HandoffSteps):
         state.urgent = True
         topic = "urgence_violences" if kind == "violences" else "urgence_sans_logement"
         answer = self.content.answer(topic, state.locale)
-        if kind == "violences":
-            first = _("Si vous êtes en danger, appelez le 17 ou le 112 (ou envoyez un SMS au 114). Le 3919 écoute les victimes de violences, gratuitement et anonymement, 24h/24.")
-        else:
-            first = _("Pour un hébergement d'urgence ce soir, appelez le 115 (gratuit, 24h/24).")
-        turn.replies.append(Reply(first))
+        turn.replies.append(Reply(self._emergency_numbers(kind, state)))
         if answer:
             turn.replies.append(Reply(answer))
         buttons = [Button(_("Être rappelé(e) en priorité"), payload("handoff", urgent=True))]
@@ -617,6 +685,12 @@ class Dialogue(HandoffSteps):
         else:
             buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
         turn.replies.append(Reply(_("Votre situation sera traitée en priorité. Que souhaitez-vous faire ?"), tuple(buttons)))
+
+    def _emergency_numbers(self, kind: str, state: State) -> str:
+        _ = translator(state.locale)
+        if kind == "violences":
+            return _("Si vous êtes en danger, appelez le 17 ou le 112 (ou envoyez un SMS au 114). Le 3919 écoute les victimes de violences, gratuitement et anonymement, 24h/24.")
+        return _("Pour un hébergement d'urgence ce soir, appelez le 115 (gratuit, 24h/24).")
 
     def _adviser(self, state: State, turn: Turn, urgent: bool = False) -> None:
         _ = translator(state.locale)
@@ -646,7 +720,7 @@ class Dialogue(HandoffSteps):
         return Reply(_("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + self._menu(state).buttons)
 
     def _ask_human(self, state: State, turn: Turn, urgent: bool = False) -> None:
-        if self.handoff is not None and (urgent or state.urgent or state.last_outcome in ("eligible", "to_confirm")):
+        if self.handoff is not None and (urgent or state.urgent or state.last_outcome is not None):
             self._handoff_start(state, turn, urgent=urgent)
         else:
             self._adviser(state, turn, urgent=urgent)

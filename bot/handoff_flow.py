@@ -68,6 +68,7 @@ def parse_amount(text: str) -> float | None:
 class HandoffSteps:
     handoff: HandoffPort | None
     today: Any
+    callback_days: int | None  # the delay the service commits to, if it does (CALLBACK_WORKING_DAYS)
 
     # --- entry ---------------------------------------------------------------------------------
 
@@ -79,7 +80,9 @@ class HandoffSteps:
         if state.case_reference:
             turn.replies.append(self._status(state, state.case_reference))
             return
-        allowed = state.last_outcome in ("eligible", "to_confirm") or urgent or state.urgent
+        # After any result (a refusal by the pre-check included: it is not a decision), or in an
+        # emergency. Before a result, the phone line and the check are offered instead.
+        allowed = state.last_outcome is not None or urgent or state.urgent
         if not allowed:
             self._adviser(state, turn, urgent=urgent)
             return
@@ -289,7 +292,11 @@ class HandoffSteps:
         for fact in [f for f in state.answered if f in facts or (f == "housing_location" and "postcode" in facts)]:
             shown = State(locale=state.locale, facts=facts, labels=state.labels)
             lines.append(f"• {self._fact_name(fact, state)} : {self._value_label(fact, shown)}")
-        outcome = {"eligible": _("le service peut vous aider"), "to_confirm": _("à confirmer par un conseiller")}.get(state.last_outcome or "", _("à examiner par un conseiller"))
+        outcome = {
+            "eligible": _("le service peut vous aider"), "to_confirm": _("à confirmer par un conseiller"),
+            "not_eligible": _("hors critères de la vérification — à examiner par un conseiller"),
+            "redirect": _("relève plutôt du service locatif — à examiner par un conseiller"),
+        }.get(state.last_outcome or "", _("à examiner par un conseiller"))
         result_label = _("Résultat de la vérification")
         lines.append(f"• {result_label} : {outcome}")
         if h.get("budget"):
@@ -341,9 +348,14 @@ class HandoffSteps:
         state.case_reference = case.reference
         state.handoff = {}
         state.mode = RESULT
+        if self.callback_days:
+            when = _("Un conseiller social de votre région vous contactera au créneau choisi, sous {days} jours ouvrés en général (en priorité si votre situation est urgente).",
+                     days=self.callback_days)
+        else:
+            when = _("Un conseiller social de votre région vous contactera, au créneau choisi si possible (en priorité si votre situation est urgente).")
         turn.replies.append(Reply(
-            _("C'est transmis. Votre référence : {reference}. Un conseiller social de votre région vous contactera au créneau choisi (sous deux jours ouvrés en général ; en priorité si votre situation est urgente). Votre employeur n'en saura rien. Pour suivre votre demande, écrivez « où en est ma demande ? ».",
-              reference=case.reference),
+            _("C'est transmis. Votre référence : {reference}.", reference=case.reference) + " " + when + " "
+            + _("Votre employeur n'en saura rien. Pour suivre votre demande, écrivez « où en est ma demande ? »."),
             (Button(_("Où en est ma demande ?"), payload("status")), Button(_("Poser une question"), payload("ask_question")))))
 
     def _cancel_handoff(self, state: State, turn) -> None:

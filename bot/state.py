@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from rules_adapter import FACT_NAMES
+
 # Modes of the conversation.
 IDLE = "idle"  # menu, FAQ
 CHECK = "check"  # the eligibility questions
@@ -23,6 +25,7 @@ class State:
     facts: dict[str, Any] = field(default_factory=dict)
     answered: list[str] = field(default_factory=list)  # facts in the order they were given
     question: str | None = None  # the fact being asked
+    precising: str | None = None  # the fact whose "Autre" answer is being precised
     labels: dict[str, str] = field(default_factory=dict)  # button titles of bucketed numbers
     editing: bool = False  # asking again from the summary
     misunderstood: int = 0  # consecutive messages not understood
@@ -41,7 +44,17 @@ class State:
         if not data:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        state = cls(**known)
+        # Facts the rules no longer know (the yes/no PEEC question of the first version) are
+        # dropped from a stored conversation: the check asks what replaced them.
+        stale = [fact for fact in state.facts if fact not in FACT_NAMES]
+        for fact in stale:
+            state.facts.pop(fact)
+            if fact in state.answered:
+                state.answered.remove(fact)
+            if state.question == fact:
+                state.question = None
+        return state
 
     def dumps(self) -> str:
         """The JSON text of `to_json`, written straight from the fields: every message saves its
@@ -67,6 +80,7 @@ class State:
         self.facts = {}
         self.answered = []
         self.question = None
+        self.precising = None
         self.labels = {}
         self.editing = False
         self.last_outcome = None

@@ -89,7 +89,9 @@ class Services:
 
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
-        self.assistant = Assistant(Dialogue(parser, self.content, handoff=self.handoff), self.store,
+        dialogue = Dialogue(parser, self.content, handoff=self.handoff,
+                            callback_days=self.settings.callback_working_days)
+        self.assistant = Assistant(dialogue, self.store,
                                    connections=self.settings.database_pool_size + self.settings.database_max_overflow)
         if self.settings.telegram_token:
             from .telegram_channel import TelegramChannel

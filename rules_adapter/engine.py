@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import Any, Iterable, Mapping
+import itertools
+from typing import Any, Callable, Iterable, Mapping
 
-from .facts import CONTRACTS, DISASTERS, LOCATIONS, SECTORS, SITUATIONS, Facts, parse_facts
+from .facts import CONTRACTS, DISASTERS, LOCATIONS, SECTORS, SITUATIONS, UNSURE, Facts, parse_facts
 from .model import Assessment, Choice, Orientation, Outcome, Question, Reason, Source, Status
 from .rules import RuleSet, questions, rules_for, texts
+from .schema import QUESTION_FACTS
 
 NOT_MET, TO_CONFIRM, MET = 0, 1, 2
 REDIRECT = -1  # a difficulty level only: the request belongs to another service
 Levels = frozenset
 
 _LEVEL_STATUS = {MET: Status.MET, TO_CONFIRM: Status.TO_CONFIRM, NOT_MET: Status.NOT_MET}
+_STATUS_LEVEL = {status: level for level, status in _LEVEL_STATUS.items()}
 
 # The order in which the check asks: the difficulty first (it may settle everything), then
 # who the person is, then their employer and contract, and where the home is last.
-ASKING_ORDER = (
-    "difficulties", "situation", "sector", "company_size", "contract", "contract_months",
-    "months_since_job_end", "former_employer_peec", "disaster", "housing_location",
-)
+ASKING_ORDER = QUESTION_FACTS
 LOCALES = ("fr", "en")
 
 
@@ -39,90 +39,118 @@ def _and(a: Levels, b: Levels) -> Levels:
     return frozenset(min(x, y) for x in a for y in b)
 
 
+def _levels(f: Facts, r: RuleSet, names: tuple[str, ...], level: Callable[..., int]) -> Levels:
+    """The levels a criterion may take, `level` deciding it for concrete values of `names`.
+
+    A fact not given yet may take any of its values: each is a level the criterion may still
+    reach. A fact the person answered "je ne sais pas" to is settled by an adviser: where its
+    values would decide differently, the criterion is to be confirmed, never refused.
+    """
+    unknown = [n for n in names if getattr(f, n) is None]
+    unsure = [n for n in names if getattr(f, n) == UNSURE]
+    given = {n: getattr(f, n) for n in names if n not in unknown and n not in unsure}
+    out: set[int] = set()
+    for guess in itertools.product(*(_probe_values(n, r) for n in unknown)):
+        settled = {level(**given, **dict(zip(unknown, guess)), **dict(zip(unsure, values)))
+                   for values in itertools.product(*(_probe_values(n, r) for n in unsure))}
+        out.add(next(iter(settled)) if len(settled) == 1 else TO_CONFIRM)
+    return frozenset(out)
+
+
 # --- criteria ---------------------------------------------------------------------------
 
-def employer_levels(f: Facts, r: RuleSet) -> Levels:
+def employer_level(sector: str, company_size: float, r: RuleSet) -> int:
     """A private non-agricultural company of at least 10 employees, or an agricultural one of
-    at least 50 (thresholds from the rules in force); never the public sector."""
-    sectors = SECTORS if f.sector is None else (f.sector,)
-    out: set[int] = set()
-    for sector in sectors:
-        if sector == "public":
-            out.add(NOT_MET)
-        elif f.company_size is None:
-            out.update((NOT_MET, MET))
-        else:
-            out.add(MET if f.company_size >= r.min_size[sector] else NOT_MET)
-    return frozenset(out)
+    at least 50 (thresholds from the rules in force); never an excluded sector (public)."""
+    if sector in r.excluded_sectors:
+        return NOT_MET
+    return MET if company_size >= r.min_size[sector] else NOT_MET
+
+
+def contract_level(contract: str, contract_months: float, r: RuleSet) -> int:
+    """A CDI whatever the seniority; a CDD or a temp mission of at least the minimum length
+    (none in 2021); shorter, what the rules say (a CDD is refused, a temp mission is for an
+    adviser to confirm: minimum hours over 12 months, a threshold set by the service); other
+    contracts as the rules say (never refused: no seed names them)."""
+    minimum = r.min_contract_months
+    if contract == "cdi":
+        return MET
+    if contract == "autre":
+        return _STATUS_LEVEL[r.contract_other]
+    if minimum is None or contract_months >= minimum:
+        return MET
+    return _STATUS_LEVEL[r.under_min[contract]]
+
+
+def disaster_level(disaster: str, r: RuleSet) -> int:
+    """Any employee, whatever the sector, size or contract, whose home is hit by a natural
+    disaster (arrêté CatNat) or a declared technological disaster (2022 directive); an order not
+    published yet, or not known, is for an adviser to confirm."""
+    if not r.disaster_any_employee or disaster == "none":
+        return NOT_MET
+    if disaster == "pending":
+        return _STATUS_LEVEL[r.disaster_pending]
+    return MET
+
+
+def job_seeker_level(months_since_job_end: float, sector: str, company_size: float, r: RuleSet) -> int:
+    """A job seeker within 12 months of leaving a private company of at least 10 employees or an
+    agricultural one of at least 50; confirmed by an adviser under the 2022 directive, which
+    does not mention job seekers."""
+    rule = r.job_seeker
+    if months_since_job_end > rule.max_months_since_job_end:
+        return NOT_MET
+    if sector in rule.excluded_sectors or company_size < rule.former_employer_min_size[sector]:
+        return NOT_MET
+    return _STATUS_LEVEL[rule.outcome]
+
+
+def employer_levels(f: Facts, r: RuleSet) -> Levels:
+    return _levels(f, r, ("sector", "company_size"), lambda sector, company_size: employer_level(sector, company_size, r))
 
 
 def contract_levels(f: Facts, r: RuleSet) -> Levels:
-    """A CDI whatever the seniority; a CDD or a temp mission of at least the minimum length
-    (none in 2021); a temp mission shorter than that is for an adviser to confirm (minimum
-    hours over 12 months, threshold set by the service); other contracts are confirmed too."""
-    contracts = CONTRACTS if f.contract is None else (f.contract,)
-    minimum = r.min_contract_months
-    out: set[int] = set()
-    for contract in contracts:
-        if contract == "cdi" or (minimum is None and contract in ("cdd", "interim")):
-            out.add(MET)
-        elif contract == "autre":
-            out.add(TO_CONFIRM)
-        else:
-            short = NOT_MET if contract == "cdd" else TO_CONFIRM
-            if f.contract_months is None:
-                out.update((short, MET))
-            else:
-                out.add(MET if f.contract_months >= minimum else short)
-    return frozenset(out)
+    return _levels(f, r, ("contract", "contract_months"),
+                   lambda contract, contract_months: contract_level(contract, contract_months, r))
 
 
 def disaster_levels(f: Facts, r: RuleSet) -> Levels:
-    """Any employee, whatever the sector, size or contract, whose home is hit by a natural
-    disaster (arrêté CatNat) or a declared technological disaster (2022 directive)."""
-    if not r.disaster_any_employee or f.disaster == "none":
-        return frozenset((NOT_MET,))
-    if f.disaster is None:
-        return frozenset((NOT_MET, MET))
-    return frozenset((MET,))
+    return _levels(f, r, ("disaster",), lambda disaster: disaster_level(disaster, r))
 
 
 def job_seeker_levels(f: Facts, r: RuleSet) -> Levels:
-    """A job seeker within 12 months of leaving a company subject to PEEC or PEAEC (2021);
-    to be confirmed by an adviser under the 2022 directive, which does not mention them."""
-    rule = r.job_seeker
-    if rule is None:
-        return frozenset((NOT_MET,))
-    success = TO_CONFIRM if rule.to_confirm else MET
-    months_ok = (True, False) if f.months_since_job_end is None else (
-        f.months_since_job_end <= rule.max_months_since_job_end,)
-    peec_ok = (True,) if not rule.requires_peec else (
-        (True, False) if f.former_employer_peec is None else (f.former_employer_peec,))
-    return frozenset(success if m and p else NOT_MET for m in months_ok for p in peec_ok)
+    return _levels(f, r, ("months_since_job_end", "sector", "company_size"),
+                   lambda months_since_job_end, sector, company_size:
+                   job_seeker_level(months_since_job_end, sector, company_size, r))
 
 
 def beneficiary_levels(f: Facts, r: RuleSet) -> Levels:
     """An employee meeting the employer and contract conditions, or hit by a disaster; or a
-    recent job seeker; retired and self-employed people and other situations are not covered."""
+    recent job seeker; situations the rules do not cover (retired, self-employed) are refused,
+    any other is for an adviser to confirm."""
     situations = SITUATIONS if f.situation is None else (f.situation,)
     out: set[int] = set()
     for situation in situations:
-        if situation == "salarie":
+        route = r.situation_routes.get(situation)
+        if route == "employee":
             regular = _and(employer_levels(f, r), contract_levels(f, r))
             out |= _or(regular, disaster_levels(f, r))
-        elif situation == "demandeur_emploi":
+        elif route == "job_seeker":
             out |= job_seeker_levels(f, r)
-        else:
+        elif situation in r.situations_not_covered:
             out.add(NOT_MET)
+        else:
+            out.add(_STATUS_LEVEL[r.situation_otherwise])
     return frozenset(out)
 
 
 def location_levels(f: Facts, r: RuleSet) -> Levels:
-    """The home (or shelter) is in metropolitan France or in the DROM."""
+    """The home (or shelter) is in metropolitan France or in the DROM; elsewhere, what the
+    rules say (refused by the 2022 directive, to be confirmed under the 2021 presentation)."""
     location = f.location
     if location is None:
-        return frozenset((NOT_MET, MET))
-    return frozenset((MET if location in r.allowed_locations else NOT_MET,))
+        return frozenset((_STATUS_LEVEL[r.outside_location], MET))
+    return frozenset((MET if location in r.allowed_locations else _STATUS_LEVEL[r.outside_location],))
 
 
 def difficulty_levels(f: Facts, r: RuleSet) -> Levels:
@@ -133,7 +161,7 @@ def difficulty_levels(f: Facts, r: RuleSet) -> Levels:
     given = set(f.difficulties)
     if given & r.covered_difficulties:
         return frozenset((MET,))
-    if given <= r.redirect_difficulties:
+    if r.redirect_difficulties and given <= r.redirect_difficulties:
         return frozenset((REDIRECT,))
     return frozenset((TO_CONFIRM,))
 
@@ -160,17 +188,16 @@ def _probe_values(fact: str, r: RuleSet) -> tuple[Any, ...]:
     if fact == "sector":
         return SECTORS
     if fact == "company_size":
-        return tuple(n for t in sorted(set(r.min_size.values())) for n in (t - 1, t))
+        thresholds = set(r.min_size.values()) | set(r.job_seeker.former_employer_min_size.values())
+        return tuple(n for t in sorted(thresholds) for n in (t - 1, t))
     if fact == "contract":
         return CONTRACTS
     if fact == "contract_months":
         m = r.min_contract_months
         return (m / 2, m) if m else (1.0,)
     if fact == "months_since_job_end":
-        m = r.job_seeker.max_months_since_job_end if r.job_seeker else 12.0
+        m = r.job_seeker.max_months_since_job_end
         return (m, m + 1)
-    if fact == "former_employer_peec":
-        return (True, False)
     if fact == "disaster":
         return DISASTERS
     if fact == "housing_location":
@@ -192,7 +219,6 @@ _GROUPS = {"difficulties": "difficulty", "housing_location": "location"}
 _PARTNERS = {
     "sector": "company_size", "company_size": "sector",
     "contract": "contract_months", "contract_months": "contract",
-    "months_since_job_end": "former_employer_peec", "former_employer_peec": "months_since_job_end",
 }
 
 
@@ -227,21 +253,32 @@ def _matters(fact: str, f: Facts, r: RuleSet, levels: dict[str, Levels],
     difficulty is). A fact matters when one of its values narrows its group's levels in a way
     that changes the outcome for at least one possible level of each other group: comparing
     whole outcome sets instead would let one unknown group hide another's effect.
+
+    Within the person's group, the disaster route can stand in for every other condition, and
+    a set of levels forgets which fact gave which level: an unknown disaster would hide the
+    employer's and the contract's effect. Those facts are therefore also probed for each
+    disaster answer the person may still give.
     """
     group = _GROUPS.get(fact, "beneficiary")
+    contexts: list[dict[str, Any]] = [{}]
+    if group == "beneficiary" and fact != "disaster" and f.disaster is None:
+        contexts += [{"disaster": d} for d in DISASTERS]
     others = [g for g in _GROUP_LEVELS if g != group]
-    for probe in _probes(fact, f, r):
-        key = tuple(sorted(probe.items(), key=lambda item: item[0]))
-        narrowed = seen.get(key)
-        if narrowed is None:
-            narrowed = seen[key] = _GROUP_LEVELS[group](_with(f, probe), r)
-        if narrowed == levels[group]:
-            continue
-        for a in levels[others[0]]:
-            for b in levels[others[1]]:
-                fixed = {others[0]: frozenset((a,)), others[1]: frozenset((b,))}
-                if _outcomes_of({**fixed, group: narrowed}) != _outcomes_of({**fixed, group: levels[group]}):
-                    return True
+    for context in contexts:
+        base = levels[group] if not context else _GROUP_LEVELS[group](_with(f, context), r)
+        for probe in _probes(fact, f, r):
+            probe = {**probe, **context}
+            key = tuple(sorted(probe.items(), key=lambda item: item[0]))
+            narrowed = seen.get(key)
+            if narrowed is None:
+                narrowed = seen[key] = _GROUP_LEVELS[group](_with(f, probe), r)
+            if narrowed == base:
+                continue
+            for a in levels[others[0]]:
+                for b in levels[others[1]]:
+                    fixed = {others[0]: frozenset((a,)), others[1]: frozenset((b,))}
+                    if _outcomes_of({**fixed, group: narrowed}) != _outcomes_of({**fixed, group: base}):
+                        return True
     return False
 
 
@@ -318,64 +355,83 @@ class _Explainer:
             node = node[key]
         return node[self.lang].format(**self.r.params)
 
-    def add(self, criterion: str, status: Status, key: str, sources: str | None = None) -> None:
+    def add(self, criterion: str, status: Status, key: str, refusal: str | None = None) -> None:
+        """A reason; a refusal (or a redirection) comes with the seed line it rests on, first."""
         text = self.say("reasons", criterion, key)
-        self.reasons.append(Reason(criterion, status, text, self.r.sources[sources or criterion]))
+        sources = self.r.sources[criterion]
+        if refusal is not None:
+            quoted = self.r.refusal(criterion, refusal)
+            if quoted is None:  # the schema requires one for every way of refusing
+                raise KeyError(f"{self.r.version}: criteria.{criterion}.refusals.{refusal}")
+            sources = (quoted, *(s for s in sources if (s.document, s.section) != (quoted.document, quoted.section)))
+        self.reasons.append(Reason(criterion, status, text, sources))
 
     def relevant(self, *facts: str) -> bool:
         return any(_is_known(self.f, x) or x in self.missing for x in facts)
+
+    def unsure(self, *facts: str) -> bool:
+        return any(getattr(self.f, x) == UNSURE for x in facts)
 
     def explain(self) -> tuple[Reason, ...]:
         f, r = self.f, self.r
         levels = difficulty_levels(f, r)
         if levels == {REDIRECT}:
-            self.add("difficulty", Status.NOT_MET, "redirect")
+            self.add("difficulty", Status.NOT_MET, "redirect", refusal="redirect")
         else:
             status = _status(levels)
             self.add("difficulty", status, status.value)
 
-        situation_sources = "employer" if f.situation != "demandeur_emploi" else "job_seeker"
+        route = r.situation_routes.get(f.situation or "")
         if f.situation is None:
-            self.add("situation", Status.UNKNOWN, "unknown", situation_sources)
-        elif f.situation == "salarie":
-            self.add("situation", Status.MET, "met", situation_sources)
-        elif f.situation == "demandeur_emploi":
-            self.add("situation", Status.MET, "met_job_seeker", situation_sources)
+            self.add("situation", Status.UNKNOWN, "unknown")
+        elif route == "employee":
+            self.add("situation", Status.MET, "met")
+        elif route == "job_seeker":
+            self.add("situation", Status.MET, "met_job_seeker")
+        elif f.situation in r.situations_not_covered:
+            self.add("situation", Status.NOT_MET, "not_met", refusal=f.situation)
         else:
-            self.add("situation", Status.NOT_MET, "not_met", situation_sources)
+            self.add("situation", Status.TO_CONFIRM, "to_confirm")
 
-        if f.situation == "salarie" or (f.situation is None and self.relevant("sector", "company_size")):
+        if route == "employee" or (f.situation is None and self.relevant("sector", "company_size")):
             status = _status(employer_levels(f, r))
-            key = "not_met_public" if f.sector == "public" else status.value
-            self.add("employer", status, key)
-        if f.situation == "salarie" or (f.situation is None and self.relevant("contract", "contract_months")):
+            if status is Status.NOT_MET and f.sector in r.excluded_sectors:
+                self.add("employer", status, "not_met_public", refusal="excluded_sector")
+            elif status is Status.NOT_MET:
+                self.add("employer", status, "not_met", refusal="size")
+            else:
+                self.add("employer", status, status.value)
+        if route == "employee" or (f.situation is None and self.relevant("contract", "contract_months")):
             status = _status(contract_levels(f, r))
             key = status.value
             if status is Status.MET and r.min_contract_months is None:
                 key = "met_any"
             elif status is Status.TO_CONFIRM:
-                key = "to_confirm_interim" if f.contract == "interim" else "to_confirm_other"
-            self.add("contract", status, key)
-        if r.disaster_any_employee and (f.disaster in r.urgent_disasters or "disaster" in self.missing):
-            self.add("disaster", _status(disaster_levels(f, r)), "met" if f.disaster else "unknown")
-        if f.situation == "demandeur_emploi" or (
-            f.situation is None and self.relevant("months_since_job_end", "former_employer_peec")
+                key = ("to_confirm_unsure" if self.unsure("contract_months") and f.contract != "autre"
+                       else "to_confirm_interim" if f.contract == "interim" else "to_confirm_other")
+            self.add("contract", status, key, refusal="short" if status is Status.NOT_MET else None)
+        if r.disaster_any_employee and route != "job_seeker" and (
+            f.disaster in r.urgent_disasters or f.disaster == "pending" or "disaster" in self.missing
         ):
+            status = _status(disaster_levels(f, r))
+            self.add("disaster", status, status.value if f.disaster else "unknown")
+        if route == "job_seeker" or (f.situation is None and self.relevant("months_since_job_end")):
             status = _status(job_seeker_levels(f, r))
-            key = status.value
             if status is Status.NOT_MET:
-                if r.job_seeker is None:
-                    key = "not_covered"
-                elif f.former_employer_peec is False:
-                    key = "not_met_peec"
-                else:
-                    key = "not_met_too_long"
-            self.add("job_seeker", status, key)
+                too_long = (f.months_since_job_end not in (None, UNSURE)
+                            and f.months_since_job_end > r.job_seeker.max_months_since_job_end)
+                way = "too_long" if too_long else "former_employer"
+                self.add("job_seeker", status, f"not_met_{way}", refusal=way)
+            elif status is Status.TO_CONFIRM and self.unsure("months_since_job_end", "sector", "company_size"):
+                self.add("job_seeker", status, "to_confirm_unsure")
+            else:
+                self.add("job_seeker", status, status.value)
 
         status = _status(location_levels(f, r))
-        self.add("housing_location", status, status.value)
+        self.add("housing_location", status, status.value, refusal="outside" if status is Status.NOT_MET else None)
         if f.occupancy is not None:
-            self.add("occupancy", Status.MET, "met")
+            known = f.occupancy in r.allowed_occupancies
+            self.add("occupancy", Status.MET if known else Status.TO_CONFIRM, "met" if known else "to_confirm")
         return tuple(self.reasons)
 
     def what_would_change(self, outcome: Outcome, reasons: tuple[Reason, ...]) -> tuple[str, ...]:
@@ -385,10 +441,10 @@ class _Explainer:
             return ()
         changes = []
         for reason in reasons:
-            if reason.status is not Status.NOT_MET:
+            if reason.status is not Status.NOT_MET or reason.criterion == "difficulty":
                 continue
             key = reason.criterion
-            if key == "employer" and self.f.sector == "public":
+            if key == "employer" and self.f.sector in self.r.excluded_sectors:
                 key = "employer_public" if self.r.disaster_any_employee else "situation"
             changes.append(self.say("what_would_change", key))
         return tuple(dict.fromkeys(changes))
@@ -400,12 +456,20 @@ class _Explainer:
             names.append("emergency_violence")
         if "sans_logement" in urgent_reasons:
             names.append("emergency_115")
+        # ASLL is asked for as the département's framework says: through a professional in
+        # Seine-Maritime (seed 003), directly or through a partner in others (seed 004).
+        asll = "asll_professional" if (f.postcode or "").startswith("76") else "asll"
+        difficulties = set(f.difficulties or ())
         if outcome is Outcome.REDIRECT:
-            names += ["rental_service", "asll"]
+            names += ["rental_service", asll]
         elif outcome is Outcome.NOT_ELIGIBLE:
-            names += ["asll", "ccas"]
-            if set(f.difficulties or ()) & {"impayes_loyer", "impayes_pret", "charges_copro", "expulsion", "saisie"}:
+            names += [asll, "ccas"]
+            if difficulties & {"impayes_loyer", "impayes_pret", "charges_copro", "expulsion", "saisie"}:
                 names.append("adil")
+            if difficulties & {"impayes_loyer", "separation", "sans_logement", "deces", "perte_emploi"}:
+                names.append("caf")
+            if f.sector == "agricole":
+                names.append("msa")
         if outcome in (Outcome.REDIRECT, Outcome.NOT_ELIGIBLE):
             if f.occupancy in ("heberge", "sans_logement"):
                 names.append("avdl")
@@ -460,29 +524,36 @@ def assess(facts: Mapping[str, Any] | Facts, on: dt.date | str | None = None, lo
     )
 
 
-def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> tuple[Choice, ...]:
+def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> list[Choice]:
     """Buttons for a number, cut at the thresholds of the rules in force."""
     def label(key: str, **values: Any) -> dict[str, str]:
         return {lang: spec["buckets"][key][lang].format(**values) for lang in LOCALES}
 
     if fact == "company_size":
-        if f.sector in r.min_size:
-            cuts = [r.min_size[f.sector]]
-        else:
-            cuts = sorted(set(r.min_size.values()))
+        sizes = r.job_seeker.former_employer_min_size if f.situation == "demandeur_emploi" else r.min_size
+        cuts = [sizes[f.sector]] if f.sector in sizes else sorted(set(sizes.values()))
         choices = [Choice(str(cuts[0] - 1), label("below", n=cuts[0]))]
         for low, high in zip(cuts, cuts[1:]):
             choices.append(Choice(str(low), label("between", a=low, b=high - 1)))
         choices.append(Choice(str(cuts[-1]), label("at_least", n=cuts[-1])))
-        return tuple(choices)
+        return choices
     if fact == "contract_months":
         m = r.params["min_months"]
         below = m - 1 if m > 1 else m / 2
-        return (Choice(str(below), label("below", n=m)), Choice(str(m), label("at_least", n=m)))
+        return [Choice(str(below), label("below", n=m)), Choice(str(m), label("at_least", n=m))]
     if fact == "months_since_job_end":
         m = r.params["max_months"]
-        return (Choice(str(m), label("at_most", n=m)), Choice(str(m + 1), label("above", n=m)))
+        return [Choice(str(m), label("at_most", n=m)), Choice(str(m + 1), label("above", n=m))]
     raise KeyError(fact)
+
+
+def _wording(spec: dict[str, Any], f: Facts) -> dict[str, str]:
+    """The question's text, or the first variant whose facts are the person's (a job seeker is
+    asked about their former employer, a temp worker about their agency)."""
+    for variant in spec.get("variants") or ():
+        if all(getattr(f, name) == value for name, value in variant["when"].items()):
+            return variant["text"]
+    return spec["text"]
 
 
 def _render(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
@@ -498,14 +569,18 @@ def _build_question(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -
     if "buckets" in spec:
         choices = _bucket_choices(fact, spec, f, r)
     else:
-        choices = tuple(Choice(str(value), dict(label)) for value, label in spec["choices"].items())
+        choices = [Choice(str(value), dict(label)) for value, label in spec["choices"].items()]
+    if "unsure" in spec:
+        choices.append(Choice(UNSURE, dict(spec["unsure"])))
     asked = sum(1 for x in ASKING_ORDER if _is_known(f, x) and x != fact)
+    text = _wording(spec, f)
     return Question(
         fact=fact,
         kind=spec["kind"],
-        text={lang: spec["text"][lang].format(**r.params) for lang in LOCALES},
+        text={lang: text[lang].format(**r.params) for lang in LOCALES},
         why={lang: spec["why"][lang].format(**r.params) for lang in LOCALES},
-        choices=choices,
+        choices=tuple(choices),
+        hint={lang: spec["hint"][lang].format(**r.params) for lang in LOCALES},
         position=asked + 1,
         total=asked + max(len(missing), 1),
     )

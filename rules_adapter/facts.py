@@ -8,8 +8,16 @@ from typing import Any, Mapping
 SITUATIONS = ("salarie", "demandeur_emploi", "retraite", "independant", "autre")
 SECTORS = ("prive_non_agricole", "agricole", "public")
 CONTRACTS = ("cdi", "cdd", "interim", "autre")
-DISASTERS = ("none", "catnat", "technologique")
+# "pending": the home was hit, but the order recognising the disaster is not published yet, or
+# the person does not know whether it is.
+DISASTERS = ("none", "catnat", "technologique", "pending")
+# "etranger": anywhere outside metropolitan France and the DROM, the overseas collectivities
+# (Saint-Martin, Saint-Barthélemy, Saint-Pierre-et-Miquelon, the Pacific) included.
 LOCATIONS = ("metropole", "drom", "etranger")
+# The answer "je ne sais pas" to a question of fact: known to be unknown, for an adviser to
+# settle. Accepted for the facts below only.
+UNSURE = "unsure"
+UNSURE_FACTS = ("sector", "company_size", "contract_months", "months_since_job_end")
 OCCUPANCIES = ("locataire", "sous_locataire", "proprietaire", "accedant", "heberge", "sans_logement")
 DIFFICULTIES = (
     "impayes_loyer", "impayes_pret", "charges_copro", "surendettement", "separation",
@@ -18,9 +26,12 @@ DIFFICULTIES = (
     "recherche_logement_seule", "autre",
 )
 
-# DROM: Guadeloupe 971, Martinique 972, Guyane 973, La Réunion 974, Mayotte 976.
-# 975 (Saint-Pierre-et-Miquelon), 977/978 and 98x are overseas collectivities or Monaco.
+# DROM: Guadeloupe 971, Martinique 972, Guyane 973, La Réunion 974, Mayotte 976. Two postcodes
+# under 971 are not Guadeloupe's: Saint-Barthélemy (97133) and Saint-Martin (97150) are overseas
+# collectivities since 2007, like Saint-Pierre-et-Miquelon (975) and the Pacific (98x); 980xx is
+# Monaco.
 _DROM_PREFIXES = ("971", "972", "973", "974", "976")
+_COLLECTIVITIES_UNDER_971 = ("97133", "97150")
 _POSTCODE = re.compile(r"^\d{5}$")
 
 
@@ -31,12 +42,11 @@ class FactsError(ValueError):
 @dataclass(frozen=True)
 class Facts:
     situation: str | None = None
-    sector: str | None = None
-    company_size: int | None = None
+    sector: str | None = None  # for a job seeker, the former employer's
+    company_size: int | str | None = None  # a number, or UNSURE; for a job seeker, the former employer's
     contract: str | None = None
-    contract_months: float | None = None
-    months_since_job_end: float | None = None
-    former_employer_peec: bool | None = None
+    contract_months: float | str | None = None  # a number, or UNSURE
+    months_since_job_end: float | str | None = None  # a number, or UNSURE
     disaster: str | None = None
     housing_location: str | None = None
     postcode: str | None = None
@@ -66,6 +76,8 @@ FACT_NAMES = tuple(f.name for f in fields(Facts))
 
 
 def location_of_postcode(postcode: str) -> str:
+    if postcode in _COLLECTIVITIES_UNDER_971:
+        return "etranger"
     if postcode.startswith(_DROM_PREFIXES):
         return "drom"
     if postcode.startswith(("97", "98", "00", "96", "99")):
@@ -81,7 +93,7 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
 
 def _number(name: str, value: Any, *, integer: bool = False) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FactsError(f"{name}: expected a number, got {value!r}")
+        raise FactsError(f"{name}: expected a number or {UNSURE!r}, got {value!r}")
     if value != value or value in (float("inf"), float("-inf")):
         raise FactsError(f"{name}: expected a finite number, got {value!r}")
     if value < 0:
@@ -142,7 +154,9 @@ def _parse(raw: Mapping[str, Any]) -> Facts:
     for name, value in raw.items():
         if value is None:
             continue
-        if name == "situation":
+        if value == UNSURE and name in UNSURE_FACTS:
+            values[name] = UNSURE
+        elif name == "situation":
             values[name] = _choice(name, value, SITUATIONS)
         elif name == "sector":
             values[name] = _choice(name, value, SECTORS)
@@ -158,10 +172,6 @@ def _parse(raw: Mapping[str, Any]) -> Facts:
             values[name] = _number(name, value, integer=True)
         elif name in ("contract_months", "months_since_job_end"):
             values[name] = _number(name, value)
-        elif name == "former_employer_peec":
-            if not isinstance(value, bool):
-                raise FactsError(f"{name}: expected true or false, got {value!r}")
-            values[name] = value
         elif name == "postcode":
             if not isinstance(value, str) or not _POSTCODE.match(value.strip()):
                 raise FactsError("postcode: expected five digits")

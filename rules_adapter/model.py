@@ -25,6 +25,7 @@ class Status(str, Enum):
 class Source:
     document: str
     section: str
+    quote: str = ""  # the seed line itself, for a refusal
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Question:
     text: dict[str, str]
     why: dict[str, str]
     choices: tuple[Choice, ...]
+    hint: dict[str, str]  # what to say when a free-text answer is not understood
     position: int  # 1-based rank among the facts the check may ask
     total: int
 

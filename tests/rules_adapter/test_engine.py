@@ -42,16 +42,25 @@ class TestBoundaries:
 
     @pytest.mark.parametrize("months, outcome", [(12, Outcome.TO_CONFIRM), (13, Outcome.NOT_ELIGIBLE)])
     def test_job_seeker_within_twelve_months(self, months, outcome):
-        facts = {"situation": "demandeur_emploi", "months_since_job_end": months,
-                 "former_employer_peec": True, "difficulties": ["perte_emploi"], "housing_location": "metropole"}
+        facts = {"situation": "demandeur_emploi", "months_since_job_end": months, "sector": "prive_non_agricole",
+                 "company_size": 200, "difficulties": ["perte_emploi"], "housing_location": "metropole"}
         assert assess(facts, on=TODAY).outcome is outcome
 
-    def test_job_seeker_whose_employer_paid_no_peec_is_not_covered(self):
-        facts = {"situation": "demandeur_emploi", "months_since_job_end": 2, "former_employer_peec": False,
-                 "difficulties": ["perte_emploi"]}
+    @pytest.mark.parametrize("sector, size, outcome", [
+        ("prive_non_agricole", 9, Outcome.NOT_ELIGIBLE), ("prive_non_agricole", 10, Outcome.TO_CONFIRM),
+        ("agricole", 49, Outcome.NOT_ELIGIBLE), ("agricole", 50, Outcome.TO_CONFIRM),
+        ("public", 5000, Outcome.NOT_ELIGIBLE), ("prive_non_agricole", "unsure", Outcome.TO_CONFIRM),
+        ("unsure", 30, Outcome.TO_CONFIRM),
+    ])
+    def test_job_seeker_former_employer_as_seed_001_says(self, sector, size, outcome):
+        facts = {"situation": "demandeur_emploi", "months_since_job_end": 2, "sector": sector, "company_size": size,
+                 "difficulties": ["perte_emploi"], "housing_location": "metropole"}
         result = assess(facts, on=TODAY)
-        assert result.outcome is Outcome.NOT_ELIGIBLE
-        assert result.reason("job_seeker").status is Status.NOT_MET
+        assert result.outcome is outcome
+        if outcome is Outcome.NOT_ELIGIBLE:
+            reason = result.reason("job_seeker")
+            assert reason.status is Status.NOT_MET
+            assert reason.sources[0].quote.startswith("Salariés ou demandeurs d'emploi (- 12 mois)")
 
     def test_cdi_needs_no_seniority(self):
         assert assess(with_(contract="cdi", contract_months=0), on=TODAY).outcome is Outcome.ELIGIBLE
@@ -190,7 +199,8 @@ class TestNextQuestion:
         facts = {"difficulties": ["separation"], "situation": "salarie", "sector": "agricole"}
         question = next_question(facts, on=TODAY)
         assert question.fact == "company_size"
-        assert [(c.value, c.label["fr"]) for c in question.choices] == [("49", "Moins de 50"), ("50", "50 ou plus")]
+        assert [(c.value, c.label["fr"]) for c in question.choices] == [
+            ("49", "Moins de 50"), ("50", "50 ou plus"), ("unsure", "Je ne sais pas")]
         facts.pop("sector")
         facts["contract"] = "cdi"
         assert next_question(facts, on=TODAY).fact == "sector"
@@ -217,7 +227,8 @@ class TestBadFacts:
         ({"contract": "freelance"}, "not one of cdi, cdd, interim, autre"),
         ({"difficulties": "impayes_loyer"}, "expected a list"),
         ({"difficulties": ["pas_de_chance"]}, "not one of"),
-        ({"former_employer_peec": "yes"}, "true or false"),
+        ({"former_employer_peec": True}, "unknown fact"),
+        ({"situation": "unsure"}, "not one of"),
         ({"postcode": "7501"}, "five digits"),
         ({"postcode": "97400", "housing_location": "metropole"}, "disagree"),
         ([], "JSON object"),
@@ -244,7 +255,7 @@ def test_assess_is_fast():
 
 
 @pytest.mark.parametrize("valid, invalid", [
-    ({"former_employer_peec": True}, {"former_employer_peec": 1}),
+    ({"contract_months": 1}, {"contract_months": True}),
     ({"company_size": 10}, {"company_size": 10.5}),
     ({"difficulties": ["separation"]}, {"difficulties": [1]}),
 ])

@@ -13,12 +13,11 @@ from rules_adapter.facts import (
 
 FACT_VALUES = {
     "situation": st.sampled_from(SITUATIONS),
-    "sector": st.sampled_from(SECTORS),
-    "company_size": st.integers(min_value=0, max_value=100_000),
+    "sector": st.sampled_from(SECTORS + ("unsure",)),
+    "company_size": st.one_of(st.integers(min_value=0, max_value=100_000), st.just("unsure")),
     "contract": st.sampled_from(CONTRACTS),
-    "contract_months": st.one_of(st.integers(0, 60), st.floats(0, 60, allow_nan=False)),
-    "months_since_job_end": st.one_of(st.integers(0, 60), st.floats(0, 60, allow_nan=False)),
-    "former_employer_peec": st.booleans(),
+    "contract_months": st.one_of(st.integers(0, 60), st.floats(0, 60, allow_nan=False), st.just("unsure")),
+    "months_since_job_end": st.one_of(st.integers(0, 60), st.floats(0, 60, allow_nan=False), st.just("unsure")),
     "disaster": st.sampled_from(DISASTERS),
     "housing_location": st.sampled_from(LOCATIONS),
     "occupancy": st.sampled_from(OCCUPANCIES),
