@@ -61,6 +61,13 @@ DIFFICULTY_WORDS = {
     "sans_logement": r"sans logement|\ba la rue\b|\bhomeless\b",
 }
 _DIFFICULTY_PATTERNS = {k: re.compile(v) for k, v in DIFFICULTY_WORDS.items()}
+# Contracts named in a sentence the entity extractor missed ("je suis intérimaire").
+CONTRACT_WORDS = {
+    "interim": r"\binterim|\bagence d'interim|\btemp (work|agency|worker|job)|\btemping\b",
+    "cdd": r"\bcdd\b|duree determinee|fixed-term|\bseasonal\b|\bsaisonni",
+    "cdi": r"\bcdi\b|duree indeterminee|permanent contract",
+}
+_CONTRACT_PATTERNS = {k: re.compile(v) for k, v in CONTRACT_WORDS.items()}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 _LESS = re.compile(r"\b(moins de|moins d'|less than|fewer than|under|<)\s*$")
@@ -130,11 +137,15 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
             value = match.group(1) if match else None
         if value is not None:
             found[fact] = value
+    folded = nlu.normalize(text)
     if "difficulties" not in found:
-        folded = nlu.normalize(text)
         named = [d for d, pattern in _DIFFICULTY_PATTERNS.items() if pattern.search(folded)]
         if named:
             found["difficulties"] = named
+    if "contract" not in found:
+        named = [c for c, pattern in _CONTRACT_PATTERNS.items() if pattern.search(folded)]
+        if len(named) == 1:
+            found["contract"] = named[0]
     valid = {}
     for fact, value in found.items():
         try:

@@ -443,7 +443,9 @@ class Dialogue(HandoffSteps):
         fact = state.precising or ""
         spec = rules_adapter.rules.questions()[fact]["precision"]
         found = answers.precision(spec, text, parse)
-        if found is None and parse.faq_topic and parse.faq_topic not in EMERGENCY_TOPICS:
+        # A question asked instead (it says so with its question mark) is answered, then the
+        # precision asked again; anything else is the person's own description.
+        if found is None and "?" in text and parse.faq_topic and parse.faq_topic not in EMERGENCY_TOPICS:
             _ = translator(state.locale)
             entry = self.content.topic(parse.faq_topic)
             if entry is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from .orm import advisers
-from .places import REGIONS
+from .places import ALL_REGIONS
 from .repository import audit, utcnow
 
 ROLES = ("adviser", "supervisor")
@@ -42,9 +42,9 @@ def add_adviser(engine: Engine, login: str, password: str, role: str, regions: l
         raise AdviserError("login: letters, digits, dots, dashes and underscores, 64 at most")
     if len(password) < 12:
         raise AdviserError("password: 12 characters at least")
-    unknown = [r for r in regions if r not in REGIONS]
+    unknown = [r for r in regions if r not in ALL_REGIONS]
     if unknown:
-        raise AdviserError(f"unknown region {unknown[0]!r}; regions: {', '.join(REGIONS)}")
+        raise AdviserError(f"unknown region {unknown[0]!r}; regions: {', '.join(ALL_REGIONS)}")
     if role == "adviser" and not regions:
         raise AdviserError("an adviser needs at least one region (--region)")
     try:

@@ -17,8 +17,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .advisers import Adviser, authenticate, get_adviser
-from .domain import Status, TransitionError
-from .places import REGIONS
+from .domain import OUTCOME_LABELS, Status, TransitionError
+from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository, audit
 from .validation import format_phone
 
@@ -28,7 +28,8 @@ STATUS_LABELS = {"new": "Nouvelle", "claimed": "Prise en charge", "contacted": "
 
 
 def _render(name: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS, **context)
+    html = _templates.get_template(name).render(csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS,
+                                                   outcomes=OUTCOME_LABELS, **context)
     return HTMLResponse(html, status_code=status_code, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
         "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'"})
@@ -104,13 +105,13 @@ class Console:
         regions = None if adviser.role == "supervisor" else list(adviser.regions)
         if region:
             regions = [region] if (regions is None or region in regions) else []
-        rows = self.repo.queue(regions=regions, statuses=statuses)
+        rows = self.repo.queue(regions=regions, statuses=statuses, with_outcome=True)
         if request.query_params.get("priority") == "urgent":
             rows = [r for r in rows if r["priority"] == 0]
         with self.engine.begin() as conn:
             audit(conn, f"adviser:{adviser.id}", "queue_viewed", None)
         return _render("console_queue.html", request, adviser=adviser, rows=rows, status=wanted, region=region or "",
-                       regions=adviser.regions if adviser.role != "supervisor" else tuple(REGIONS))
+                       regions=adviser.regions if adviser.role != "supervisor" else ALL_REGIONS)
 
     def _case_for(self, adviser: Adviser, reference: str):
         case = self.repo.get(reference)

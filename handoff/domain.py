@@ -52,6 +52,16 @@ def check_transition(current: Status, wanted: Status) -> None:
         raise TransitionError(f"a case cannot go from {current.value} to {wanted.value}")
 
 
+# The pre-check's outcome as the adviser console shows it; any other value is shown as it is.
+# "not_eligible" and "redirect": refused by the automated pre-check, the person still asked to be called back.
+OUTCOME_LABELS: dict[str, str] = {
+    "eligible": "Éligible d'après la pré-vérification",
+    "to_confirm": "À confirmer par un conseiller",
+    "not_eligible": "Hors critères — à examiner",
+    "redirect": "Relève du service locatif — à examiner",
+}
+
+
 class Priority(int, Enum):
     URGENT = 0  # violence, no housing, disaster: first in the queue
     NORMAL = 1

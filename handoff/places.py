@@ -1,4 +1,4 @@
-"""Postcode -> département -> region (metropolitan France and the DROM)."""
+"""Postcode -> département -> region: metropolitan France, the DROM and the overseas collectivities (COM)."""
 from __future__ import annotations
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -21,15 +21,32 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "La Réunion": ("974",),
     "Mayotte": ("976",),
 }
-REGION_OF = {dep: region for region, deps in REGIONS.items() for dep in deps}
+# The overseas collectivities (COM): their own territories, not a DROM region. Saint-Barthélemy
+# and Saint-Martin have a postcode of Guadeloupe's 971 range (97133, 97150) but their own code.
+COLLECTIVITIES: dict[str, tuple[str, ...]] = {
+    "Saint-Pierre-et-Miquelon": ("975",),
+    "Saint-Barthélemy": ("977",),
+    "Saint-Martin": ("978",),
+    "Wallis-et-Futuna": ("986",),
+    "Polynésie française": ("987",),
+    "Nouvelle-Calédonie": ("988",),
+}
+ALL_REGIONS: tuple[str, ...] = tuple(REGIONS) + tuple(COLLECTIVITIES)
+REGION_OF = {dep: region for mapping in (REGIONS, COLLECTIVITIES) for region, deps in mapping.items() for dep in deps}
+_COLLECTIVITY_CODES = frozenset(dep for deps in COLLECTIVITIES.values() for dep in deps)
+_OWN_POSTCODES = {"97133": "977", "97150": "978"}  # Saint-Barthélemy, Saint-Martin
 
 
 def departement_of(postcode: str) -> str | None:
-    """The département of a French postcode, None outside metropolitan France and the DROM."""
+    """The département (or COM) code of a French postcode; None elsewhere (Monaco's 980xx included)."""
     if len(postcode) != 5 or not postcode.isdigit():
         return None
-    if postcode.startswith("97"):
+    if postcode in _OWN_POSTCODES:
+        return _OWN_POSTCODES[postcode]
+    if postcode.startswith(("97", "98")):
         dep = postcode[:3]
+        if dep in _OWN_POSTCODES.values():
+            return None  # 977xx and 978xx are not postcodes
     elif postcode.startswith("20"):
         dep = "2A" if postcode < "20200" else "2B"  # Corse-du-Sud 200xx-201xx, Haute-Corse 202xx-206xx
     else:
@@ -40,3 +57,8 @@ def departement_of(postcode: str) -> str | None:
 def region_of(postcode: str) -> str | None:
     dep = departement_of(postcode)
     return REGION_OF.get(dep) if dep else None
+
+
+def is_overseas_collectivity(postcode: str) -> bool:
+    """True for a postcode of an overseas collectivity (COM), not of a DROM."""
+    return departement_of(postcode) in _COLLECTIVITY_CODES

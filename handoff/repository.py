@@ -105,10 +105,14 @@ class CaseRepository:
             row = conn.execute(select(cases).where(cases.c.reference == reference)).one_or_none()
             return self._row_to_case(conn, row) if row is not None else None
 
-    def queue(self, regions: list[str] | None = None, statuses: tuple[Status, ...] = (Status.NEW,)) -> list[dict[str, Any]]:
-        """Cases by priority (urgent first) then age: reference, status, priority, region, time."""
-        query = select(cases.c.reference, cases.c.status, cases.c.priority, cases.c.region, cases.c.flags,
-                       cases.c.created_at).where(cases.c.status.in_([s.value for s in statuses]))
+    def queue(self, regions: list[str] | None = None, statuses: tuple[Status, ...] = (Status.NEW,),
+              with_outcome: bool = False) -> list[dict[str, Any]]:
+        """Cases by priority (urgent first) then age: reference, status, priority, region, time
+        (and the pre-check's outcome with `with_outcome`, for the console's queue)."""
+        columns = [cases.c.reference, cases.c.status, cases.c.priority, cases.c.region, cases.c.flags, cases.c.created_at]
+        if with_outcome:
+            columns.append(cases.c.outcome)
+        query = select(*columns).where(cases.c.status.in_([s.value for s in statuses]))
         if regions is not None:
             query = query.where(cases.c.region.in_(regions))
         query = query.order_by(cases.c.priority, cases.c.created_at, cases.c.id)

@@ -2,6 +2,7 @@
 in, sees it, claims it, writes a note and messages the person, who receives it."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import httpx
@@ -10,6 +11,7 @@ from sqlalchemy import create_engine, select, text
 
 from handoff.advisers import add_adviser
 from handoff.orm import audit_events
+from handoff.service import Draft
 
 WEBHOOK = "/webhooks/rest/webhook"
 NAME, PHONE = "Zorglubette Marquise", "06 98 76 54 32"
@@ -75,6 +77,21 @@ def test_from_the_chat_to_the_console_and_back(web_server, advisers):
     assert ("adviser:1", "case_claimed", reference) in events
     assert {"case_viewed", "note_added", "message_sent", "login"} <= {e[1] for e in events}
     assert NAME not in dump and "rappel demain" not in dump
+
+
+def test_the_console_shows_the_pre_check_s_outcome_in_words(web_server, advisers):
+    """A person refused by the automated pre-check may still ask to be called back."""
+    services = web_server.server.config.app.state.services  # the app's composition root, in this process
+    case = services.handoff.submit(Draft(
+        facts={"situation": "salarie"}, reasons=[], outcome="not_eligible", rules_version="2022-06-15", urgent=False,
+        name=NAME, phone="+33698765432", email=None, postcode="69003", preferred_means="phone", slots=["any"],
+        consent_at=dt.datetime(2026, 11, 25, 9, 0), sensitive_consent=None, channel="web", address="web:refused"))
+    client, response = login(web_server, "marie", "correct-horse-battery")
+    assert case.reference in response.text
+    row = re.search(rf"<tr><td><a href=\"/console/cases/{case.reference}\">.*?</tr>", response.text, re.S).group()
+    assert "<th>Résultat</th>" in response.text and "Hors critères — à examiner" in row and "not_eligible" not in row
+    page = client.get(f"/console/cases/{case.reference}")
+    assert "Hors critères — à examiner" in page.text and "not_eligible" not in page.text
 
 
 def test_another_region_s_case_cannot_be_opened(web_server, advisers):

@@ -51,6 +51,7 @@ def test_emails_names_postcodes():
     for bad in ("7501", "00000", "98000", "abcde"):
         with pytest.raises(InvalidContact):
             normalize_postcode(bad)
+    assert normalize_postcode("97150") == "97150"  # Saint-Martin: a COM, the person can be called back
 
 
 @pytest.mark.parametrize("postcode, departement, region", [
@@ -61,17 +62,48 @@ def test_emails_names_postcodes():
     ("97600", "976", "Mayotte"),
     ("76000", "76", "Normandie"),
     ("59000", "59", "Hauts-de-France"),
+    ("97100", "971", "Guadeloupe"),
+    ("97133", "977", "Saint-Barthélemy"),
+    ("97150", "978", "Saint-Martin"),
+    ("97500", "975", "Saint-Pierre-et-Miquelon"),
+    ("98600", "986", "Wallis-et-Futuna"),
+    ("98714", "987", "Polynésie française"),
+    ("98800", "988", "Nouvelle-Calédonie"),
+    ("98000", None, None),  # Monaco
+    ("97700", None, None),  # 977 and 978 are codes, not postcode ranges
+    ("97800", None, None),
 ])
 def test_postcode_to_departement_to_region(postcode, departement, region):
     assert departement_of(postcode) == departement
     assert region_of(postcode) == region
 
 
+def test_overseas_collectivities_are_not_drom():
+    from handoff.places import ALL_REGIONS, COLLECTIVITIES, REGIONS, is_overseas_collectivity
+
+    for postcode in ("97133", "97150", "97500", "98600", "98714", "98800"):
+        assert is_overseas_collectivity(postcode), postcode
+    for postcode in ("97100", "97200", "97300", "97400", "97600", "75011", "98000", "97700", ""):
+        assert not is_overseas_collectivity(postcode), postcode
+    assert not set(REGIONS) & set(COLLECTIVITIES)
+    assert ALL_REGIONS == tuple(REGIONS) + tuple(COLLECTIVITIES)
+
+
 def test_every_departement_has_a_region():
-    from handoff.places import REGION_OF
+    from handoff.places import REGION_OF, REGIONS
 
     metropolitan = {f"{n:02d}" for n in range(1, 96) if n != 20} | {"2A", "2B"}
-    assert metropolitan | {"971", "972", "973", "974", "976"} == set(REGION_OF)
+    assert metropolitan | {"971", "972", "973", "974", "976"} == {dep for deps in REGIONS.values() for dep in deps}
+    assert metropolitan | {"971", "972", "973", "974", "976"} | {"975", "977", "978", "986", "987", "988"} == set(REGION_OF)
+
+
+def test_advisers_can_be_given_an_overseas_collectivity(engine):
+    from handoff.advisers import AdviserError, add_adviser
+
+    adviser = add_adviser(engine, "lina", "correct-horse-battery", "adviser", ["Saint-Martin", "Guadeloupe"])
+    assert adviser.regions == ("Saint-Martin", "Guadeloupe")
+    with pytest.raises(AdviserError):
+        add_adviser(engine, "marc", "correct-horse-battery", "adviser", ["Monaco"])
 
 
 def test_references_are_short_and_unambiguous():
