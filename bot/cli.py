@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = content_sub.add_parser("check", help="validate the rules, questions, texts, training data and answers")
     check.add_argument("--skip-rasa", action="store_true", help="only our own checks (fast)")
     check.set_defaults(run=_content_check)
-    reload = content_sub.add_parser("reload", help="make the running server re-read the answers")
+    reload = content_sub.add_parser("reload", help="make the running server re-read the answers and the rules")
     reload.set_defaults(run=_content_reload)
 
     db = commands.add_parser("db", help="database schema")

@@ -83,6 +83,10 @@ class Dialogue(HandoffSteps):
             command = parse_payload(message)
             if not message or (command and command[0] in ("start", "menu")):
                 return turn
+        if state.mode == CHECK and state.question is None and state.precising is None:
+            # A stored conversation whose question the rules no longer ask: the next one.
+            question = rules_adapter.next_question(state.facts, on=self.today())
+            state.question = question.fact if question else None
         if self.handoff is not None and state.case_reference:
             _ = translator(state.locale)
             for body in self.handoff.pending_messages(state.case_reference, state.address):
@@ -379,7 +383,9 @@ class Dialogue(HandoffSteps):
 
     def _button_answer(self, args: dict[str, Any], state: State, turn: Turn) -> None:
         _ = translator(state.locale)
-        fact, raw = str(args.get("fact", "")), str(args.get("value", ""))
+        # Buttons carry {"f", "v"} (Telegram's 64 bytes hold the longest choice); {"fact", "value"},
+        # the first form, is still read.
+        fact, raw = str(args.get("f", args.get("fact", ""))), str(args.get("v", args.get("value", "")))
         if state.mode not in (CHECK, SUMMARY) or fact not in rules_adapter.ASKING_ORDER:
             turn.replies.append(Reply(_("Ce bouton n'est plus valable."), self._menu(state).buttons))
             return
@@ -495,7 +501,7 @@ class Dialogue(HandoffSteps):
             return hit[1]
         _ = translator(state.locale)
         buttons = [] if question is None else [
-            Button(c.label[state.locale], payload("answer", fact=question.fact, value=c.value)) for c in question.choices
+            Button(c.label[state.locale], payload("answer", f=question.fact, v=c.value)) for c in question.choices
         ]
         buttons.append(Button(_("Pourquoi cette question ?"), payload("why")))
         if state.answered:

@@ -87,6 +87,12 @@ class Services:
             nlu.train(self.settings.models_dir)
         return nlu.load_parser(self.settings.models_dir, self.settings.rasa_url)
 
+    def reload_content(self) -> None:
+        """`assistant content reload` (SIGHUP): the FAQ answers, and the rules with their
+        questions and texts; a broken file is refused and what is in use stays."""
+        self.content.reload()
+        rules_adapter.rules.reload()
+
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
         dialogue = Dialogue(parser, self.content, handoff=self.handoff,
@@ -351,7 +357,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(log_loop_exception)
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
-            loop.add_signal_handler(signal.SIGHUP, services.content.reload)
+            loop.add_signal_handler(signal.SIGHUP, services.reload_content)
         services.loop = loop
         services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
         if parser is None:

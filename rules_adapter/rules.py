@@ -138,9 +138,10 @@ class RuleBook:
     texts: dict[str, Any]
 
 
-def check_files(rules_dir: Path = RULES_DIR, questions_file: Path = QUESTIONS_FILE,
-                texts_file: Path = TEXTS_FILE) -> list[Problem]:
+def check_files(rules_dir: Path | None = None, questions_file: Path | None = None,
+                texts_file: Path | None = None) -> list[Problem]:
     """Every problem of the three kinds of files, each naming its file and key."""
+    rules_dir, questions_file, texts_file = _paths(rules_dir, questions_file, texts_file)
     problems: list[Problem] = []
     paths = sorted(rules_dir.glob("*.yml"))
     if not paths:
@@ -171,8 +172,14 @@ def check_files(rules_dir: Path = RULES_DIR, questions_file: Path = QUESTIONS_FI
     return problems
 
 
-def load(rules_dir: Path = RULES_DIR, questions_file: Path = QUESTIONS_FILE, texts_file: Path = TEXTS_FILE) -> RuleBook:
+def _paths(rules_dir: Path | None, questions_file: Path | None, texts_file: Path | None) -> tuple[Path, Path, Path]:
+    # Read at call time, so that a test (or a tool) can point the module at other files.
+    return rules_dir or RULES_DIR, questions_file or QUESTIONS_FILE, texts_file or TEXTS_FILE
+
+
+def load(rules_dir: Path | None = None, questions_file: Path | None = None, texts_file: Path | None = None) -> RuleBook:
     """Read and check the three kinds of files; RulesError names the first problem's file and key."""
+    rules_dir, questions_file, texts_file = _paths(rules_dir, questions_file, texts_file)
     sets = []
     for path in sorted(rules_dir.glob("*.yml")):
         sets.append(_rule_set(_read_yaml(path), f"{rules_dir.name}/{path.name}"))

@@ -64,3 +64,48 @@ def test_a_stale_or_forged_button_is_refused_without_losing_anything():
     assert "plus valable" in replies[0][0].text
     assert "plus valable" in replies[1][0].text
     assert state.facts == {} and state.question == "difficulties"
+
+
+def test_danger_chosen_by_button_shows_the_numbers_then_the_next_question():
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "/start_check")
+    (replies,) = talk(dialogue, state, '/answer{"f":"difficulties","v":"violences"}')
+    assert "17 ou le 112" in replies[0].text and "3919" in replies[0].text
+    assert "situation professionnelle" in replies[-1].text
+    assert state.urgent and state.question == "situation"
+
+
+def test_other_situation_is_precised_and_none_of_these_is_to_be_confirmed():
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "/start_check", '/answer{"f":"difficulties","v":"impayes_loyer"}')
+    (asked,) = talk(dialogue, state, '/answer{"f":"situation","v":"autre"}')
+    assert state.precising == "situation" and "préciser" in asked[-1].text
+    forged, = talk(dialogue, state, '/precise{"fact":"situation","choice":"ceo"}')
+    assert "plus valable" in forged[0].text and state.precising == "situation"
+    (taken,) = talk(dialogue, state, '/precise{"fact":"situation","choice":"none"}')
+    assert "Ce n'est pas un refus" in taken[0].text
+    assert state.facts["situation"] == "autre" and state.precising is None and state.question == "housing_location"
+
+
+def test_a_precision_button_gives_its_facts_and_its_label():
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "/start_check", '/answer{"f":"difficulties","v":"impayes_loyer"}',
+         '/answer{"f":"situation","v":"autre"}', '/precise{"fact":"situation","choice":"temp"}')
+    assert state.facts["situation"] == "salarie" and state.facts["contract"] == "interim"
+    assert state.labels["situation"] == "Intérimaire" and state.question == "sector"
+
+
+def test_a_stored_conversation_with_the_removed_peec_question_is_asked_the_new_ones():
+    stored = State(mode=CHECK, facts={"situation": "demandeur_emploi", "former_employer_peec": True,
+                                      "difficulties": ["perte_emploi"]},
+                   answered=["difficulties", "situation", "former_employer_peec"], question="former_employer_peec")
+    restored = State.loads(stored.dumps())
+    assert "former_employer_peec" not in restored.facts and restored.answered == ["difficulties", "situation"]
+    assert restored.question is None
+    dialogue = Dialogue(ScriptedParser(fallback()), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    (replies,) = talk(dialogue, restored, "une entreprise privée")
+    assert restored.facts["sector"] == "prive_non_agricole"
+    assert "Combien de salariés comptait votre dernier employeur" in replies[-1].text

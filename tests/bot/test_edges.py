@@ -334,3 +334,26 @@ def test_illness_and_death_are_urgent(chat, difficulty):
     c.press("^France métropolitaine$")
     result = c.press("^Voir le résultat$")
     assert ELIGIBLE in result and "Votre situation est urgente" in result
+
+
+# --- Every button of the check fits Telegram (64 bytes of callback_data) ---------------------------
+
+def test_every_button_of_the_check_fits_telegram_s_callback_data():
+    import datetime as dt
+
+    import nlu
+    import rules_adapter
+    from bot.dialogue import Dialogue
+    from bot.state import CHECK, State
+    from bot.telegram_channel import CALLBACK_LIMIT
+
+    dialogue = Dialogue(None, nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    for fact, spec in rules_adapter.rules.questions().items():
+        for known in ({}, {"situation": "demandeur_emploi"}, {"contract": "interim"}, {"sector": "agricole"}):
+            state = State(locale="fr", mode=CHECK, facts=dict(known), answered=list(known))
+            question = rules_adapter.question_for(fact, known, on=dt.date(2026, 1, 1))
+            buttons = list(dialogue._question_buttons(question, state))
+            if "precision" in spec:
+                buttons += dialogue._precision_question(fact, state).buttons
+            for button in buttons:
+                assert len(button.payload.encode()) <= CALLBACK_LIMIT, button

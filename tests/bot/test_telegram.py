@@ -161,3 +161,21 @@ def test_workers_without_a_configured_webhook_secret_agree_on_one(settings, pars
         secrets.append(services.telegram.webhook_secret)
     assert secrets[0] == secrets[1]
     assert "shared-by-every-worker" not in secrets[0]  # derived, not the session secret itself
+
+
+@pytest.mark.parametrize("value, numbers", [("violences", ("17 ou le 112", "3919")), ("sans_logement", ("115",))])
+def test_danger_chosen_by_button_shows_the_numbers_at_once_on_telegram(telegram_app, fake_bot_api, value, numbers):
+    chat = CHAT + (20 if value == "violences" else 21)
+    fake_bot_api.user_says(chat, "/start")
+    fake_bot_api.wait_for(chat, 1)
+    fake_bot_api.user_presses(chat, "/start_check")
+    fake_bot_api.wait_for(chat, 3)
+    question = fake_bot_api.sent[-1]
+    pressed = next(b["callback_data"] for b in buttons_of(question) if f'"{value}"' in b["callback_data"])
+    fake_bot_api.user_presses(chat, pressed)
+    texts = fake_bot_api.wait_for(chat, 5)
+    danger, following = texts[3], texts[4]
+    for number in numbers:
+        assert number in danger
+    assert "situation professionnelle" in following  # the questionnaire goes on
+    assert any("Salarié" in b["text"] for b in buttons_of(fake_bot_api.sent[-1]))

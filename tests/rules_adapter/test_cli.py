@@ -52,3 +52,31 @@ def test_bad_input_is_one_line_and_non_zero(args, stdin, message):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("postcode, on, outcome", [
+    ("97150", "2026-01-01", "not_eligible"),  # Saint-Martin: an overseas collectivity, not a DROM
+    ("97133", "2026-01-01", "not_eligible"),  # Saint-Barthélemy
+    ("97600", "2026-01-01", "eligible"),      # Mayotte, a DROM
+    ("97150", "2022-01-01", "to_confirm"),    # the 2021 presentation says nothing of the territory
+])
+def test_assess_overseas_postcodes(postcode, on, outcome):
+    facts = {"situation": "salarie", "sector": "prive_non_agricole", "company_size": 80, "contract": "cdi",
+             "difficulties": ["impayes_loyer"], "postcode": postcode}
+    result = run("assess", "--on", on, stdin=json.dumps(facts))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["outcome"] == outcome
+    location = next(r for r in data["reasons"] if r["criterion"] == "housing_location")
+    if outcome == "not_eligible":
+        assert location["sources"][0]["quote"] == (
+            "Le logement ou l'hébergement doit être situé sur le territoire métropolitain ou dans les DROM.")
+
+
+def test_assess_accepts_i_do_not_know_and_refuses_the_removed_peec_question():
+    facts = {"situation": "demandeur_emploi", "months_since_job_end": 3, "sector": "prive_non_agricole",
+             "company_size": "unsure", "difficulties": ["perte_emploi"], "housing_location": "metropole"}
+    assert json.loads(run("assess", stdin=json.dumps(facts)).stdout)["outcome"] == "to_confirm"
+    old = run("assess", stdin=json.dumps({"former_employer_peec": True}))
+    assert old.returncode == 2 and old.stderr.startswith("error: unknown fact 'former_employer_peec'")
+    assert "Traceback" not in old.stderr
