@@ -28,15 +28,23 @@ EMERGENCY_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "
 # A safety net under the NLU: words that must show the emergency numbers even when the model
 # is unsure. Matched on the accent-folded, lower-cased text.
 _VIOLENCE = re.compile(
-    r"\b(me frappe|m'a frappe|me bat|m'a battue?|battue?|violences? conjugales?|violences? (intra)?familiales?"
-    r"|en danger|menace de mort|peur pour ma vie|il va me tuer|beats? me|hits? me|domestic (violence|abuse)"
-    r"|i'?m in danger|afraid for my life)\b"
+    r"\b((me|m'|la|l'|le|les|nous|te|t') ?(frappe|frappait|frappent|bat|battait|tape|tapait|tabasse|cogne|etrangle|menace)"
+    r"|(m'|l'|nous) ?a (frappee?|battue?|tapee?|tabassee?|cognee?|etranglee?|menacee?)|(se fait|se faisait) (frapper|battre|taper|tabasser)"
+    r"|battue?s?|violences? conjugales?|violences? (intra)?familiales?|(est|etait|devient|sont) violente?s?"
+    r"|en danger|menace de mort|peur pour (ma|sa|leur) vie|(il|elle) va (me|la|le|nous) tuer|harcele|harcelement"
+    r"|beats? (me|her|him)|hits? (me|her|him)|(is|was|gets) (beaten|hit)|domestic (violence|abuse)|violent (partner|husband|wife)"
+    r"|i'?m in danger|(she|he)'?s in danger|afraid for (my|her|his) life|abusive (partner|husband|wife|relationship))\b"
 )
 _ROUGH = re.compile(
-    r"\b(dors? (dans ma voiture|dans la rue|dehors)|a la rue|sans[- ]abri|sdf|nulle part ou dormir"
-    r"|pas de toit|a la porte ce soir|sleeping rough|sleep(ing)? in my car|on the street|nowhere to sleep|homeless)\b"
+    r"\b(dor(s|t|ment|mir) (dans (ma|sa|leur|la|une) voiture|dans la rue|dehors)|a la rue|sans[- ]abri|sdf|nulle part ou dormir"
+    r"|sans (domicile|logement|toit)|pas de (toit|logement|domicile)|plus de (toit|logement)|a la porte ce soir"
+    r"|sleeping rough|sleep(s|ing)? in (my|his|her|their|a) car|on the street|nowhere to sleep|homeless)\b"
 )
 CONVERSATION_LABELS = ("start_check", "ask_human")
+# Typed instead of pressed, during the check (folded text).
+_BACK = re.compile(r"\W*(retour|revenir|precedent|question precedente|back|go back|previous)\W*")
+_WHY = re.compile(r"\b(pourquoi (cette|ces|vous me posez cette|me demandez-vous) question|why (this|that|do you ask|are you asking))")
+_RESTART = re.compile(r"\b(recommencer|recommence|reprendre (tout )?(depuis le|du) debut|depuis le debut|a zero|restart|start (over|again))\b")
 
 
 @dataclass
@@ -104,7 +112,12 @@ class Dialogue(HandoffSteps):
             # Contact details never go to the NLU; only the emergency safety net reads them.
             emergency = self._emergency_kind(None, message)
             if emergency:
-                self._emergency(emergency, state, turn)
+                # The numbers at once, the request marked urgent, and the request goes on: what
+                # the person already typed is kept.
+                state.urgent = True
+                state.handoff["urgent"] = True
+                turn.replies.append(Reply(self._emergency_numbers(emergency, state)))
+                self._handoff_reask(state, turn)
             elif re.search(r"\b(annuler|cancel|stop)\b", nlu.normalize(message)):
                 self._cancel_handoff(state, turn)
             else:
@@ -112,6 +125,13 @@ class Dialogue(HandoffSteps):
             return turn
         if re.search(r"\b(export\w*|copie|voir|see|access)\b.*\b(mes|my) (donnees|data)\b", nlu.normalize(message)):
             self._export(state, turn)
+            return turn
+        folded = nlu.normalize(message)
+        if state.mode == CHECK and _BACK.fullmatch(folded):
+            self._back(state, turn)
+            return turn
+        if state.mode == CHECK and _WHY.search(folded):
+            self._why(state, turn)
             return turn
         parse = await self.parser.parse(message, state.locale)
         metrics.nlu_confidence.observe(parse.confidence)
@@ -129,7 +149,7 @@ class Dialogue(HandoffSteps):
             fact = state.question
             if self._take_answer(message, parse, state):
                 state.misunderstood = 0
-                self._after_answer(fact, before, state, turn)
+                self._after_answer(fact, before, state, turn, described=len(message.split()) > 3)
                 return turn
         await self._intent(parse, message, state, turn)
         return turn
@@ -218,6 +238,16 @@ class Dialogue(HandoffSteps):
         topic = parse.faq_topic
         if topic:
             self._faq_answer(topic, state, turn)
+        elif intent in ("start_check", "inform") and state.mode in (CHECK, SUMMARY):
+            # Facts given out of turn join the check under way: nothing already answered is lost.
+            facts = answers.facts_from_entities(parse, text)
+            if facts:
+                before = self._difficulties(state)
+                self._apply(facts, state)
+                state.mode = CHECK
+                self._after_answer(next(iter(facts)), before, state, turn)
+            else:
+                self._not_understood(parse, state, turn)
         elif intent == "start_check":
             self._start_check(state, answers.facts_from_entities(parse, text), turn)
         elif intent == "inform":
@@ -242,6 +272,9 @@ class Dialogue(HandoffSteps):
             self._language(wanted, state, turn)
         elif intent == "help":
             turn.replies.append(self._help(state))
+        elif intent == "restart" and state.mode in (CHECK, SUMMARY) and not _RESTART.search(nlu.normalize(text)):
+            # Answers are not thrown away on a guess: only an explicit "recommencer" does it.
+            self._not_understood(parse, state, turn)
         elif intent == "restart":
             state.reset_check()
             turn.replies.append(Reply(_("On recommence depuis le début.")))
@@ -353,13 +386,38 @@ class Dialogue(HandoffSteps):
             rules_adapter.parse_facts(merged)
         except FactsError:
             return False
+        stale = self._stale(state, merged, facts)
+        for fact in stale:
+            merged.pop(fact, None)
         state.facts = merged
+        for fact in stale:
+            state.labels.pop(fact, None)
+            if fact in state.answered:
+                state.answered.remove(fact)
         for fact in facts:
             state.labels.pop(fact, None)
             name = "housing_location" if fact == "postcode" else fact
             if name not in state.answered:
                 state.answered.append(name)
         return True
+
+    @staticmethod
+    def _stale(state: State, merged: dict[str, Any], given: dict[str, Any]) -> list[str]:
+        """Answers a new one makes meaningless: another route's facts when the situation changes
+        (a job seeker has no contract), and a size taken from a button cut at the thresholds of
+        the previous sector or situation ("10 ou plus" says nothing of an agricultural 50)."""
+        out: list[str] = []
+        changed = {f for f in given if state.facts.get(f) != merged.get(f)}
+        if "situation" in changed:
+            if merged.get("situation") == "demandeur_emploi":
+                out += ["contract", "contract_months", "disaster"]
+            elif merged.get("situation") == "salarie":
+                out.append("months_since_job_end")
+        if changed & {"sector", "situation"} and "company_size" not in given and "company_size" in state.labels:
+            out.append("company_size")
+        if "contract" in changed and "contract_months" not in given and "contract_months" in state.labels:
+            out.append("contract_months")
+        return [f for f in out if f in merged and f not in given]
 
     def _question(self, state: State) -> Question | None:
         """The question being asked, with its choices for what is known so far."""
@@ -410,9 +468,10 @@ class Dialogue(HandoffSteps):
     def _difficulties(self, state: State) -> set[str]:
         return set(state.facts.get("difficulties") or ())
 
-    def _after_answer(self, fact: str, before: set[str], state: State, turn: Turn) -> None:
+    def _after_answer(self, fact: str, before: set[str], state: State, turn: Turn, described: bool = False) -> None:
         """What an answer calls for before the next question: the emergency numbers at once when
-        it names violence or no home (the check then goes on), or a precision when it is "Autre"."""
+        it names violence or no home (the check then goes on), or a precision when it is "Autre"
+        (unless the person already described their situation in their own words)."""
         added = self._difficulties(state) - before
         for kind in ("violences", "sans_logement"):
             if kind in added:
@@ -420,6 +479,9 @@ class Dialogue(HandoffSteps):
                 turn.replies.append(Reply(self._emergency_numbers(kind, state)))
         spec = rules_adapter.rules.questions().get(fact, {}).get("precision")
         if spec is not None and state.facts.get(fact) == spec["when"]:
+            if described:
+                self._take_precision(fact, None, None, state, turn)
+                return
             state.precising = fact
             turn.replies.append(self._precision_question(fact, state))
             return
@@ -562,6 +624,13 @@ class Dialogue(HandoffSteps):
         state.facts.pop(fact, None)
         if fact == "housing_location":
             state.facts.pop("postcode", None)
+        # A size or length chosen by a button was cut at the thresholds of the answer edited.
+        for dependent, on in (("company_size", ("sector", "situation")), ("contract_months", ("contract",))):
+            if fact in on and dependent in state.labels:
+                state.facts.pop(dependent, None)
+                state.labels.pop(dependent, None)
+                if dependent in state.answered:
+                    state.answered.remove(dependent)
         state.precising = None
         state.mode = CHECK
         state.editing = True
@@ -593,8 +662,10 @@ class Dialogue(HandoffSteps):
             return state.labels[fact]
         if value == UNSURE:
             return _("je ne sais pas")
+        if fact == "company_size" and value == answers.BIG_COMPANY:
+            return _("une grande entreprise")
         if fact == "company_size":
-            return _("{n} salariés", n=format_number(value, locale))
+            return _("1 salarié") if value == 1 else _("{n} salariés", n=format_number(value, locale))
         if fact in ("contract_months", "months_since_job_end"):
             return _("{n} mois", n=format_number(value, locale))
         return choices.get(str(value), {}).get(locale, str(value))
@@ -615,7 +686,7 @@ class Dialogue(HandoffSteps):
         lines = [_("Voici vos réponses. Vous pouvez en modifier une avant de voir le résultat :")]
         facts_in_order = [f for f in state.answered if f in state.facts or (f == "housing_location" and "postcode" in state.facts)]
         for fact in facts_in_order:
-            lines.append(f"• {self._fact_name(fact, state)} : {self._value_label(fact, state)}")
+            lines.append("• " + _("{name} : {value}", name=self._fact_name(fact, state), value=self._value_label(fact, state)))
         buttons = [Button(_("Voir le résultat"), payload("result"))]
         buttons += [Button(_("Modifier : {name}", name=self._fact_name(f, state)), payload("edit", fact=f)) for f in facts_in_order]
         return Reply("\n".join(lines), tuple(buttons))
@@ -762,7 +833,7 @@ class Dialogue(HandoffSteps):
         lines = [_("Voici les données que nous détenons sur vous :")]
         for fact in state.answered:
             if fact in state.facts or (fact == "housing_location" and "postcode" in state.facts):
-                lines.append(f"• {self._fact_name(fact, state)} : {self._value_label(fact, state)}")
+                lines.append("• " + _("{name} : {value}", name=self._fact_name(fact, state), value=self._value_label(fact, state)))
         data = self.handoff.export(state.case_reference, state.address) if (self.handoff and state.case_reference) else None
         if data:
             c = data["contact"]

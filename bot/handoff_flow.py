@@ -8,18 +8,19 @@ import re
 from typing import Any, Protocol
 
 import handoff
+import nlu
 import rules_adapter
 from handoff.service import SENSITIVE_DIFFICULTIES, Draft
 
 from .i18n import date as format_date
 from .i18n import money, translator
-from .replies import Button, Reply, payload
+from .replies import Button, Reply, parse_payload, payload
 from .state import RESULT, State
 
 STEPS = ("name", "phone", "email", "postcode", "means", "slot", "sensitive", "budget_offer",
          "income", "housing", "aids", "preview")
 TEXT_STEPS = {"name", "phone", "email", "postcode", "income", "housing", "aids"}
-_AMOUNT = re.compile(r"\d[\d\s\u202f.]*(?:[,.]\d{1,2})?")
+_AMOUNT = re.compile(r"\d[\d\s\u202f.,]*")
 
 
 class HandoffPort(Protocol):
@@ -53,14 +54,22 @@ def valid_slot(value: str) -> bool:
 
 
 def parse_amount(text: str) -> float | None:
+    """An amount as people type it: "1 450", "1450,50", "1.450", "1,400" (thousands), "€1,400.50"."""
     match = _AMOUNT.search(text.replace("€", " "))
     if not match:
         return None
-    raw = re.sub(r"[\s\u202f]", "", match.group())
-    if raw.count(".") and not raw.count(","):
-        raw = raw.replace(".", "") if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw) else raw
+    raw = re.sub(r"[\s\u202f]", "", match.group()).rstrip(".,")
+    if "," in raw and "." in raw:  # the last separator is the decimal one
+        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
+        raw = raw.replace("." if decimal == "," else ",", "").replace(",", ".")
+    else:
+        for separator in (",", "."):
+            if separator in raw:
+                # Groups of three digits are thousands ("1,400", "12.500"); otherwise a decimal part.
+                raw = raw.replace(separator, "") if re.fullmatch(rf"\d{{1,3}}(\{separator}\d{{3}})+", raw) \
+                    else raw.replace(",", ".")
     try:
-        return float(raw.replace(",", "."))
+        return float(raw)
     except ValueError:
         return None
 
@@ -134,7 +143,7 @@ class HandoffSteps:
         elif step == "email":
             text, buttons = _("Votre adresse e-mail ? (facultatif)"), (Button(_("Passer"), payload("skip")), cancel)
         elif step == "postcode":
-            text, buttons = _("Le code postal de votre logement ? Il sert à choisir l'équipe de votre région."), (cancel,)
+            text, buttons = _("Le code postal de votre logement ? Il sert à choisir l'équipe de votre région. Sans logement, indiquez celui de la commune où vous êtes."), (cancel,)
         elif step == "means":
             text = _("Comment préférez-vous être contacté(e) ?")
             options = [("phone", _("Téléphone")), ("sms", _("SMS"))]
@@ -202,6 +211,13 @@ class HandoffSteps:
                 return
             h[step] = amount
             return self._after_amount(state, turn, step)
+        # A button's title typed instead of pressed ("téléphone", "peu importe", "oui").
+        folded = nlu.normalize(text)
+        for button in self._handoff_question(state, step).buttons:
+            command = parse_payload(button.payload)
+            title = nlu.normalize(button.title)
+            if command and command[0] == "hset" and folded and (folded == title or (len(folded) >= 3 and folded in title)):
+                return self._handoff_set(str(command[1].get("field")), str(command[1].get("value")), state, turn)
         turn.replies.append(self._handoff_question(state, step, _("Choisissez un bouton.")))
 
     def _after_amount(self, state: State, turn, step: str) -> None:
@@ -287,18 +303,18 @@ class HandoffSteps:
             (_("Contact par"), means.get(h.get("means"), "?")),
             (_("Disponibilité"), self._slot_label(h.get("slot"), state)),
         ]
-        lines = [_("Voici exactement ce que le conseiller recevra :")] + ["• {} : {}".format(k, v) for k, v in fields]
+        lines = [_("Voici exactement ce que le conseiller recevra :")] + ["• " + _("{name} : {value}", name=k, value=v) for k, v in fields]
         facts = self._shared_facts(state)
         for fact in [f for f in state.answered if f in facts or (f == "housing_location" and "postcode" in facts)]:
             shown = State(locale=state.locale, facts=facts, labels=state.labels)
-            lines.append(f"• {self._fact_name(fact, state)} : {self._value_label(fact, shown)}")
+            lines.append("• " + _("{name} : {value}", name=self._fact_name(fact, state), value=self._value_label(fact, shown)))
         outcome = {
             "eligible": _("le service peut vous aider"), "to_confirm": _("à confirmer par un conseiller"),
             "not_eligible": _("hors critères de la vérification — à examiner par un conseiller"),
             "redirect": _("relève plutôt du service locatif — à examiner par un conseiller"),
         }.get(state.last_outcome or "", _("à examiner par un conseiller"))
         result_label = _("Résultat de la vérification")
-        lines.append(f"• {result_label} : {outcome}")
+        lines.append("• " + _("{name} : {value}", name=result_label, value=outcome))
         if h.get("budget"):
             b = h["budget"]
             lines.append("• " + _("Budget : ressources {income}, logement {housing}, aides {aids} ; taux d'endettement {ratio} %, reste à vivre {remaining} par mois",
@@ -348,7 +364,9 @@ class HandoffSteps:
         state.case_reference = case.reference
         state.handoff = {}
         state.mode = RESULT
-        if self.callback_days:
+        if draft.outcome in ("not_eligible", "redirect"):
+            when = _("Un conseiller social de votre région examinera votre situation et vous recontactera pour vous aider ou vous orienter.")
+        elif self.callback_days:
             when = _("Un conseiller social de votre région vous contactera au créneau choisi, sous {days} jours ouvrés en général (en priorité si votre situation est urgente).",
                      days=self.callback_days)
         else:

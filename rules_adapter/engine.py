@@ -355,10 +355,10 @@ class _Explainer:
             node = node[key]
         return node[self.lang].format(**self.r.params)
 
-    def add(self, criterion: str, status: Status, key: str, refusal: str | None = None) -> None:
+    def add(self, criterion: str, status: Status, key: str, refusal: str | None = None, sources_of: str | None = None) -> None:
         """A reason; a refusal (or a redirection) comes with the seed line it rests on, first."""
         text = self.say("reasons", criterion, key)
-        sources = self.r.sources[criterion]
+        sources = self.r.sources[sources_of or criterion]
         if refusal is not None:
             quoted = self.r.refusal(criterion, refusal)
             if quoted is None:  # the schema requires one for every way of refusing
@@ -386,16 +386,23 @@ class _Explainer:
             self.add("situation", Status.UNKNOWN, "unknown")
         elif route == "employee":
             self.add("situation", Status.MET, "met")
-        elif route == "job_seeker":
-            self.add("situation", Status.MET, "met_job_seeker")
+        elif route == "job_seeker":  # not the 2022 directive's "Bénéficiaires": the job seekers' own source
+            self.add("situation", Status.MET, "met_job_seeker", sources_of="job_seeker")
         elif f.situation in r.situations_not_covered:
             self.add("situation", Status.NOT_MET, "not_met", refusal=f.situation)
         else:
             self.add("situation", Status.TO_CONFIRM, "to_confirm")
 
+        # When a disaster opens the service whatever the employer and contract, their unmet
+        # conditions decide nothing: they are not listed against the person.
+        disaster_route = r.disaster_any_employee and f.disaster in ("catnat", "technologique", "pending")
         if route == "employee" or (f.situation is None and self.relevant("sector", "company_size")):
             status = _status(employer_levels(f, r))
-            if status is Status.NOT_MET and f.sector in r.excluded_sectors:
+            if disaster_route and status is not Status.MET:
+                status = None
+            if status is None:
+                pass
+            elif status is Status.NOT_MET and f.sector in r.excluded_sectors:
                 self.add("employer", status, "not_met_public", refusal="excluded_sector")
             elif status is Status.NOT_MET:
                 self.add("employer", status, "not_met", refusal="size")
@@ -409,7 +416,10 @@ class _Explainer:
             elif status is Status.TO_CONFIRM:
                 key = ("to_confirm_unsure" if self.unsure("contract_months") and f.contract != "autre"
                        else "to_confirm_interim" if f.contract == "interim" else "to_confirm_other")
-            self.add("contract", status, key, refusal="short" if status is Status.NOT_MET else None)
+            elif status is Status.UNKNOWN and f.contract is not None and not self.missing:
+                key = "unknown_length"  # decided without it: an adviser checks the length
+            if not (disaster_route and status is not Status.MET):
+                self.add("contract", status, key, refusal="short" if status is Status.NOT_MET else None)
         if r.disaster_any_employee and route != "job_seeker" and (
             f.disaster in r.urgent_disasters or f.disaster == "pending" or "disaster" in self.missing
         ):

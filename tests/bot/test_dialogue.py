@@ -109,3 +109,65 @@ def test_a_stored_conversation_with_the_removed_peec_question_is_asked_the_new_o
     (replies,) = talk(dialogue, restored, "une entreprise privée")
     assert restored.facts["sector"] == "prive_non_agricole"
     assert "Combien de salariés comptait votre dernier employeur" in replies[-1].text
+
+
+def _in_check(*presses: str, parser=None) -> tuple[Dialogue, State]:
+    dialogue = Dialogue(parser or ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "/start_check", *presses)
+    return dialogue, state
+
+
+def test_a_fact_typed_out_of_turn_joins_the_check_without_erasing_anything():
+    inform = nlu.Parse("inform", 0.95, (nlu.Entity("contract", "interim", "intérimaire", "test"),), ())
+    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', parser=ScriptedParser(inform))
+    (replies,) = talk(dialogue, state, "je suis intérimaire")
+    assert state.facts["difficulties"] == ["impayes_loyer"] and state.facts["contract"] == "interim"
+    assert "situation professionnelle" in replies[-1].text
+
+
+def test_retour_typed_goes_back_and_a_guessed_restart_erases_nothing():
+    restart = nlu.Parse("restart", 0.9, (), ())
+    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', '/answer{"f":"situation","v":"salarie"}',
+                                parser=ScriptedParser(restart))
+    (guessed,) = talk(dialogue, state, "euh bon")
+    assert state.facts == {"difficulties": ["impayes_loyer"], "situation": "salarie"}
+    assert "pas compris" in guessed[0].text
+    (back,) = talk(dialogue, state, "retour")
+    assert "changer votre réponse" in back[-1].text and state.question == "situation"
+
+
+def test_pourquoi_cette_question_typed_is_answered():
+    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}')
+    (replies,) = talk(dialogue, state, "Pourquoi cette question ?")
+    assert "salariés d'entreprises privées" in replies[0].text
+
+
+def test_editing_the_sector_asks_again_a_size_chosen_by_button():
+    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', '/answer{"f":"situation","v":"salarie"}',
+                                '/answer{"f":"sector","v":"prive_non_agricole"}', '/answer{"f":"company_size","v":"10"}',
+                                '/answer{"f":"contract","v":"cdi"}', '/answer{"f":"housing_location","v":"metropole"}')
+    talk(dialogue, state, '/edit{"fact":"sector"}')
+    (replies,) = talk(dialogue, state, '/answer{"f":"sector","v":"agricole"}')
+    assert "company_size" not in state.facts and "Combien de salariés" in replies[-1].text
+    assert [b.title for b in replies[-1].buttons][:2] == ["Moins de 50", "50 ou plus"]
+
+
+def test_becoming_a_job_seeker_drops_the_contract():
+    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', '/answer{"f":"situation","v":"salarie"}',
+                                '/answer{"f":"sector","v":"prive_non_agricole"}', '/answer{"f":"company_size","v":"10"}',
+                                '/answer{"f":"contract","v":"autre"}', '/answer{"f":"housing_location","v":"metropole"}')
+    talk(dialogue, state, '/edit{"fact":"situation"}', '/answer{"f":"situation","v":"demandeur_emploi"}')
+    assert "contract" not in state.facts and "contract" not in state.answered
+
+
+def test_danger_typed_during_the_call_back_request_shows_the_numbers_and_keeps_the_draft():
+    from bot.handoff_flow import TEXT_STEPS
+
+    dialogue, state = _in_check()
+    state.last_outcome = "eligible"
+    state.handoff = {"step": "postcode", "name": "A B", "phone": "+33612345678", "email": None, "consent_at": "2026-01-01T10:00:00"}
+    assert "postcode" in TEXT_STEPS
+    (replies,) = talk(dialogue, state, "je suis sans domicile, je n'ai pas de code postal")
+    assert "115" in replies[0].text and "code postal" in replies[-1].text
+    assert state.handoff["name"] == "A B" and state.handoff["urgent"] is True and state.urgent

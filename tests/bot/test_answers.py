@@ -1,0 +1,99 @@
+"""Free-text answers to the check's questions, as people type them (no model: the NLU's part is
+exercised by the conversation tests)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import nlu
+import rules_adapter
+from bot import answers
+from bot.dialogue import _ROUGH, _VIOLENCE
+from bot.handoff_flow import parse_amount
+
+TODAY = dt.date(2026, 1, 1)
+
+
+def ask(fact: str, text: str, **known) -> dict:
+    return answers.answer(rules_adapter.question_for(fact, known, on=TODAY), text, None)
+
+
+@pytest.mark.parametrize("text, size", [
+    ("on était une trentaine", 30), ("une vingtaine", 20), ("une centaine de personnes", 100),
+    ("deux cents salariés", 200), ("on est 200 dans la boîte", 200), ("40", 40), ("moins de 10", 9),
+    ("about 300", 300), ("a hundred people", 100), ("quatre-vingts", 80), ("vingt-cinq", 25),
+    ("une grosse boîte", answers.BIG_COMPANY), ("c'est une grosse agence, Adecco", answers.BIG_COMPANY),
+    ("une PME", "unsure"), ("une petite entreprise", "unsure"), ("je ne sais pas", "unsure"),
+])
+def test_company_sizes_as_people_say_them_never_one_by_mistake(text, size):
+    assert ask("company_size", text, situation="salarie", sector="prive_non_agricole") == {"company_size": size}
+
+
+@pytest.mark.parametrize("text, months", [
+    ("une dizaine de mois", 10), ("un an et demi", 18), ("2 ans et demi", 30), ("six semaines", 1.4),
+    ("des missions de deux semaines", 0.5), ("un an", 12), ("18 mois", 18),
+])
+def test_lengths_in_any_unit(text, months):
+    assert ask("contract_months", text, situation="salarie", contract="cdd") == {"contract_months": months}
+
+
+def test_a_job_seeker_s_months_are_not_taken_for_a_contract_length_too():
+    parse = nlu.Parse("inform", 0.9, (nlu.Entity("contract_months", "5 mois", "5 mois", "test"),), ())
+    question = rules_adapter.question_for("months_since_job_end", {"situation": "demandeur_emploi"}, on=TODAY)
+    assert answers.answer(question, "ça fait 5 mois", parse) == {"months_since_job_end": 5}
+
+
+@pytest.mark.parametrize("text", [
+    "je suis retraitée mais je travaille encore à mi-temps dans un supermarché",
+    "retraité en cumul emploi-retraite", "auto-entrepreneur et aussi salarié à mi-temps",
+])
+def test_a_status_that_fits_two_boxes_is_not_refused(text):
+    assert ask("situation", text) == {"situation": "autre"}
+
+
+@pytest.mark.parametrize("text, sector", [
+    ("private", "prive_non_agricole"), ("à la mairie", "public"), ("dans une exploitation viticole", "agricole"),
+    ("une entreprise privée", "prive_non_agricole"), ("je ne sais pas", "unsure"),
+])
+def test_sectors_in_words(text, sector):
+    assert ask("sector", text, situation="salarie") == {"sector": sector}
+
+
+def test_i_do_not_know_my_contract_is_for_an_adviser():
+    assert ask("contract", "je ne sais pas", situation="salarie") == {"contract": "autre"}
+
+
+@pytest.mark.parametrize("text, location", [("j'habite en Corse", "metropole"), ("je vis à Saint-Martin", "etranger"),
+                                            ("St Barth", "etranger"), ("Mayotte", "drom")])
+def test_places_in_words(text, location):
+    assert ask("housing_location", text) == {"housing_location": location}
+
+
+def test_several_difficulties_in_one_sentence_are_all_kept():
+    facts = answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()),
+                                        "je ne paie plus mon loyer depuis que j'ai perdu mon travail")
+    assert set(facts["difficulties"]) >= {"impayes_loyer", "perte_emploi"}
+    assert answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()), "ma maison a été inondée")["difficulties"] == ["sinistre"]
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("1 450", 1450), ("1450,50", 1450.5), ("1.450", 1450), ("1,400", 1400), ("about 1,400 euros", 1400),
+    ("€1,400.50", 1400.5), ("1.400,50", 1400.5), ("12,5", 12.5), ("0", 0),
+])
+def test_amounts_as_typed(text, amount):
+    assert parse_amount(text) == amount
+
+
+@pytest.mark.parametrize("text", [
+    "mon conjoint est violent", "mon conjoint est violent avec moi", "il me tape", "il m'a tapé encore hier soir",
+    "ma sœur se fait frapper par son mari", "un homme qui la frappe depuis des mois", "son ex la harcèle",
+    "mon mari me tape jpeu pa rester ici", "my sister's husband beats her",
+])
+def test_violence_in_people_s_words_reaches_the_safety_net(text):
+    assert _VIOLENCE.search(nlu.normalize(text))
+
+
+@pytest.mark.parametrize("text", ["je suis sans domicile", "mon fils dort dans sa voiture", "on n'a plus de logement"])
+def test_no_home_in_people_s_words_reaches_the_safety_net(text):
+    assert _ROUGH.search(nlu.normalize(text))
