@@ -271,6 +271,12 @@ class HandoffSteps:
     def _handoff_edit(self, field: str, state: State, turn) -> None:
         if state.handoff.get("step") != "preview":  # the edit buttons are the preview's
             return self._handoff_reask(state, turn)
+        if field == "budget":  # the three amounts again, from the first
+            for key in ("income", "housing", "aids", "budget"):
+                state.handoff.pop(key, None)
+            state.handoff["step"] = "income"
+            turn.replies.append(self._handoff_question(state, "income"))
+            return
         if field not in ("name", "phone", "email", "postcode", "means", "slot"):
             return self._handoff_next(state, turn, "preview")
         state.handoff["editing"] = True
@@ -327,6 +333,7 @@ class HandoffSteps:
                    Button(_("Modifier le téléphone"), payload("hedit", field="phone")),
                    Button(_("Modifier l'e-mail"), payload("hedit", field="email")),
                    Button(_("Modifier le code postal"), payload("hedit", field="postcode")),
+                   Button(_("Modifier le budget"), payload("hedit", field="budget")),
                    Button(_("Annuler"), payload("cancel_handoff")))
         return Reply("\n".join(lines), buttons)
 

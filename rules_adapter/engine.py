@@ -557,11 +557,16 @@ def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> li
     raise KeyError(fact)
 
 
+def _holds(given: Any, wanted: Any) -> bool:
+    """A variant's condition: the fact has that value (or, for a list, contains it)."""
+    return wanted in given if isinstance(given, tuple) else given == wanted
+
+
 def _wording(spec: dict[str, Any], f: Facts) -> dict[str, str]:
     """The question's text, or the first variant whose facts are the person's (a job seeker is
     asked about their former employer, a temp worker about their agency)."""
     for variant in spec.get("variants") or ():
-        if all(getattr(f, name) == value for name, value in variant["when"].items()):
+        if all(_holds(getattr(f, name), value) for name, value in variant["when"].items()):
             return variant["text"]
     return spec["text"]
 

@@ -171,3 +171,15 @@ def test_danger_typed_during_the_call_back_request_shows_the_numbers_and_keeps_t
     (replies,) = talk(dialogue, state, "je suis sans domicile, je n'ai pas de code postal")
     assert "115" in replies[0].text and "code postal" in replies[-1].text
     assert state.handoff["name"] == "A B" and state.handoff["urgent"] is True and state.urgent
+
+
+def test_the_budget_can_be_changed_from_the_preview():
+    dialogue, state = _in_check()
+    state.last_outcome = "eligible"
+    state.handoff = {"step": "preview", "name": "A B", "phone": "+33612345678", "email": None, "postcode": "75011",
+                     "means": "phone", "slot": "any", "consent_at": "2026-01-01T10:00:00", "income": 1.4, "housing": 450.0,
+                     "aids": 0.0, "budget": {"income": 1.4, "housing": 450.0, "aids": 0.0, "debt_ratio_percent": 32142,
+                                             "remaining_income": -448.6}}
+    talk(dialogue, state, '/hedit{"field":"budget"}', "1,400", "450", "0")
+    assert state.handoff["step"] == "preview" and state.handoff["budget"]["income"] == 1400
+    assert state.handoff["budget"]["debt_ratio_percent"] == 32
