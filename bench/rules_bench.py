@@ -27,8 +27,7 @@ def per_call(fn, number: int = 2000) -> float:
 def uncached(fn):
     """The first time these facts are seen: the engine keeps its answers for facts seen before."""
     def call():
-        engine._MISSING.clear()
-        engine._QUESTIONS.clear()
+        engine.clear_memos()
         return fn()
     return call
 

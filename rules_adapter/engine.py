@@ -46,14 +46,23 @@ def _levels(f: Facts, r: RuleSet, names: tuple[str, ...], level: Callable[..., i
     reach. A fact the person answered "je ne sais pas" to is settled by an adviser: where its
     values would decide differently, the criterion is to be confirmed, never refused.
     """
-    unknown = [n for n in names if getattr(f, n) is None]
-    unsure = [n for n in names if getattr(f, n) == UNSURE]
-    given = {n: getattr(f, n) for n in names if n not in unknown and n not in unsure}
+    values = [getattr(f, n) for n in names]
+    unknown = [i for i, v in enumerate(values) if v is None]
+    unsure = [i for i, v in enumerate(values) if v == UNSURE]
+    if not unknown and not unsure:
+        return frozenset((level(*values),))
+    guesses = [(i, _probe_values(names[i], r)) for i in unknown]
+    doubts = [(i, _probe_values(names[i], r)) for i in unsure]
     out: set[int] = set()
-    for guess in itertools.product(*(_probe_values(n, r) for n in unknown)):
-        settled = {level(**given, **dict(zip(unknown, guess)), **dict(zip(unsure, values)))
-                   for values in itertools.product(*(_probe_values(n, r) for n in unsure))}
-        out.add(next(iter(settled)) if len(settled) == 1 else TO_CONFIRM)
+    for guess in itertools.product(*(probes for _, probes in guesses)):
+        for (i, _), value in zip(guesses, guess):
+            values[i] = value
+        settled = set()
+        for doubt in itertools.product(*(probes for _, probes in doubts)):
+            for (i, _), value in zip(doubts, doubt):
+                values[i] = value
+            settled.add(level(*values))
+        out.add(settled.pop() if len(settled) == 1 else TO_CONFIRM)
     return frozenset(out)
 
 
@@ -105,29 +114,42 @@ def job_seeker_level(months_since_job_end: float, sector: str, company_size: flo
     return _STATUS_LEVEL[rule.outcome]
 
 
+def _kept(name: str, f: Facts, r: RuleSet, compute: Callable[[], Levels]) -> Levels:
+    """A criterion's levels for these facts, computed once: the check probes the same facts
+    again and again, and each criterion enumerates the values of its unknown facts."""
+    levels = _LEVELS.get(r, (name, f))
+    if levels is None:
+        levels = _LEVELS.put(r, (name, f), compute())
+    return levels
+
+
 def employer_levels(f: Facts, r: RuleSet) -> Levels:
-    return _levels(f, r, ("sector", "company_size"), lambda sector, company_size: employer_level(sector, company_size, r))
+    return _kept("employer", f, r, lambda: _levels(
+        f, r, ("sector", "company_size"), lambda *values: employer_level(*values, r)))
 
 
 def contract_levels(f: Facts, r: RuleSet) -> Levels:
-    return _levels(f, r, ("contract", "contract_months"),
-                   lambda contract, contract_months: contract_level(contract, contract_months, r))
+    return _kept("contract", f, r, lambda: _levels(
+        f, r, ("contract", "contract_months"), lambda *values: contract_level(*values, r)))
 
 
 def disaster_levels(f: Facts, r: RuleSet) -> Levels:
-    return _levels(f, r, ("disaster",), lambda disaster: disaster_level(disaster, r))
+    return _kept("disaster", f, r, lambda: _levels(f, r, ("disaster",), lambda *values: disaster_level(*values, r)))
 
 
 def job_seeker_levels(f: Facts, r: RuleSet) -> Levels:
-    return _levels(f, r, ("months_since_job_end", "sector", "company_size"),
-                   lambda months_since_job_end, sector, company_size:
-                   job_seeker_level(months_since_job_end, sector, company_size, r))
+    return _kept("job_seeker", f, r, lambda: _levels(
+        f, r, ("months_since_job_end", "sector", "company_size"), lambda *values: job_seeker_level(*values, r)))
 
 
 def beneficiary_levels(f: Facts, r: RuleSet) -> Levels:
     """An employee meeting the employer and contract conditions, or hit by a disaster; or a
     recent job seeker; situations the rules do not cover (retired, self-employed) are refused,
     any other is for an adviser to confirm."""
+    return _kept("beneficiary", f, r, lambda: _beneficiary_levels(f, r))
+
+
+def _beneficiary_levels(f: Facts, r: RuleSet) -> Levels:
     situations = SITUATIONS if f.situation is None else (f.situation,)
     out: set[int] = set()
     for situation in situations:
@@ -310,6 +332,13 @@ class _Memo:
 # of facts come back in every conversation, so answers are kept.
 _MISSING = _Memo(4096)
 _QUESTIONS = _Memo(4096)
+_LEVELS = _Memo(65536)  # (criterion, facts): the probes of missing_facts are facts too
+
+
+def clear_memos() -> None:
+    """Forget every kept result (the benchmark's "first time these facts are seen")."""
+    for memo in (_MISSING, _QUESTIONS, _LEVELS):
+        memo.clear()
 
 
 def missing_facts(f: Facts, r: RuleSet, levels: dict[str, Levels] | None = None) -> tuple[str, ...]:
