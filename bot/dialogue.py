@@ -137,6 +137,12 @@ class Dialogue(HandoffSteps):
         metrics.nlu_confidence.observe(parse.confidence)
         if parse.intent == nlu.FALLBACK:
             metrics.fallbacks.inc()
+        if state.mode == IDLE:
+            # What a person tells of their situation is kept whatever they asked: the check,
+            # when it comes, does not ask it again, and the summary shows it to correct.
+            noted = answers.facts_from_entities(parse, message)
+            if noted:
+                self._apply(noted, state)
         emergency = self._emergency_kind(parse, message)
         if emergency:
             self._emergency(emergency, state, turn)
@@ -144,7 +150,10 @@ class Dialogue(HandoffSteps):
         if state.mode == CHECK and state.precising:
             self._precision_text(message, parse, state, turn)
             return turn
-        if state.mode == CHECK and state.question:
+        # A question asked in the middle of the check ("mon employeur sera-t-il informé ?") is
+        # answered, then the check resumes; it is not taken for an answer.
+        asking = "?" in message and parse.faq_topic is not None and parse.confidence >= 0.5
+        if state.mode == CHECK and state.question and not asking:
             before = self._difficulties(state)
             fact = state.question
             if self._take_answer(message, parse, state):
@@ -365,7 +374,11 @@ class Dialogue(HandoffSteps):
 
     def _start_check(self, state: State, facts: dict[str, Any], turn: Turn) -> None:
         _ = translator(state.locale)
+        # Facts told before the check (with a question, a greeting…) are its first answers.
+        noted = (state.facts, state.answered, state.labels) if state.mode == IDLE else None
         state.reset_check()
+        if noted is not None:
+            state.facts, state.answered, state.labels = noted
         state.mode = CHECK
         self._apply(facts, state)
         turn.replies.append(Reply(_("Vérifions ensemble si le service peut vous aider. Quelques questions, une à la fois ; vous pouvez revenir en arrière à tout moment.")))

@@ -101,7 +101,19 @@ def from_rasa(raw: dict[str, Any]) -> Parse:
             continue
         seen.add(key)
         entities.append(Entity(e.get("entity"), e.get("value"), e.get("value") if e.get("text") is None else e["text"], e.get("extractor", "")))
-    return Parse(intent, confidence, tuple(entities), tuple(ranking))
+    return with_rules(Parse(intent, confidence, tuple(entities), tuple(ranking)), str(raw.get("text") or ""))
+
+
+def with_rules(parse: Parse, text: str) -> Parse:
+    """The facts the rules read (numbers in words, lengths, places, a situation's words: see
+    extract.py) after the model's, each with its extractor: the reader of the entities chooses
+    (a model's span may be no value at all: "mon compte" for a situation)."""
+    from .extract import EXTRACTOR, entities as rule_entities
+
+    values = {(e.name, str(e.value)) for e in parse.entities}
+    added = [Entity(name, value, shown, EXTRACTOR) for name, value, shown in rule_entities(text)
+             if (name, str(value)) not in values]
+    return Parse(parse.intent, parse.confidence, parse.entities + tuple(added), parse.ranking) if added else parse
 
 
 def model_input(text: str) -> str:

@@ -97,3 +97,34 @@ def test_violence_in_people_s_words_reaches_the_safety_net(text):
 @pytest.mark.parametrize("text", ["je suis sans domicile", "mon fils dort dans sa voiture", "on n'a plus de logement"])
 def test_no_home_in_people_s_words_reaches_the_safety_net(text):
     assert _ROUGH.search(nlu.normalize(text))
+
+
+def facts(text: str) -> dict:
+    return answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()), text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("je suis en CDI depuis 4 ans dans une boîte de transport d'une centaine de salariés à Lille",
+     {"contract": "cdi", "company_size": 100, "housing_location": "metropole", "situation": "salarie"}),
+    ("J'ai été licencié il y a quatre mois, j'habite dans le 93", {"situation": "demandeur_emploi", "months_since_job_end": 4,
+                                                                  "housing_location": "metropole"}),
+    ("je vis à Fort-de-France", {"housing_location": "drom"}),
+    ("I work for a logistics company in Lyon with about 200 staff", {"company_size": 200, "housing_location": "metropole",
+                                                                      "situation": "salarie", "sector": "prive_non_agricole"}),
+    ("un CDD de six semaines", {"contract": "cdd", "contract_months": 1.4}),
+    ("mission d'un an en intérim", {"contract": "interim", "contract_months": 12}),
+    ("je travaille à la mairie", {"sector": "public", "situation": "salarie"}),
+    ("dans une exploitation viticole de 60 personnes", {"sector": "agricole", "company_size": 60}),
+    ("mon numéro est le 06 12 34 56 78", {}),
+])
+def test_facts_of_a_story_in_people_s_words(text, expected):
+    found = facts(text)
+    for fact, value in expected.items():
+        assert found.get(fact) == value, (fact, found)
+    if not expected:
+        assert "postcode" not in found
+
+
+def test_a_commune_shared_by_two_zones_is_not_guessed():
+    assert "housing_location" not in facts("j'habite à Saint-Denis")
+    assert facts("j'habite à Saint-Denis de La Réunion")["housing_location"] == "drom"

@@ -123,7 +123,8 @@ def test_a_fact_typed_out_of_turn_joins_the_check_without_erasing_anything():
     dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', parser=ScriptedParser(inform))
     (replies,) = talk(dialogue, state, "je suis intérimaire")
     assert state.facts["difficulties"] == ["impayes_loyer"] and state.facts["contract"] == "interim"
-    assert "situation professionnelle" in replies[-1].text
+    assert state.facts["situation"] == "salarie"  # "je suis intérimaire" says that too
+    assert "Votre employeur est l'agence d'intérim" in replies[-1].text
 
 
 def test_retour_typed_goes_back_and_a_guessed_restart_erases_nothing():

@@ -1,0 +1,332 @@
+"""Facts a message states where a model is the wrong tool: numbers written in words, lengths in
+any unit, company sizes, the months since a job ended, places named by their commune or
+département, and the words of a situation (sector by the kind of employer, contract, status,
+difficulty). Each is an `Entity` of the same name and canonical value as the model's, with the
+extractor "rules"; `parse` adds them where the model found none of that name.
+
+Works on folded text (`normalize`): accents and case do not matter, French and English alike.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .places import commune_zone, fold_place
+from .project import normalize
+
+EXTRACTOR = "rules"
+
+# --- numbers -------------------------------------------------------------------------------------
+
+WORD_NUMBERS = {
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
+    "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20, "trente": 30,
+    "quarante": 40, "cinquante": 50, "soixante": 60, "quatrevingt": 80, "quatrevingts": 80,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+# "Une trentaine", "a dozen": approximate quantities, taken at their value.
+APPROXIMATE = {
+    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
+    "cinquantaine": 50, "soixantaine": 60, "centaine": 100, "centaines": 200, "millier": 1000, "milliers": 2000,
+    "dozen": 12, "dozens": 24, "hundreds": 200, "thousands": 2000,
+}
+_MULTIPLIERS = {"cent": 100, "cents": 100, "hundred": 100, "mille": 1000, "thousand": 1000}
+# "Un"/"une"/"a" is a number only before a unit ("un an", "une semaine") or alone: "une grosse
+# boîte" is not one employee, "une trentaine" is thirty.
+_ARTICLES = ("un", "une", "a", "an")
+_UNITS = re.compile(r"^(ans?|annees?|mois|semaines?|jours?|years?|months?|weeks?|days?|salaries?|employes?|personnes?"
+                    r"|employees?|people|persons?|seul|seule)$")
+_DIGITS = re.compile(r"\d{1,3}(?:[ \u202f.]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)?")
+_LESS = re.compile(r"\b(moins de|moins d'|less than|fewer than|under|<)\s*$")
+_MORE = re.compile(r"\b(plus de|plus d'|more than|over|au-dela de|>)\s*$")
+_HALF = re.compile(r"\s*(ans?|annees?|mois|years?|months?)?\s*(et demie?|and a half)\b")
+
+
+def _words_number(folded: str) -> tuple[float, int] | None:
+    """The first number written in words and where it starts: "deux cents" -> 200,
+    "un an et demi" -> 1.5, "une trentaine" -> 30."""
+    folded = folded.replace("quatre-vingt", "quatrevingt").replace("quatre vingt", "quatrevingt")
+    tokens = [(m.group(), m.start()) for m in re.finditer(r"[a-z]+", folded.replace("-", " "))]
+    for i, (word, start) in enumerate(tokens):
+        following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        if word in APPROXIMATE:
+            return float(APPROXIMATE[word]), start
+        if word in _ARTICLES:
+            if following in APPROXIMATE or following in _MULTIPLIERS or not (_UNITS.match(following) or len(tokens) == 1):
+                continue
+            value = 1.0
+        elif word in WORD_NUMBERS or word in _MULTIPLIERS:
+            value, j = 0.0, i
+            while j < len(tokens) and (tokens[j][0] in WORD_NUMBERS or tokens[j][0] in _MULTIPLIERS or tokens[j][0] == "et"):
+                token = tokens[j][0]
+                if token in _MULTIPLIERS:
+                    value = max(value, 1.0) * _MULTIPLIERS[token]
+                elif token != "et":
+                    value += WORD_NUMBERS[token]
+                j += 1
+        else:
+            continue
+        if re.search(r"\b(et demie?|and a half)\b", " ".join(t for t, _ in tokens[i + 1:i + 5])):
+            value += 0.5
+        return value, start
+    return None
+
+
+def number(text: str) -> float | None:
+    """The first number in the text, in digits or words; "moins de 10" -> just under 10."""
+    folded = normalize(text).replace("\u202f", " ")
+    only_digits = re.fullmatch(r"[\d\s]+", folded) is not None
+    match = _DIGITS.search(folded.replace(" ", "") if only_digits else folded)
+    value: float | None = None
+    prefix = ""
+    if match:
+        digits = match.group()
+        value = float(re.sub(r"[ \u202f.]", "", digits) if re.fullmatch(r"\d{1,3}(?:[ \u202f.]\d{3})+", digits)
+                      else digits.replace(",", "."))
+        prefix = "" if only_digits else folded[: match.start()]
+        if not only_digits and _HALF.match(folded[match.end():]):
+            value += 0.5
+    else:
+        found = _words_number(folded)
+        if found is not None:
+            value, start = found
+            prefix = folded[:start]
+    if value is None:
+        return None
+    if _LESS.search(prefix):
+        return max(value - 1, value / 2) if value >= 1 else value / 2
+    if _MORE.search(prefix):
+        return value + 1
+    return value
+
+
+def months(text: str) -> float | None:
+    """A length in months, whatever the unit it is given in."""
+    value = number(text)
+    if value is None:
+        return None
+    folded = normalize(text)
+    if re.search(r"\b(ans?|annees?|years?)\b", folded):
+        return value * 12
+    if re.search(r"\b(semaines?|sem|weeks?)\b", folded):
+        return round(value / 4.33, 1)
+    if re.search(r"\b(jours?|days?)\b", folded):
+        return round(value / 30, 1)
+    return value
+
+
+# --- words of a situation ------------------------------------------------------------------------
+
+# A company described by its size rather than counted: a large one is above every threshold.
+BIG_COMPANY = 250
+BIG = re.compile(r"\b(grosses?|grandes?) (boites?|entreprises?|societes?|agences?|groupes?|structures?)\b|\bgrand groupe\b"
+                 r"|\bmultinationale\b|\b(big|large|huge) (company|firm|employer|agency|group)\b|\bmultinational\b")
+SMALL = re.compile(r"\b(pme|tpe|petites? (boites?|entreprises?|societes?|structures?)|small (company|business|firm))\b")
+
+DIFFICULTY_WORDS = {
+    "impayes_loyer": r"\bloyers?\b|\brent\b|\blandlord\b|\bproprio\b",
+    "impayes_pret": r"\b(pret|credit|emprunt) (immobilier|immo)|\bmensualites?\b|\bmortgage|\becheances? (de|du) (pret|credit)"
+                    r"|\brembourser (mon|notre|le|nos|mes) (pret|credit|emprunt)|\b(credit|pret|emprunt) (de|pour) (la|notre|ma) maison",
+    "charges_copro": r"\bcopro|\bsyndic\b|\bcondo\b|co-?ownership",
+    "surendettement": r"surendett|\bdettes\b|\bdebts?\b|over-?indebted|banque de france|commission de surendettement"
+                      r"|dossier de surendettement|\bendette|\b(\d+|plusieurs|trop de) credits\b|in debt\b",
+    "separation": r"\bsepar|\bdivorc|\brupture\b|split up|break-?up|\bmon ex\b|\bleft me\b|\bm'?a quittee?\b|\bma quitte\b"
+                  r"|\bparti(e)? avec (une|un) autre",
+    "violences": r"\bviolen|\bfrappe|\babus",
+    "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow",
+    "maladie": r"\bmalad|arret maladie|\ben arret\b|\bsick\b|\bill\b|\billness\b|\bcancer\b|\bhospitalis|\bsclerose"
+               r"|\bchimio|\bburn-?out\b|\bdepression\b",
+    "invalidite": r"\binvalid|\bhandicap|\bdisab",
+    "perte_emploi": r"\blicenci|perdu (mon|son|leur) (emploi|travail|boulot|job)|\bchomage\b|lost (my|his|her) job|laid off"
+                    r"|unemploy|\bchomeu",
+    "sinistre": r"\bincendie\b|degats? des eaux|\binond|\btempete\b|\bcyclone\b|\bouragan\b|\btornade\b|\bsinistr"
+                r"|\bfire\b|water damage|\bflood|\bstorm\b|\bhurricane\b",
+    "precarite_energetique": r"\belectricite\b|\bchauffage\b|\benergie\b|\bgaz\b|\bcoupure\b|\belectricity\b|\bheating\b"
+                             r"|\benergy\b|\bgas bill|\bcut off\b",
+    "expulsion": r"\bexpuls|\bevict|quitter les lieux|notice to (leave|quit)",
+    "saisie": r"\bsaisie\b|\bsaisir\b|\breposs|\bseiz|\bforeclos",
+    "sans_logement": r"sans logement|\ba la rue\b|\bhomeless\b|sans domicile|\bdor(s|t|mons|ment) dans (ma|sa|notre|la|une) voiture"
+                     r"|sleep(ing)? in (my|the|a) car",
+}
+CONTRACT_WORDS = {
+    "interim": r"\binterim|\bagence d'interim|\btemp (work|agency|worker|job)|\btemping\b",
+    "cdd": r"\bcdd\b|duree determinee|fixed-term|\bseasonal\b|\bsaisonni",
+    "cdi": r"\bcdi\b|duree indeterminee|permanent contract",
+}
+# Said of the person themself (first person): a partner's job loss is not the person's status.
+SITUATION_WORDS = {
+    "demandeur_emploi": r"\b(je suis|j'suis|jsuis|jsui|chuis|suis|j suis) (au chomage|au chomdu|demandeu(r|se) d'emploi|sans emploi|chomeu(r|se))"
+                        r"|\bj'ai ete licencie|\bj'ai perdu mon (emploi|travail|boulot|job)|\bje (touche|percois) le chomage"
+                        r"|\binscrite? (a|au) (france travail|pole emploi)|\bi(')?m unemployed|\bi was laid off|\bi lost my job"
+                        r"|\bi(')?ve been unemployed|\bi am unemployed|\bout of work\b"
+                        r"|\bi(')?m a job seeker",
+    "retraite": r"\b(je suis|suis) (a la )?retraite|\bi(')?m retired",
+    "independant": r"\b(je suis|suis|jsuis) (independant|auto-?entrepreneu|micro-?entrepreneu)|\ba mon (propre )?compte\b"
+                   r"|\bself-employed|\bfreelance",
+    "salarie": r"\b(je suis|suis|chuis|jsuis|jsui|j suis) (salarie|employe|en (cdi|cdd)|interimaire|saisonni|en interim|caissiere?|vendeuse?"
+               r"|technicien|ouvrier|ouvriere|infirmiere?|aide-soignante?|cariste)|\bje travaille\b|\bje bosse\b"
+               r"|\bj'ai un (cdi|cdd)\b|\bjbosse\b|\bi work\b|\bi(')?m employed"
+               r"|\bi(')?ve been working\b|\bi(')?m a temp\b|\bi am (a )?temp worker",
+}
+SECTOR_WORDS = {
+    "public": r"\b(fonction publique|fonctionnaire|mairie|collectivite|hopital public|chu\b|ministere|prefecture"
+              r"|education nationale|civil servant|for the state|run by the state|public hospital|town hall|city council"
+              r"|government)",
+    "agricole": r"\b(agricole|exploitation|ferme|viticole|vignoble|domaine viticole|elevage|maraich|cooperative agricole"
+                r"|vineyard|farm\b|dairy farm|agricultural)",
+    "prive_non_agricole": r"\b(entreprise|societe|boite|supermarche|hypermarche|magasin|usine|restaurant|resto\b|hotel"
+                          r"|boulangerie|garage|agence|centre d'appels|compagnie|startup|pme|tpe|association|mutuelle|entrepot"
+                          r"|cabinet|clinique privee|private (company|firm|sector)|company|firm|factory|shop|store|warehouse"
+                          r"|bakery|business|call cent)",
+}
+_PATTERNS: dict[str, dict[str, re.Pattern[str]]] = {
+    name: {value: re.compile(pattern) for value, pattern in words.items()}
+    for name, words in (("difficulty", DIFFICULTY_WORDS), ("contract", CONTRACT_WORDS),
+                        ("situation", SITUATION_WORDS), ("sector", SECTOR_WORDS))
+}
+
+# --- places --------------------------------------------------------------------------------------
+
+# Overseas collectivities, not DROM (checked before the DROM names: "Saint-Martin, Guadeloupe").
+COLLECTIVITY_NAMES = ("saint-martin", "saint martin", "st martin", "st-martin", "saint-barthelemy", "saint barthelemy",
+                      "st barth", "saint-barth", "saint barth", "saint-pierre-et-miquelon", "saint pierre et miquelon",
+                      "wallis", "futuna", "polynesie", "tahiti", "nouvelle-caledonie", "nouvelle caledonie", "noumea")
+DROM_NAMES = ("guadeloupe", "martinique", "guyane", "reunion", "mayotte", "dom", "drom", "outre-mer", "outre mer",
+              "overseas", "french guiana")
+METROPOLE_NAMES = ("metropole", "metropolitaine", "hexagone", "mainland", "corse", "corsica", "bretagne", "brittany",
+                   "normandie", "normandy", "provence", "alsace", "ile-de-france", "ile de france", "region parisienne",
+                   "paris", "bourgogne", "burgundy", "occitanie", "auvergne", "savoie", "picardie", "lorraine", "champagne",
+                   "aquitaine", "bordelais", "loire", "vendee", "cote d'azur", "french riviera", "pays basque")
+ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagne", "italie", "luxembourg",
+                "monaco", "royaume-uni", "maroc", "algerie", "tunisie", "canada", "brussels", "bruxelles")
+_POSTCODE = re.compile(r"(?<![\d+])(\d{5})(?![\d])")
+_DEPARTEMENT = re.compile(r"\b(?:dans le|dans l'|du|le|au|departement|dept\.?|department)\s*(\d{2,3}|2a|2b)\b")
+_AT_PLACE = re.compile(r"\b(?:a|au|en|sur|pres de|vers|in|at|near|de|habite|vis)\s+((?:[a-z][a-z']*[ -]?){1,5})")
+_PHONE = re.compile(r"(?:\+33|0)\s*[1-9](?:[\s.-]*\d{2}){4}")
+
+
+def location(text: str) -> tuple[str, str | None] | None:
+    """(housing_location, postcode or None) said in the text, or None."""
+    folded = normalize(text)
+    without_phones = _PHONE.sub(" ", folded)
+    postcode = _POSTCODE.search(without_phones)
+    if postcode:
+        return "", postcode.group(1)
+    if any(name in folded for name in COLLECTIVITY_NAMES):
+        return "etranger", None
+    if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in DROM_NAMES):
+        return "drom", None
+    departement = _DEPARTEMENT.search(folded)
+    if departement:
+        code = departement.group(1)
+        if code.startswith("97") and len(code) == 3:
+            return ("drom" if code in ("971", "972", "973", "974", "976") else "etranger"), None
+        if len(code) == 2 and (code in ("2a", "2b") or 1 <= int(code) <= 95 and code != "20"):
+            return "metropole", None
+    if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in ABROAD_NAMES):
+        return "etranger", None
+    for match in _AT_PLACE.finditer(folded):
+        words = fold_place(match.group(1)).split()
+        for first in range(len(words)):
+            for size in range(len(words) - first, 0, -1):  # the longest name first: "saint denis" before "saint"
+                zone = commune_zone(" ".join(words[first:first + size]))
+                if zone is not None:
+                    return zone, None
+    if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in METROPOLE_NAMES):
+        return "metropole", None
+    return None
+
+
+# --- sizes and lengths in context ----------------------------------------------------------------
+
+_QUANTITY = (r"(?:(?:moins de|plus de|environ|about|around|over|some|pres de|a peu pres|une|un|a|an|d'une|d'un)\s+)?"
+             r"(?:\d[\d\s]*|[a-z]+(?:[ -][a-z]+){0,2})")
+_SIZE = re.compile(
+    rf"(?:\b(?:entreprise|boite|societe|pme|agence|structure|company|firm|business|employer|restaurant|hotel|usine"
+    rf"|supermarche|magasin|exploitation|domaine|cabinet|association)\b[^.;,]{{0,25}}?\b(?:de|d'|of|with|avec)\s*({_QUANTITY})"
+    rf"\s*(?:salaries?|employes?|personnes?|employees?|people|staff|workers|collaborateurs|agents)?"
+    rf"|({_QUANTITY})\s*(?:de |d')?(?:salaries?|employes?|personnes|employees|people|staff|workers|collaborateurs|gars|collegues)"
+    rf"|\b(?:on est|on etait|nous sommes|we are|there are)\s+({_QUANTITY})\b(?!\s*(?:ans|mois|years))"
+    rf")"
+)
+_LENGTH = re.compile(
+    r"\b(?:cdd|contrat|mission|missions|interim|contract|assignment|saison)\b[^.;]{0,30}?\b(?:de|d'|d|of|for|sur|is|was)\s*"
+    r"((?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|sem\b|ans?|annees?|jours?|months?|weeks?|years?|days?))"
+    r"|\b((?:\d+|[a-z]+)[ -](?:month|week|year|day))[ -](?:[a-z-]+ ){0,2}(?:contract|mission|assignment)"
+)
+_SINCE_JOB = re.compile(
+    r"(?:licencie|chomage|chomdu|sans emploi|perdu mon (?:emploi|travail|boulot|job)|fin de (?:mon )?contrat|plus de travail"
+    r"|laid off|unemployed|lost my job|out of work|no job)[^.;]{0,40}?"
+    r"(?:il y a|depuis|ca fait|since|for|ago)\s*((?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|ans?|annees?|months?|weeks?|years?))"
+    r"|(?:il y a|depuis|for)\s*((?:\d+|[a-z]+)\s*(?:mois|semaines?|months?|weeks?))[^.;]{0,40}?"
+    r"(?:licencie|chomage|sans emploi|perdu mon|laid off|unemployed|lost my job|no job)"
+    r"|((?:\d+|[a-z]+)\s*(?:months?|weeks?|years?)) ago[^.;]{0,30}(?:laid off|lost my job|unemployed)"
+)
+
+
+def company_size(text: str) -> float | str | None:
+    folded = normalize(text)
+    if BIG.search(folded):
+        return BIG_COMPANY
+    for match in _SIZE.finditer(folded):
+        value = number(next(g for g in match.groups() if g))
+        if value is not None and value >= 1:
+            return value
+    if SMALL.search(folded):
+        return None  # "une PME": which side of 10? Asked, not guessed.
+    return None
+
+
+def _first(pattern: re.Pattern[str], text: str, convert: Callable[[str], float | None]) -> float | None:
+    match = pattern.search(normalize(text))
+    if not match:
+        return None
+    return convert(next(g for g in match.groups() if g))
+
+
+# --- the door ------------------------------------------------------------------------------------
+
+def words(name: str, text: str) -> list[str]:
+    """The canonical values whose words the text contains, for one entity."""
+    folded = normalize(text)
+    return [value for value, pattern in _PATTERNS[name].items() if pattern.search(folded)]
+
+
+def entities(text: str) -> list[tuple[str, object, str]]:
+    """(entity, value, the text it was read from) for every fact these rules find."""
+    found: list[tuple[str, object, str]] = []
+    for value in words("difficulty", text):
+        found.append(("difficulty", value, value))
+    for name in ("contract", "situation", "sector"):
+        values = words(name, text)
+        if name == "sector" and "public" in values:
+            values = ["public"]  # "un hôpital public" is no private shop
+        if name == "sector" and "agricole" in values:
+            values = ["agricole"]
+        if len(values) == 1:
+            found.append((name, values[0], values[0]))
+    named = {name for name, _, _ in found}
+    if "contract" in named and "situation" not in named:
+        found.append(("situation", "salarie", "salarie"))  # "en CDI", "un CDD de 6 mois": an employee
+    size = company_size(text)
+    if size is not None:
+        found.append(("company_size", size, str(size)))
+    length = _first(_LENGTH, text, months)
+    if length is not None:
+        found.append(("contract_months", length, str(length)))
+        if "contract" not in named:  # a contract with a length is a fixed term, a mission is a temp's
+            kind = "interim" if re.search(r"\b(mission|assignment)", normalize(text)) else "cdd"
+            found.append(("contract", kind, kind))
+            if "situation" not in named:
+                found.append(("situation", "salarie", "salarie"))
+    since = _first(_SINCE_JOB, text, months)
+    if since is not None:
+        found.append(("months_since_job_end", since, str(since)))
+    place = location(text)
+    if place is not None:
+        zone, postcode = place
+        found.append(("postcode", postcode, postcode) if postcode else ("housing_location", zone, zone))
+    return found
