@@ -173,6 +173,11 @@ class InProcessParser:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
 
     async def parse(self, text: str, locale: str | None = None) -> Parse:
+        from .sentences import read
+
+        return await read(self._parse_one, text)
+
+    async def _parse_one(self, text: str) -> Parse:
         cleaned = model_input(text)
         if not cleaned:
             return Parse(FALLBACK, 0.0, (), ())
@@ -226,6 +231,11 @@ class HttpParser:
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout))
 
     async def parse(self, text: str, locale: str | None = None) -> Parse:
+        from .sentences import read
+
+        return await read(self._parse_one, text)
+
+    async def _parse_one(self, text: str) -> Parse:
         cleaned = model_input(text)
         if not cleaned:
             return Parse(FALLBACK, 0.0, (), ())
