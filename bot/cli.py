@@ -79,7 +79,7 @@ def _nlu_evaluate(args: argparse.Namespace) -> int:
         parser = nlu.load_parser(settings.models_dir, settings.rasa_url)
     except nlu.NluUnavailable as exc:
         return _fail(str(exc))
-    reports, median = nlu.evaluate(parser, heldout)
+    reports, median = nlu.evaluate(parser, heldout, dedupe=True)
     print(nlu.format_report(reports, median))
     report_file, plot = nlu.save_report(reports, median, out_dir)
     print(f"report: {report_file}" + (f", confusion plot: {plot}" if plot else ""))

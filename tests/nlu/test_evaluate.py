@@ -31,3 +31,27 @@ def test_heldout_accuracy_and_out_of_scope_fallback(parser, capsys):
     assert french.out_of_scope_fallback_rate >= 0.90
     english = next(r for r in reports if r.language == "en")
     assert english.accuracy >= 0.85
+
+
+def test_near_duplicates_of_training_phrasings_are_set_aside_and_counted():
+    from nlu.evaluate import near_duplicates, training_phrasings
+
+    training = training_phrasings()
+    assert near_duplicates(["Passez-moi un humain, SVP !", "une question sans aucun rapport ici"], training) == \
+        {"Passez-moi un humain, SVP !"}
+
+
+def test_deduplicated_heldout_figures(parser, capsys):
+    # The honest figures: measured on the held-out phrasings that are not near-duplicates of
+    # training ones (2026-11-30: French 93.0 % on 227, English 92.2 % on 102, out-of-scope
+    # declined 97.4 %). The targets (95 %, 100 %) are not met yet: these floors keep
+    # what is reached.
+    reports, median_ms = evaluate(parser, HELDOUT, dedupe=True)
+    with capsys.disabled():
+        print("\n" + format_report(reports, median_ms))
+    french = next(r for r in reports if r.language == "fr")
+    english = next(r for r in reports if r.language == "en")
+    assert french.near_duplicates >= 10 and english.near_duplicates >= 10
+    assert french.examples + french.near_duplicates == len(load_heldout(HELDOUT["fr"]))
+    assert french.accuracy >= 0.92 and english.accuracy >= 0.90
+    assert french.out_of_scope_fallback_rate >= 0.95
