@@ -182,10 +182,18 @@ SECTOR_WORDS = {
                           r"|cabinet|clinique privee|private (company|firm|sector)|company|firm|factory|shop|store|warehouse"
                           r"|bakery|business|call cent)",
 }
+OCCUPANCY_WORDS = {
+    "sous_locataire": r"\bsous-?locataire|\bsublet|\bsub-?tenant",
+    "locataire": r"(?<!sous-)(?<!sous )\blocataire\b|\bje loue\b|\bi rent\b|\btenant\b|\brenting\b",
+    "accedant": r"\baccedant|\baccession a la propriete|\bj'achete (ma|mon|une|un) (maison|appartement|logement)",
+    "proprietaire": r"\bproprietaire (de|d'|occupant)|\bje suis proprietaire\b|\bhomeowner\b|\bi own (my|a) (home|house|flat)",
+    "heberge": r"\bheberge(e)? (chez|par|dans)|\bhebergee?\b|\bstaying (with|at) (my|a) (friend|parent|mother|father|sister|brother)",
+    "sans_logement": r"\bsans logement\b|\bsans domicile\b|\bsans-abri\b|\bhomeless\b|\ba la rue\b",
+}
 _PATTERNS: dict[str, dict[str, re.Pattern[str]]] = {
     name: {value: re.compile(pattern) for value, pattern in words.items()}
     for name, words in (("difficulty", DIFFICULTY_WORDS), ("contract", CONTRACT_WORDS),
-                        ("situation", SITUATION_WORDS), ("sector", SECTOR_WORDS))
+                        ("situation", SITUATION_WORDS), ("sector", SECTOR_WORDS), ("occupancy", OCCUPANCY_WORDS))
 }
 
 # --- places --------------------------------------------------------------------------------------
@@ -300,7 +308,7 @@ def entities(text: str) -> list[tuple[str, object, str]]:
     found: list[tuple[str, object, str]] = []
     for value in words("difficulty", text):
         found.append(("difficulty", value, value))
-    for name in ("contract", "situation", "sector"):
+    for name in ("contract", "situation", "sector", "occupancy"):
         values = words(name, text)
         if name == "sector" and "public" in values:
             values = ["public"]  # "un hôpital public" is no private shop
@@ -311,12 +319,15 @@ def entities(text: str) -> list[tuple[str, object, str]]:
     named = {name for name, _, _ in found}
     if "contract" in named and "situation" not in named:
         found.append(("situation", "salarie", "salarie"))  # "en CDI", "un CDD de 6 mois": an employee
+    def plain(value: float) -> int | float:
+        return int(value) if float(value).is_integer() else value
+
     size = company_size(text)
     if size is not None:
-        found.append(("company_size", size, str(size)))
+        found.append(("company_size", plain(size), str(plain(size))))
     length = _first(_LENGTH, text, months)
     if length is not None:
-        found.append(("contract_months", length, str(length)))
+        found.append(("contract_months", plain(length), str(plain(length))))
         if "contract" not in named:  # a contract with a length is a fixed term, a mission is a temp's
             kind = "interim" if re.search(r"\b(mission|assignment)", normalize(text)) else "cdd"
             found.append(("contract", kind, kind))
@@ -324,7 +335,7 @@ def entities(text: str) -> list[tuple[str, object, str]]:
                 found.append(("situation", "salarie", "salarie"))
     since = _first(_SINCE_JOB, text, months)
     if since is not None:
-        found.append(("months_since_job_end", since, str(since)))
+        found.append(("months_since_job_end", plain(since), str(plain(since))))
     place = location(text)
     if place is not None:
         zone, postcode = place

@@ -1,0 +1,39 @@
+"""Retraining the NLU model from scratch: `uv run python bench/train_time.py [--runs N]`.
+
+Trains into a temporary folder (the served models/ is left alone) and prints each run's wall
+time and the process's peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import nlu  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    times = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="train-bench-") as folder:
+            started = time.perf_counter()
+            nlu.train(Path(folder), force=True)
+            times.append(time.perf_counter() - started)
+        print(f"run {run + 1}: trained from scratch in {times[-1]:.1f} s", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"training time: median {statistics.median(times):.1f} s, min {min(times):.1f} s, max {max(times):.1f} s "
+          f"over {len(times)} run(s); peak memory {peak:.0f} MiB (target: under 90 s)")
+
+
+if __name__ == "__main__":
+    main()
