@@ -17,10 +17,13 @@ from typing import Any, Protocol
 import httpx
 
 from .project import RETRIEVAL_INTENT, normalize
+from .extract import EXTRACTOR
+from .extract import entities as rule_entities
+from .result import FALLBACK, Alternative, Entity, Parse
+from .sentences import read
 
 log = logging.getLogger(__name__)
 
-FALLBACK = "nlu_fallback"
 # Rasa's FallbackClassifier judges DIET's intent only; an FAQ answer also needs the
 # ResponseSelector to be sure of the topic. Below this joint confidence the message falls back
 # ("did you mean…" with the ranked topics) rather than answering a question nobody asked.
@@ -32,36 +35,6 @@ FAQ_THRESHOLD = 0.2
 
 class NluUnavailable(RuntimeError):
     """The NLU could not answer (server down, hanging, or no model)."""
-
-
-@dataclass(frozen=True)
-class Entity:
-    name: str
-    value: Any
-    text: str
-    extractor: str
-
-
-@dataclass(frozen=True)
-class Alternative:
-    intent: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Parse:
-    intent: str  # "greet", "faq/confidentialite_employeur", "nlu_fallback"…
-    confidence: float
-    entities: tuple[Entity, ...]
-    ranking: tuple[Alternative, ...]  # best first, FAQ topics expanded, never nlu_fallback
-
-    @property
-    def faq_topic(self) -> str | None:
-        prefix = RETRIEVAL_INTENT + "/"
-        return self.intent[len(prefix):] if self.intent.startswith(prefix) else None
-
-    def entity_values(self, name: str) -> list[Any]:
-        return [e.value for e in self.entities if e.name == name]
 
 
 def from_rasa(raw: dict[str, Any]) -> Parse:
@@ -108,8 +81,6 @@ def with_rules(parse: Parse, text: str) -> Parse:
     """The facts the rules read (numbers in words, lengths, places, a situation's words: see
     extract.py) after the model's, each with its extractor: the reader of the entities chooses
     (a model's span may be no value at all: "mon compte" for a situation)."""
-    from .extract import EXTRACTOR, entities as rule_entities
-
     values = {(e.name, str(e.value)) for e in parse.entities}
     added = [Entity(name, value, shown, EXTRACTOR) for name, value, shown in rule_entities(text)
              if (name, str(value)) not in values]
@@ -173,8 +144,6 @@ class InProcessParser:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
 
     async def parse(self, text: str, locale: str | None = None) -> Parse:
-        from .sentences import read
-
         return await read(self._parse_one, text)
 
     async def _parse_one(self, text: str) -> Parse:
@@ -231,8 +200,6 @@ class HttpParser:
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout))
 
     async def parse(self, text: str, locale: str | None = None) -> Parse:
-        from .sentences import read
-
         return await read(self._parse_one, text)
 
     async def _parse_one(self, text: str) -> Parse:

@@ -14,7 +14,7 @@ import asyncio
 import re
 from typing import Awaitable, Callable
 
-from .parsing import FALLBACK, Alternative, Parse
+from .result import FALLBACK, Alternative, Parse
 
 # Sentence ends, and line breaks (a letter's lines).
 _SPLIT = re.compile(r"(?<=[.!?…;])\s+|\n+")

@@ -1,0 +1,41 @@
+"""What reading a message gives: an intent with its confidence, entities, ranked alternatives."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .project import RETRIEVAL_INTENT
+
+FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    value: Any
+    text: str
+    extractor: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Parse:
+    intent: str  # "greet", "faq/confidentialite_employeur", "nlu_fallback"…
+    confidence: float
+    entities: tuple[Entity, ...]
+    ranking: tuple[Alternative, ...]  # best first, FAQ topics expanded, never nlu_fallback
+
+    @property
+    def faq_topic(self) -> str | None:
+        prefix = RETRIEVAL_INTENT + "/"
+        return self.intent[len(prefix):] if self.intent.startswith(prefix) else None
+
+    def entity_values(self, name: str) -> list[Any]:
+        return [e.value for e in self.entities if e.name == name]
+
+
