@@ -213,19 +213,22 @@ ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagn
 _POSTCODE = re.compile(r"(?<![\d+])(\d{5})(?![\d])")
 _DEPARTEMENT = re.compile(r"\b(?:dans le|dans l'|du|le|au|departement|dept\.?|department)\s*(\d{2,3}|2a|2b)\b")
 _AT_PLACE = re.compile(r"\b(?:a|au|en|sur|pres de|vers|in|at|near|de|habite|vis)\s+((?:[a-z][a-z']*[ -]?){1,5})")
+_DROM = re.compile(r"\b(" + "|".join(re.escape(n) for n in DROM_NAMES) + r")\b")
+_ABROAD = re.compile(r"\b(" + "|".join(re.escape(n) for n in ABROAD_NAMES) + r")\b")
+_METROPOLE = re.compile(r"\b(" + "|".join(re.escape(n) for n in METROPOLE_NAMES) + r")\b")
 _PHONE = re.compile(r"(?:\+33|0)\s*[1-9](?:[\s.-]*\d{2}){4}")
 
 
-def location(text: str) -> tuple[str, str | None] | None:
+def location(text: str, folded: str | None = None) -> tuple[str, str | None] | None:
     """(housing_location, postcode or None) said in the text, or None."""
-    folded = normalize(text)
+    folded = normalize(text) if folded is None else folded
     without_phones = _PHONE.sub(" ", folded)
     postcode = _POSTCODE.search(without_phones)
     if postcode:
         return "", postcode.group(1)
     if any(name in folded for name in COLLECTIVITY_NAMES):
         return "etranger", None
-    if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in DROM_NAMES):
+    if _DROM.search(folded):
         return "drom", None
     departement = _DEPARTEMENT.search(folded)
     if departement:
@@ -234,16 +237,16 @@ def location(text: str) -> tuple[str, str | None] | None:
             return ("drom" if code in ("971", "972", "973", "974", "976") else "etranger"), None
         if len(code) == 2 and (code in ("2a", "2b") or 1 <= int(code) <= 95 and code != "20"):
             return "metropole", None
-    if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in ABROAD_NAMES):
+    if _ABROAD.search(folded):
         return "etranger", None
     for match in _AT_PLACE.finditer(folded):
-        words = fold_place(match.group(1)).split()
+        words = fold_place(match.group(1), already_folded=True).split()
         for first in range(len(words)):
             for size in range(len(words) - first, 0, -1):  # the longest name first: "saint denis" before "saint"
                 zone = commune_zone(" ".join(words[first:first + size]))
                 if zone is not None:
                     return zone, None
-    if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in METROPOLE_NAMES):
+    if _METROPOLE.search(folded):
         return "metropole", None
     return None
 
@@ -275,8 +278,8 @@ _SINCE_JOB = re.compile(
 )
 
 
-def company_size(text: str) -> float | str | None:
-    folded = normalize(text)
+def company_size(text: str, folded: str | None = None) -> float | str | None:
+    folded = normalize(text) if folded is None else folded
     if BIG.search(folded):
         return BIG_COMPANY
     for match in _SIZE.finditer(folded):
@@ -288,8 +291,8 @@ def company_size(text: str) -> float | str | None:
     return None
 
 
-def _first(pattern: re.Pattern[str], text: str, convert: Callable[[str], float | None]) -> float | None:
-    match = pattern.search(normalize(text))
+def _first(pattern: re.Pattern[str], folded: str, convert: Callable[[str], float | None]) -> float | None:
+    match = pattern.search(folded)
     if not match:
         return None
     return convert(next(g for g in match.groups() if g))
@@ -297,19 +300,20 @@ def _first(pattern: re.Pattern[str], text: str, convert: Callable[[str], float |
 
 # --- the door ------------------------------------------------------------------------------------
 
-def words(name: str, text: str) -> list[str]:
+def words(name: str, text: str, folded: str | None = None) -> list[str]:
     """The canonical values whose words the text contains, for one entity."""
-    folded = normalize(text)
+    folded = normalize(text) if folded is None else folded
     return [value for value, pattern in _PATTERNS[name].items() if pattern.search(folded)]
 
 
 def entities(text: str) -> list[tuple[str, object, str]]:
     """(entity, value, the text it was read from) for every fact these rules find."""
     found: list[tuple[str, object, str]] = []
-    for value in words("difficulty", text):
+    folded = normalize(text)
+    for value in words("difficulty", text, folded):
         found.append(("difficulty", value, value))
     for name in ("contract", "situation", "sector", "occupancy"):
-        values = words(name, text)
+        values = words(name, text, folded)
         if name == "sector" and "public" in values:
             values = ["public"]  # "un hôpital public" is no private shop
         if name == "sector" and "agricole" in values:
@@ -322,21 +326,21 @@ def entities(text: str) -> list[tuple[str, object, str]]:
     def plain(value: float) -> int | float:
         return int(value) if float(value).is_integer() else value
 
-    size = company_size(text)
+    size = company_size(text, folded)
     if size is not None:
         found.append(("company_size", plain(size), str(plain(size))))
-    length = _first(_LENGTH, text, months)
+    length = _first(_LENGTH, folded, months)
     if length is not None:
         found.append(("contract_months", plain(length), str(plain(length))))
         if "contract" not in named:  # a contract with a length is a fixed term, a mission is a temp's
-            kind = "interim" if re.search(r"\b(mission|assignment)", normalize(text)) else "cdd"
+            kind = "interim" if re.search(r"\b(mission|assignment)", folded) else "cdd"
             found.append(("contract", kind, kind))
             if "situation" not in named:
                 found.append(("situation", "salarie", "salarie"))
-    since = _first(_SINCE_JOB, text, months)
+    since = _first(_SINCE_JOB, folded, months)
     if since is not None:
         found.append(("months_since_job_end", plain(since), str(plain(since))))
-    place = location(text)
+    place = location(text, folded)
     if place is not None:
         zone, postcode = place
         found.append(("postcode", postcode, postcode) if postcode else ("housing_location", zone, zone))

@@ -13,9 +13,9 @@ COMMUNES = Path(__file__).parent / "communes.tsv"
 ZONES = {"metro": "metropole", "drom": "drom", "com": "etranger"}
 
 
-def fold_place(name: str) -> str:
+def fold_place(name: str, already_folded: bool = False) -> str:
     """A place name as it is matched: folded, hyphens and apostrophes as spaces, "st" as "saint"."""
-    folded = normalize(name).replace("-", " ").replace("'", " ")
+    folded = (name if already_folded else normalize(name)).replace("-", " ").replace("'", " ")
     folded = re.sub(r"\bste\b", "sainte", re.sub(r"\bst\b", "saint", folded))
     return re.sub(r"\s+", " ", folded).strip()
 
