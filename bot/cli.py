@@ -86,6 +86,26 @@ def _nlu_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nlu_feedback(args: argparse.Namespace) -> int:
+    import json
+
+    from .feedback import UnderstandingLog
+
+    if args.weeks < 1:
+        return _fail("--weeks must be at least 1")
+    rows = UnderstandingLog(_engine(load_settings())).weeks(args.weeks)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("nothing counted yet: messages not understood are counted per week once the server runs")
+        return 0
+    print(f"{'week':<9} {'kind':<15} {'count':>5}  topic (what the model leaned to)")
+    for r in rows:
+        print(f"{r['week']:<9} {r['kind']:<15} {r['count']:>5}  {r['topic']}")
+    return 0
+
+
 def _content_check(args: argparse.Namespace) -> int:
     import nlu
 
@@ -240,6 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                           help="k-fold cross-validation on the training data instead (slow)")
     evaluate.add_argument("--out", default=str(ROOT / "results"), help="where to write the report and plot")
     evaluate.set_defaults(run=_nlu_evaluate)
+    feedback = nlu_sub.add_parser("feedback", help="where the assistant misunderstands: counts per week and topic")
+    feedback.add_argument("--weeks", type=int, default=8, help="how many of the last weeks (default 8)")
+    feedback.add_argument("--json", action="store_true", help="JSON rows instead of a table")
+    feedback.set_defaults(run=_nlu_feedback)
 
     content = commands.add_parser("content", help="check or publish the FAQ content")
     content_sub = content.add_subparsers(dest="action", required=True, parser_class=_Parser)

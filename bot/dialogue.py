@@ -69,9 +69,10 @@ def handoff_reference(text: str) -> str | None:
 class Dialogue(HandoffSteps):
     def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
                  today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite",
-                 callback_days: int | None = None):
+                 callback_days: int | None = None, on_parse: Callable[[nlu.Parse], None] | None = None):
         self.parser = parser
         self.callback_days = callback_days
+        self.on_parse = on_parse  # counts what is not understood, for content staff (bot/feedback.py)
         self.content = content
         self.handoff = handoff
         self.today = today
@@ -137,6 +138,8 @@ class Dialogue(HandoffSteps):
         metrics.nlu_confidence.observe(parse.confidence)
         if parse.intent == nlu.FALLBACK:
             metrics.fallbacks.inc()
+        if self.on_parse is not None:
+            self.on_parse(parse)
         if state.mode == IDLE:
             # What a person tells of their situation is kept whatever they asked: the check,
             # when it comes, does not ask it again, and the summary shows it to correct.

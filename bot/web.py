@@ -28,6 +28,7 @@ import rules_adapter
 
 from .config import Settings, load_settings, session_secret
 from .dialogue import Dialogue
+from .feedback import UnderstandingLog
 from .i18n import negotiate, translator
 from .replies import Reply
 from .service import Assistant
@@ -61,6 +62,7 @@ class Services:
         # Signs console sessions, keys conversations' pseudonyms and the Telegram webhook secret.
         self.secret = session_secret(settings)
         self.store = ConversationStore(engine, self.cipher, self.secret)
+        self.understanding = UnderstandingLog(engine)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
         self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))
         transports = {}
@@ -96,7 +98,7 @@ class Services:
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
         dialogue = Dialogue(parser, self.content, handoff=self.handoff,
-                            callback_days=self.settings.callback_working_days)
+                            callback_days=self.settings.callback_working_days, on_parse=self.understanding.record)
         self.assistant = Assistant(dialogue, self.store,
                                    connections=self.settings.database_pool_size + self.settings.database_max_overflow)
         if self.settings.telegram_token:
@@ -335,6 +337,18 @@ async def _dispatch_forever(services: Services, every: float = 5.0) -> None:
         await asyncio.sleep(every)
 
 
+async def _count_misunderstandings(services: Services, every: float = 60.0) -> None:
+    """Add the counts of what was not understood to the database every minute (bot/feedback.py)."""
+    import anyio
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await anyio.to_thread.run_sync(services.understanding.flush)
+        except Exception as exc:  # kept in memory for the next time
+            log.warning("understanding counts not saved: %s", type(exc).__name__)
+
+
 async def _purge_daily(services: Services) -> None:
     import anyio
 
@@ -371,11 +385,15 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             await services.telegram.start()
         dispatching = asyncio.create_task(_dispatch_forever(services))
         purging = asyncio.create_task(_purge_daily(services))
+        counting = asyncio.create_task(_count_misunderstandings(services))
         try:
             yield
         finally:
             dispatching.cancel()
             purging.cancel()
+            counting.cancel()
+            with contextlib.suppress(Exception):
+                services.understanding.flush()
             if services.telegram is not None:
                 await services.telegram.stop()
             if parser is None and services.parser is not None:

@@ -22,7 +22,7 @@ def workers(nlu_model, tmp_path):
     engine = create_engine(url, future=True)
     with engine.begin() as conn:
         for table in ("conversations", "telegram_updates", "person_messages", "outbox", "audit_events", "status_history",
-                      "notes", "consents", "contacts", "cases", "advisers", "alembic_version"):
+                      "notes", "consents", "contacts", "cases", "advisers", "nlu_feedback", "alembic_version"):
             conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     env = serve_env(nlu_model, tmp_path, DATABASE_URL=url, HANDOFF_KEYS=Fernet.generate_key().decode())
     servers = [Serve(env, tmp_path / f"worker-{n}.log") for n in range(2)]

@@ -4,18 +4,16 @@ import os
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from handoff import Cipher
 from handoff.migrate import upgrade
-from handoff.orm import metadata
 
 
 def _reset_postgres(engine) -> None:
-    with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    from postgres_reset import reset
+
+    reset(engine)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

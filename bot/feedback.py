@@ -1,0 +1,89 @@
+"""Where the assistant misunderstands, for content staff: per ISO week and per topic, how many
+messages fell back ("not understood", the topic the model leaned to) and how many were answered
+with low confidence. Counts only: no message text, no conversation, nothing about a person.
+
+Counted in memory on the serving loop and added to the database every minute (and when the
+server stops): a crash loses at most a minute of statistics, never a message.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.engine import Engine
+
+import nlu
+
+LOW_CONFIDENCE = 0.6  # an FAQ answer given below this is counted as "unsure"
+KINDS = ("fallback", "low_confidence")
+NO_TOPIC = "-"
+
+metadata = MetaData()
+# Created by the migration 0002 (handoff/migrations/versions/).
+nlu_feedback = Table(
+    "nlu_feedback", metadata,
+    Column("week", String(8), primary_key=True),  # ISO week, "2026-W48"
+    Column("kind", String(16), primary_key=True),
+    Column("topic", String(64), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+
+def week_of(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def judge(parse: nlu.Parse) -> tuple[str, str] | None:
+    """(kind, topic) when this reading is worth counting, else None."""
+    if parse.intent == nlu.FALLBACK:
+        leaning = parse.ranking[0].intent if parse.ranking else NO_TOPIC
+        return "fallback", leaning
+    if parse.faq_topic and parse.confidence < LOW_CONFIDENCE:
+        return "low_confidence", parse.intent
+    return None
+
+
+class UnderstandingLog:
+    def __init__(self, engine: Engine, today=dt.date.today):
+        self.engine = engine
+        self.today = today
+        self._pending: Counter[tuple[str, str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, parse: nlu.Parse) -> None:
+        judged = judge(parse)
+        if judged is not None:
+            kind, topic = judged
+            with self._lock:
+                self._pending[(week_of(self.today()), kind, topic[:64])] += 1
+
+    def flush(self) -> int:
+        """Add the counts gathered since the last flush to the database; how many rows."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if not pending:
+            return 0
+        try:
+            with self.engine.begin() as conn:
+                for (week, kind, topic), count in pending.items():
+                    key = (nlu_feedback.c.week == week) & (nlu_feedback.c.kind == kind) & (nlu_feedback.c.topic == topic)
+                    updated = conn.execute(nlu_feedback.update().where(key)
+                                           .values(count=nlu_feedback.c.count + count)).rowcount
+                    if not updated:
+                        conn.execute(nlu_feedback.insert().values(week=week, kind=kind, topic=topic, count=count))
+        except Exception:
+            with self._lock:  # kept for the next flush
+                self._pending.update(pending)
+            raise
+        return len(pending)
+
+    def weeks(self, count: int = 8) -> list[dict[str, object]]:
+        """The last `count` weeks' rows, newest week first, most frequent first."""
+        with self.engine.connect() as conn:
+            weeks = [w for (w,) in conn.execute(select(nlu_feedback.c.week).distinct()
+                                                .order_by(nlu_feedback.c.week.desc()).limit(count))]
+            rows = conn.execute(select(nlu_feedback).where(nlu_feedback.c.week.in_(weeks))).mappings().all()
+        return sorted((dict(r) for r in rows), key=lambda r: (r["week"], r["count"]), reverse=True)

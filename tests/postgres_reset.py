@@ -1,0 +1,15 @@
+"""The shared PostgreSQL test database emptied of every table the migrations create, so that a
+test starts from nothing and leaves nothing (TEST_DATABASE_URL, one database for all tests)."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+
+def reset(engine) -> None:
+    from bot.feedback import nlu_feedback
+    from handoff.orm import metadata
+
+    with engine.begin() as conn:
+        for table in [*reversed(metadata.sorted_tables), nlu_feedback]:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
