@@ -61,7 +61,7 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
     """Every fact the message states, from the model's entities and the rules' (numbers in
     words, lengths, places, a situation's words: nlu/extract.py), checked by the rules' own
     validation: a value the rules do not know is dropped."""
-    if not any(e.extractor == extract.EXTRACTOR for e in parse.entities):
+    if not parse.read_by_rules:
         parse = nlu.with_rules(parse, text)  # a parse that did not come through the door
     found: dict[str, Any] = {}
     for entity in parse.entities:
@@ -92,7 +92,7 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
         found.pop("housing_location", None)
     if not found.get("difficulties"):
         found.pop("difficulties", None)
-    return {fact: value for fact, value in found.items() if _valid(fact, value)}
+    return found  # each value checked as it was taken (difficulties one by one)
 
 
 def _label_match(text: str, question: Question) -> Any:
@@ -143,7 +143,7 @@ def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, 
         if value is not None:
             facts[fact] = int(value) if question.kind == "integer" else value
     elif fact == "housing_location":
-        place = extract.location(text) or (("france", None) if re.search(r"\bfrance\b", folded) else None)
+        place = extract.location(text, folded) or (("france", None) if re.search(r"\bfrance\b", folded) else None)
         if place is not None and place[1]:
             facts["postcode"] = place[1]
         elif place is not None:

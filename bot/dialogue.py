@@ -640,13 +640,6 @@ class Dialogue(HandoffSteps):
         state.facts.pop(fact, None)
         if fact == "housing_location":
             state.facts.pop("postcode", None)
-        # A size or length chosen by a button was cut at the thresholds of the answer edited.
-        for dependent, on in (("company_size", ("sector", "situation")), ("contract_months", ("contract",))):
-            if fact in on and dependent in state.labels:
-                state.facts.pop(dependent, None)
-                state.labels.pop(dependent, None)
-                if dependent in state.answered:
-                    state.answered.remove(dependent)
         state.precising = None
         state.mode = CHECK
         state.editing = True

@@ -84,7 +84,7 @@ def with_rules(parse: Parse, text: str) -> Parse:
     values = {(e.name, str(e.value)) for e in parse.entities}
     added = [Entity(name, value, shown, EXTRACTOR) for name, value, shown in rule_entities(text)
              if (name, str(value)) not in values]
-    return Parse(parse.intent, parse.confidence, parse.entities + tuple(added), parse.ranking) if added else parse
+    return Parse(parse.intent, parse.confidence, parse.entities + tuple(added), parse.ranking, read_by_rules=True)
 
 
 def model_input(text: str) -> str:

@@ -29,6 +29,7 @@ class Parse:
     confidence: float
     entities: tuple[Entity, ...]
     ranking: tuple[Alternative, ...]  # best first, FAQ topics expanded, never nlu_fallback
+    read_by_rules: bool = False  # nlu/extract.py has read the text (whether it found anything or not)
 
     @property
     def faq_topic(self) -> str | None:

@@ -65,7 +65,7 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
         for alternative in p.ranking:
             best[alternative.intent] = max(best.get(alternative.intent, 0.0), alternative.confidence)
     ranking = tuple(sorted((Alternative(i, c) for i, c in best.items()), key=lambda a: a.confidence, reverse=True))
-    return Parse(chosen.intent, chosen.confidence, tuple(entities), ranking)
+    return Parse(chosen.intent, chosen.confidence, tuple(entities), ranking, read_by_rules=whole.read_by_rules)
 
 
 async def read(parse_one: Callable[[str], Awaitable[Parse]], text: str) -> Parse:

@@ -68,12 +68,14 @@ def _levels(f: Facts, r: RuleSet, names: tuple[str, ...], level: Callable[..., i
 
 # --- criteria ---------------------------------------------------------------------------
 
+def _company_fits(sector: str, company_size: float, excluded: frozenset[str], min_size: dict[str, int]) -> bool:
+    return sector not in excluded and company_size >= min_size[sector]
+
+
 def employer_level(sector: str, company_size: float, r: RuleSet) -> int:
     """A private non-agricultural company of at least 10 employees, or an agricultural one of
     at least 50 (thresholds from the rules in force); never an excluded sector (public)."""
-    if sector in r.excluded_sectors:
-        return NOT_MET
-    return MET if company_size >= r.min_size[sector] else NOT_MET
+    return MET if _company_fits(sector, company_size, r.excluded_sectors, r.min_size) else NOT_MET
 
 
 def contract_level(contract: str, contract_months: float, r: RuleSet) -> int:
@@ -109,7 +111,7 @@ def job_seeker_level(months_since_job_end: float, sector: str, company_size: flo
     rule = r.job_seeker
     if months_since_job_end > rule.max_months_since_job_end:
         return NOT_MET
-    if sector in rule.excluded_sectors or company_size < rule.former_employer_min_size[sector]:
+    if not _company_fits(sector, company_size, rule.excluded_sectors, rule.former_employer_min_size):
         return NOT_MET
     return _STATUS_LEVEL[rule.outcome]
 
