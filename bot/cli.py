@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import signal
@@ -83,7 +84,19 @@ def _nlu_evaluate(args: argparse.Namespace) -> int:
     print(nlu.format_report(reports, median))
     report_file, plot = nlu.save_report(reports, median, out_dir)
     print(f"report: {report_file}" + (f", confusion plot: {plot}" if plot else ""))
+    print(asyncio.run(_end_to_end(parser, args.misses)))
     return 0
+
+
+async def _end_to_end(parser, misses: bool) -> str:
+    """The sets never tuned on, through the whole dialogue: long messages answered on topic,
+    and the facts kept from one-message stories."""
+    from . import understanding as u
+
+    dialogue = u.dialogue_for(parser)
+    longs = await u.long_messages(dialogue, u.load(u.LONG_TEST), "test set (never tuned on)")
+    facts = await u.facts(dialogue, u.load(u.FACTS_TEST), "test set (never tuned on)")
+    return f"{longs.format(misses)}\n{facts.format(misses)}"
 
 
 def _nlu_feedback(args: argparse.Namespace) -> int:
@@ -259,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate.add_argument("--cross-validation", type=int, metavar="FOLDS", default=0,
                           help="k-fold cross-validation on the training data instead (slow)")
     evaluate.add_argument("--out", default=str(ROOT / "results"), help="where to write the report and plot")
+    evaluate.add_argument("--misses", action="store_true", help="list the long messages and facts missed")
     evaluate.set_defaults(run=_nlu_evaluate)
     feedback = nlu_sub.add_parser("feedback", help="where the assistant misunderstands: counts per week and topic")
     feedback.add_argument("--weeks", type=int, default=8, help="how many of the last weeks (default 8)")

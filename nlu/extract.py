@@ -129,32 +129,39 @@ SMALL = re.compile(r"\b(pme|tpe|petites? (boites?|entreprises?|societes?|structu
 DIFFICULTY_WORDS = {
     "impayes_loyer": r"\bloyers?\b|\brent\b|\blandlord\b|\bproprio\b",
     "impayes_pret": r"\b(pret|credit|emprunt) (immobilier|immo)|\bmensualites?\b|\bmortgage|\becheances? (de|du) (pret|credit)"
+                    r"|\bhome loan\b|\b(credit|loan) (of|on|for) (the |my |our )?(house|home|flat)\b|\b(pret|credit) de la maison\b"
                     r"|\brembourser (mon|notre|le|nos|mes) (pret|credit|emprunt)|\b(credit|pret|emprunt) (de|pour) (la|notre|ma) maison",
-    "charges_copro": r"\bcopro|\bsyndic\b|\bcondo\b|co-?ownership",
+    "charges_copro": r"\bcopro|\bsyndic\b|\bcondo\b|co-?ownership|owners'? association|\bservice charges\b",
     "surendettement": r"surendett|\bdettes\b|\bdebts?\b|over-?indebted|banque de france|commission de surendettement"
                       r"|dossier de surendettement|\bendette|\b(\d+|plusieurs|trop de) credits\b|in debt\b",
     "separation": r"\bsepar|\bdivorc|\brupture\b|split up|break-?up|\bmon ex\b|\bleft me\b|\bm'?a quittee?\b|\bma quitte\b"
-                  r"|\bparti(e)? avec (une|un) autre",
-    "violences": r"\bviolen|\bfrappe|\babus",
-    "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow",
-    "maladie": r"\bmalad|arret maladie|\ben arret\b|\bsick\b|\bill\b|\billness\b|\bcancer\b|\bhospitalis|\bsclerose"
+                  r"|\bparti(e)? avec (une|un) autre|\b(j'ai|jai|g|i) (quitte|left) (mon|ma|my) (conjoint|mari|compagnon|compagne|femme"
+                  r"|copain|copine|partner|husband|wife|boyfriend|girlfriend)|\b(copine|copain|femme|mari|conjoint|compagnon|compagne"
+                  r"|girlfriend|boyfriend|wife|husband|partner) (?:(?:est|s'est|s est|has|just) )?(partie?|barree?|moved out|left)",
+    "violences": r"\bviolen|\bfrapp|\babus|\b(me|m') (tape|bat|battait|tapait)\b|\bbeats? me\b|\bbeat me\b|\bhits? me\b"
+                 r"|\bbattue?\b|\bcoups\b",
+    "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow|\b(est|etait) morte?\b|\b(she|he) die\b",
+    "maladie": r"\bmalad|arret maladie|\ben arret\b|\bsick\b|\bill\b|\billness\b|\bcancer\b|\bhospitalis|\bsclero|\bdiagnosed with"
                r"|\bchimio|\bburn-?out\b|\bdepression\b",
     "invalidite": r"\binvalid|\bhandicap|\bdisab",
-    "perte_emploi": r"\blicenci|perdu (mon|son|leur) (emploi|travail|boulot|job)|\bchomage\b|lost (my|his|her) job|laid off"
-                    r"|unemploy|\bchomeu",
+    "perte_emploi": r"\blicenci|perdu (mon|son|leur) (emploi|travail|boulot|job|taf|poste)|\bchomage\b|lost (my|his|her) job|laid off"
+                    r"|unemploy|\bchomeu|\bchomdu\b|recherche d'?\s?emploi|\bsans (emploi|travail)\b|out of work|job hunting"
+                    r"|\bno job\b|\bjob seeker",
     "sinistre": r"\bincendie\b|degats? des eaux|\binond|\btempete\b|\bcyclone\b|\bouragan\b|\btornade\b|\bsinistr"
                 r"|\bfire\b|water damage|\bflood|\bstorm\b|\bhurricane\b",
     "precarite_energetique": r"\belectricite\b|\bchauffage\b|\benergie\b|\bgaz\b|\bcoupure\b|\belectricity\b|\bheating\b"
-                             r"|\benergy\b|\bgas bill|\bcut off\b",
+                             r"|\benergy\b|\bgas bill|\bcut off\b|\bcourant\b|\bfioul\b|\bfuel oil\b|\bedf\b|\bpower cut",
     "expulsion": r"\bexpuls|\bevict|quitter les lieux|notice to (leave|quit)",
     "saisie": r"\bsaisie\b|\bsaisir\b|\breposs|\bseiz|\bforeclos",
-    "sans_logement": r"sans logement|\ba la rue\b|\bhomeless\b|sans domicile|\bdor(s|t|mons|ment) dans (ma|sa|notre|la|une) voiture"
-                     r"|sleep(ing)? in (my|the|a) car",
+    "sans_logement": r"sans logement|\ba la rue\b|\bhomeless\b|sans domicile|\bdor(s|t|mons|ment) (dans|ds) (ma|sa|notre|la|une) voiture"
+                     r"|sleep(ing|s)? (in|on) (my|the|a|our) (car|street|sofa|couch)|\bplus de logement\b|\bno (house|home)\b"
+                     r"|\bnowhere to (live|sleep|stay|go)\b|\bemergency (shelter|accommodation|housing)\b|\bnulle part ou dormir\b"
+                     r"|\bdor(s|t|mons|ment) (chez|sur le canape)|\bsleep(ing)? at (a )?friend",
 }
 CONTRACT_WORDS = {
     "interim": r"\binterim|\bagence d'interim|\btemp (work|agency|worker|job)|\btemping\b",
     "cdd": r"\bcdd\b|duree determinee|fixed-term|\bseasonal\b|\bsaisonni",
-    "cdi": r"\bcdi\b|duree indeterminee|permanent contract",
+    "cdi": r"\bcdi\b|duree indeterminee|permanent (contract|position|job|post)\b",
 }
 # Said of the person themself (first person): a partner's job loss is not the person's status.
 SITUATION_WORDS = {
@@ -162,25 +169,27 @@ SITUATION_WORDS = {
                         r"|\bj'ai ete licencie|\bj'ai perdu mon (emploi|travail|boulot|job)|\bje (touche|percois) le chomage"
                         r"|\binscrite? (a|au) (france travail|pole emploi)|\bi(')?m unemployed|\bi was laid off|\bi lost my job"
                         r"|\bi(')?ve been unemployed|\bi am unemployed|\bout of work\b"
-                        r"|\bi(')?m a job seeker",
-    "retraite": r"\b(je suis|suis) (a la )?retraite|\bi(')?m retired",
-    "independant": r"\b(je suis|suis|jsuis) (independant|auto-?entrepreneu|micro-?entrepreneu)|\ba mon (propre )?compte\b"
-                   r"|\bself-employed|\bfreelance",
+                        r"|\bi(')?m a job seeker|\b(j'ai|jai|g) perdu mon (taf|emploi|travail|boulot|job|poste)"
+                        r"|\b(je suis|jsuis|suis) en recherche d'?\s?emploi|\bi(')?m job hunting|\bi(')?ve been out of work",
+    "retraite": r"\b(je suis|suis|jsuis|chuis|j suis) (a la )?retraite|\bi(')?m retired|\bi am retired?\b|^(madame, monsieur,? )?retraitee?\b",
+    "independant": r"\b(je suis|suis|jsuis|chuis) (independant|auto[- ]?entrepreneu|micro[- ]?entrepreneu)|\ba mon (propre )?compte\b"
+                   r"|\bself[- ]?employ|\bfreelance|\bi am (an )?independent\b",
     "salarie": r"\b(je suis|suis|chuis|jsuis|jsui|j suis) (salarie|employe|en (cdi|cdd)|interimaire|saisonni|en interim|caissiere?|vendeuse?"
                r"|technicien|ouvrier|ouvriere|infirmiere?|aide-soignante?|cariste)|\bje travaille\b|\bje bosse\b"
                r"|\bj'ai un (cdi|cdd)\b|\bjbosse\b|\bi work\b|\bi(')?m employed"
-               r"|\bi(')?ve been working\b|\bi(')?m a temp\b|\bi am (a )?temp worker",
+               r"|\bi(')?ve been working\b|\bi(')?m a temp\b|\bi am (a )?temp worker|\bpermanent (position|job|post)\b",
 }
 SECTOR_WORDS = {
     "public": r"\b(fonction publique|fonctionnaire|mairie|collectivite|hopital public|chu\b|ministere|prefecture"
               r"|education nationale|civil servant|for the state|run by the state|public hospital|town hall|city council"
-              r"|government)",
+              r"|government|state-run|(for|at) the council\b|(centre hospitalier|hopital|lycee|college|ecole|ehpad|etablissement"
+              r"|musee|creche|service|hospital|school) publi(c|que)\b)",
     "agricole": r"\b(agricole|exploitation|ferme|viticole|vignoble|domaine viticole|elevage|maraich|cooperative agricole"
-                r"|vineyard|farm\b|dairy farm|agricultural)",
+                r"|vineyard|farm\b|dairy farm|agricultural|verger|orchard|cueillette|vendanges)",
     "prive_non_agricole": r"\b(entreprise|societe|boite|supermarche|hypermarche|magasin|usine|restaurant|resto\b|hotel"
                           r"|boulangerie|garage|agence|centre d'appels|compagnie|startup|pme|tpe|association|mutuelle|entrepot"
                           r"|cabinet|clinique privee|private (company|firm|sector)|company|firm|factory|shop|store|warehouse"
-                          r"|bakery|business|call cent)",
+                          r"|bakery|business|call cent|supermarket|private)",
 }
 OCCUPANCY_WORDS = {
     "sous_locataire": r"\bsous-?locataire|\bsublet|\bsub-?tenant",
@@ -209,9 +218,11 @@ METROPOLE_NAMES = ("metropole", "metropolitaine", "hexagone", "mainland", "corse
                    "paris", "bourgogne", "burgundy", "occitanie", "auvergne", "savoie", "picardie", "lorraine", "champagne",
                    "aquitaine", "bordelais", "loire", "vendee", "cote d'azur", "french riviera", "pays basque")
 ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagne", "italie", "luxembourg",
-                "monaco", "royaume-uni", "maroc", "algerie", "tunisie", "canada", "brussels", "bruxelles")
+                "monaco", "royaume-uni", "maroc", "algerie", "tunisie", "canada", "brussels", "bruxelles", "belgium",
+                "switzerland", "spain", "germany", "italy", "england", "united kingdom", "morocco", "algeria", "tunisia",
+                "portugal", "liege", "geneve", "geneva", "lausanne")
 _POSTCODE = re.compile(r"(?<![\d+])(\d{5})(?![\d])")
-_DEPARTEMENT = re.compile(r"\b(?:dans le|dans l'|du|le|au|departement|dept\.?|department)\s*(\d{2,3}|2a|2b)\b")
+_DEPARTEMENT = re.compile(r"\b(?:dans le|dans l'|ds le|du|le|au|departement|dept\.?|department|in the|the)\s*(\d{2,3}|2a|2b)\b")
 _AT_PLACE = re.compile(r"\b(?:a|au|en|sur|pres de|vers|in|at|near|de|habite|vis)\s+((?:[a-z][a-z']*[ -]?){1,5})")
 _DROM = re.compile(r"\b(" + "|".join(re.escape(n) for n in DROM_NAMES) + r")\b")
 _ABROAD = re.compile(r"\b(" + "|".join(re.escape(n) for n in ABROAD_NAMES) + r")\b")
@@ -253,13 +264,14 @@ def location(text: str, folded: str | None = None) -> tuple[str, str | None] | N
 
 # --- sizes and lengths in context ----------------------------------------------------------------
 
-_QUANTITY = (r"(?:(?:moins de|plus de|environ|about|around|over|some|pres de|a peu pres|une|un|a|an|d'une|d'un)\s+)?"
+_QUANTITY = (r"(?:(?:moins de|plus de|environ|env|about|around|over|some|pres de|a peu pres|une|un|a|an|d'une|d'un|d une|d un)\s+)?"
              r"(?:\d[\d\s]*|[a-z]+(?:[ -][a-z]+){0,2})")
 _SIZE = re.compile(
     rf"(?:\b(?:entreprise|boite|societe|pme|agence|structure|company|firm|business|employer|restaurant|hotel|usine"
-    rf"|supermarche|magasin|exploitation|domaine|cabinet|association)\b[^.;,]{{0,25}}?\b(?:de|d'|of|with|avec)\s*({_QUANTITY})"
-    rf"\s*(?:salaries?|employes?|personnes?|employees?|people|staff|workers|collaborateurs|agents)?"
-    rf"|({_QUANTITY})\s*(?:de |d')?(?:salaries?|employes?|personnes|employees|people|staff|workers|collaborateurs|gars|collegues)"
+    rf"|supermarche|magasin|exploitation|domaine|cabinet|association)\b[^.;,]{{0,25}}?\b(?:de|d'|of|with|avec|have|has|employs"
+    rf"|emploie|compte)\s*({_QUANTITY})"
+    rf"\s*(?:salaries?|employes?|personnes?|employees?|people|staff|workers?|collaborateurs|agents)?"
+    rf"|({_QUANTITY})\s*(?:de |d')?(?:salaries?|employes?|personnes|employees?|people|staff|workers?|collaborateurs|gars|collegues)"
     rf"|\b(?:on est|on etait|nous sommes|we are|there are)\s+({_QUANTITY})\b(?!\s*(?:ans|mois|years))"
     rf")"
 )
@@ -267,19 +279,24 @@ _LENGTH = re.compile(
     r"\b(?:cdd|contrat|mission|missions|interim|contract|assignment|saison)\b[^.;]{0,30}?\b(?:de|d'|d|of|for|sur|is|was)\s*"
     r"((?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|sem\b|ans?|annees?|jours?|months?|weeks?|years?|days?))"
     r"|\b((?:\d+|[a-z]+)[ -](?:month|week|year|day))[ -](?:[a-z-]+ ){0,2}(?:contract|mission|assignment)"
+    r"|\b(?:contrat|contract|mission|assignment)\s+(?:cdd\s+|interim\s+)?((?:\d+|[a-z]+)\s*(?:mois|semaines?|ans?|months?|weeks?|years?))\b"
 )
+_LENGTH_WORDS = r"(?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|ans?|annees?|months?|weeks?|years?)(?:\s*et demie?|\s*and a half)?"
+_JOB_ENDED = (r"(?:licencie|chomage|chomdu|sans emploi|perdu mon (?:emploi|travail|boulot|job|taf|poste)|fin de (?:mon )?contrat"
+              r"|plus de travail|recherche d'?\s?emploi|contrat [^.;]{0,30}(?:s'est |s est |est )?(?:fini|termine|arrete)"
+              r"|laid off|unemployed|lost my job|out of work|no job|job hunting)")
 _SINCE_JOB = re.compile(
-    r"(?:licencie|chomage|chomdu|sans emploi|perdu mon (?:emploi|travail|boulot|job)|fin de (?:mon )?contrat|plus de travail"
-    r"|laid off|unemployed|lost my job|out of work|no job)[^.;]{0,40}?"
-    r"(?:il y a|depuis|ca fait|since|for|ago)\s*((?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|ans?|annees?|months?|weeks?|years?))"
-    r"|(?:il y a|depuis|for)\s*((?:\d+|[a-z]+)\s*(?:mois|semaines?|months?|weeks?))[^.;]{0,40}?"
+    rf"{_JOB_ENDED}[^.;]{{0,40}}?(?:il y a|depuis|ca fait|since|for|ago)\s*({_LENGTH_WORDS})"
+    rf"|(?:il y a|depuis|for)\s*((?:\d+|[a-z]+)\s*(?:mois|semaines?|months?|weeks?))[^.;]{{0,40}}?"
     r"(?:licencie|chomage|sans emploi|perdu mon|laid off|unemployed|lost my job|no job)"
     r"|((?:\d+|[a-z]+)\s*(?:months?|weeks?|years?)) ago[^.;]{0,30}(?:laid off|lost my job|unemployed)"
+    rf"|(?:laid off|lost my job|job ended|contract ended)[^.;]{{0,40}}?\b({_LENGTH_WORDS}) ago\b"
 )
 
 
 def company_size(text: str, folded: str | None = None) -> float | str | None:
     folded = normalize(text) if folded is None else folded
+    folded = re.sub(r"\bd (une?)\b", r"d'\1", folded)  # SMS "d une centaine"
     if BIG.search(folded):
         return BIG_COMPANY
     for match in _SIZE.finditer(folded):

@@ -1,0 +1,58 @@
+"""Understanding end to end, on sets written apart from the training data and never tuned on
+(tests/nlu/long_messages_test.yml, tests/nlu/facts_test.yml): the whole dialogue with the real
+model, as `assistant nlu evaluate` reports it. The issue's targets are not all met: the floors
+below keep what is reached, and the danger assertions are absolute."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot import understanding as u
+from nlu.evaluate import near_duplicates, training_phrasings
+from nlu.project import normalize
+
+
+@pytest.fixture(scope="module")
+def dialogue(parser):
+    return u.dialogue_for(parser)
+
+
+@pytest.mark.parametrize("path", [u.LONG_TEST, u.FACTS_TEST, u.LONG_DEV, *u.FACTS_DEV], ids=lambda p: p.name)
+def test_evaluation_sets_are_kept_out_of_training(path):
+    texts = [item["text"] for item in u.load(path)]
+    training = training_phrasings()
+    words = {frozenset(normalize(t).split()) for t in texts}
+    if path in (u.LONG_TEST, u.FACTS_TEST):
+        assert len(words) == len(texts), "a test set holds the same message twice"
+    # A two-word fragment may match a training phrasing by chance: the evaluation sets such
+    # messages aside (and says how many); a set mostly made of them would measure nothing.
+    assert len(near_duplicates(texts, training)) <= 0.03 * len(texts)
+
+
+def test_long_messages_never_tuned_on(dialogue, capsys):
+    report = asyncio.run(u.long_messages(dialogue, u.load(u.LONG_TEST), "test set"))
+    with capsys.disabled():
+        print("\n" + report.format(misses=True))
+    assert sum(len(v) for v in report.by_kind.values()) >= 60
+    assert report.danger and all(report.danger), "a message revealing danger must show the emergency numbers"
+    assert report.rate >= FLOORS["long_test"]
+
+
+def test_danger_in_a_long_message_shows_the_numbers_on_the_development_set_too(dialogue):
+    report = asyncio.run(u.long_messages(dialogue, u.load(u.LONG_DEV), "development set"))
+    assert report.danger and all(report.danger)
+
+
+def test_facts_from_stories_never_tuned_on(dialogue, capsys):
+    report = asyncio.run(u.facts(dialogue, u.load(u.FACTS_TEST), "test set"))
+    with capsys.disabled():
+        print("\n" + report.format(errors=True))
+    assert report.stories >= 60
+    for fact in report.counts:
+        assert report.precision(fact) >= FLOORS["precision"], fact
+        assert report.recall(fact) >= FLOORS["recall"], fact
+
+
+# Measured 2026-11-30 (see the README's understanding table); raised as the figures rise.
+FLOORS = {"long_test": 0.55, "precision": 0.95, "recall": 0.75}
