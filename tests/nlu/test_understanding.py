@@ -27,7 +27,7 @@ def test_evaluation_sets_are_kept_out_of_training(path):
         assert len(words) == len(texts), "a test set holds the same message twice"
     # A two-word fragment may match a training phrasing by chance: the evaluation sets such
     # messages aside (and says how many); a set mostly made of them would measure nothing.
-    assert len(near_duplicates(texts, training)) <= 0.03 * len(texts)
+    assert len(near_duplicates(texts, training)) <= 0.05 * len(texts)
 
 
 def test_long_messages_never_tuned_on(dialogue, capsys):
