@@ -39,7 +39,7 @@ _MULTIPLIERS = {"cent": 100, "cents": 100, "hundred": 100, "mille": 1000, "thous
 _ARTICLES = ("un", "une", "a", "an")
 _UNITS = re.compile(r"^(ans?|annees?|mois|semaines?|jours?|years?|months?|weeks?|days?|salaries?|employes?|personnes?"
                     r"|employees?|people|persons?|seul|seule)$")
-_DIGITS = re.compile(r"\d{1,3}(?:[ \u202f.]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)?")
+_DIGITS = re.compile(r"\d{1,3}(?:[ \u202f.,]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)?")
 _LESS = re.compile(r"\b(moins de|moins d'|less than|fewer than|under|<)\s*$")
 _MORE = re.compile(r"\b(plus de|plus d'|more than|over|au-dela de|>)\s*$")
 _HALF = re.compile(r"\s*(ans?|annees?|mois|years?|months?)?\s*(et demie?|and a half)\b")
@@ -84,7 +84,7 @@ def number(text: str) -> float | None:
     prefix = ""
     if match:
         digits = match.group()
-        value = float(re.sub(r"[ \u202f.]", "", digits) if re.fullmatch(r"\d{1,3}(?:[ \u202f.]\d{3})+", digits)
+        value = float(re.sub(r"[ \u202f.,]", "", digits) if re.fullmatch(r"\d{1,3}(?:[ \u202f.,]\d{3})+", digits)
                       else digits.replace(",", "."))
         prefix = "" if only_digits else folded[: match.start()]
         if not only_digits and _HALF.match(folded[match.end():]):
@@ -126,37 +126,47 @@ BIG = re.compile(r"\b(grosses?|grandes?) (boites?|entreprises?|societes?|agences
                  r"|\bmultinationale\b|\b(big|large|huge) (company|firm|employer|agency|group)\b|\bmultinational\b")
 SMALL = re.compile(r"\b(pme|tpe|petites? (boites?|entreprises?|societes?|structures?)|small (company|business|firm))\b")
 
+# Words of arrears: "rent" alone is no debt ("I rent a flat").
+_ARREARS = (r"(retar|impaye|pas (pu )?paye|plus (pu )?payer|peux plus|pas pu|arrive plus|arriere|dette|dois|unpaid|behind|arrears"
+            r"|late|owe|missed|can'?t pay|cannot pay|couldn'?t pay|not pay|no pay|galere|augmente|relance|paye plus"
+            r"|can'?t afford|cannot afford|impossible|pai(e|es|ent) plus|ne (paie|paye)|difficultes? (a|pour|de) (payer|regler)"
+            r"|du mal a (payer|regler)|struggl|trouble paying)")
 DIFFICULTY_WORDS = {
-    "impayes_loyer": r"\bloyers?\b|\brent\b|\blandlord\b|\bproprio\b",
+    "impayes_loyer": rf"\b(loyers?|rent|landlord|proprio)\b[^.;!?]{{0,60}}{_ARREARS}|{_ARREARS}[^.;!?]{{0,40}}\b(loyers?|rent)\b",
     "impayes_pret": r"\b(pret|credit|emprunt) (immobilier|immo)|\bmensualites?\b|\bmortgage|\becheances? (de|du) (pret|credit)"
                     r"|\bhome loan\b|\b(credit|loan) (of|on|for) (the |my |our )?(house|home|flat)\b|\b(pret|credit) de la maison\b"
                     r"|\brembourser (mon|notre|le|nos|mes) (pret|credit|emprunt)|\b(credit|pret|emprunt) (de|pour) (la|notre|ma) maison",
     "charges_copro": r"\bcopro|\bsyndic\b|\bcondo\b|co-?ownership|owners'? association|\bservice charges\b",
-    "surendettement": r"surendett|\bdettes\b|\bdebts?\b|over-?indebted|banque de france|commission de surendettement"
+    "surendettement": r"surendett|(?<!pas de )(?<!aucune )\bdettes\b|(?<!no )\bdebts?\b|over-?indebted|banque de france|commission de surendettement"
                       r"|dossier de surendettement|\bendette|\b(\d+|plusieurs|trop de) credits\b|in debt\b",
-    "separation": r"\bsepar|\bdivorc|\brupture\b|split up|break-?up|\bmon ex\b|\bleft me\b|\bm'?a quittee?\b|\bma quitte\b"
+    "separation": r"\bsepar|m'?a mis(e)? (dehors|a la porte)|\bi (finally )?left (him|her|with the (kids|children))|\bi go with the (kids|children)|\bje l'ai quitte|on s'est quittes|\bon a rompu|walked out|broke up|(j'ai|jai) quitte (notre|le) domicile|\bdivorc|\brupture\b|split up|break-?up|\bmon ex\b|\bleft me\b|\bm'?a quittee?\b|\bma quitte\b"
                   r"|\bparti(e)? avec (une|un) autre|\b(j'ai|jai|g|i) (quitte|left) (mon|ma|my) (conjoint|mari|compagnon|compagne|femme"
                   r"|copain|copine|partner|husband|wife|boyfriend|girlfriend)|\b(copine|copain|femme|mari|conjoint|compagnon|compagne"
                   r"|girlfriend|boyfriend|wife|husband|partner) (?:(?:est|s'est|s est|has|just) )?(partie?|barree?|moved out|left)",
     "violences": r"\bviolen|\bfrapp|\babus|\b(me|m') (tape|bat|battait|tapait)\b|\bbeats? me\b|\bbeat me\b|\bhits? me\b"
                  r"|\bbattue?\b|\bcoups\b",
-    "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow|\b(est|etait) morte?\b|\b(she|he) die\b",
+    "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow|\b(est|etait) morte?\b|\b(she|he|wife|husband) dies?\b",
     "maladie": r"\bmalad|arret maladie|\ben arret\b|\bsick\b|\bill\b|\billness\b|\bcancer\b|\bhospitalis|\bsclero|\bdiagnosed with"
                r"|\bchimio|\bburn-?out\b|\bdepression\b",
     "invalidite": r"\binvalid|\bhandicap|\bdisab",
-    "perte_emploi": r"\blicenci|perdu (mon|son|leur) (emploi|travail|boulot|job|taf|poste)|\bchomage\b|lost (my|his|her) job|laid off"
+    "perte_emploi": r"\blicenci|m'a remercie|made redundant|(pas ete|not been|wasn'?t|n'a pas ete) renouvele|\bwasn'?t renewed"
+                    r"|(boite|entreprise|societe) a (coule|ferme|fait faillite)|went bust|closed down|unemployment benefit|perdu (mon|son|leur) (emploi|travail|boulot|job|taf|poste)|\bchomage\b|lost (my|his|her) job|laid off"
                     r"|unemploy|\bchomeu|\bchomdu\b|recherche d'?\s?emploi|\bsans (emploi|travail)\b|out of work|job hunting"
-                    r"|\bno job\b|\bjob seeker",
-    "sinistre": r"\bincendie\b|degats? des eaux|\binond|\btempete\b|\bcyclone\b|\bouragan\b|\btornade\b|\bsinistr"
+                    r"|\bno job\b|\bjob seeker|(pas ete|n'a pas ete) reconduit|\bdemandeu(r|se) d'emploi",
+    "sinistre": r"\bincendie\b|pris feu|brule|caught fire|burn(ed|t) down|degats? des eaux|\binond|\btempete\b|\bcyclone\b|\bouragan\b|\btornade\b|\bsinistr"
                 r"|\bfire\b|water damage|\bflood|\bstorm\b|\bhurricane\b",
     "precarite_energetique": r"\belectricite\b|\bchauffage\b|\benergie\b|\bgaz\b|\bcoupure\b|\belectricity\b|\bheating\b"
                              r"|\benergy\b|\bgas bill|\bcut off\b|\bcourant\b|\bfioul\b|\bfuel oil\b|\bedf\b|\bpower cut",
-    "expulsion": r"\bexpuls|\bevict|quitter les lieux|notice to (leave|quit)",
+    "expulsion": r"\bexpuls|\bevict|quitter les lieux|notice to (leave|quit)|\bhuissier|commissaire de justice|\bbailiff"
+                 r"|mettre (a la porte|dehors)|\bkick (me|us) out|want(s)? (me|us) (to leave|out)|commandement de (payer|quitter)",
     "saisie": r"\bsaisie\b|\bsaisir\b|\breposs|\bseiz|\bforeclos",
     "sans_logement": r"sans logement|\ba la rue\b|\bhomeless\b|sans domicile|\bdor(s|t|mons|ment) (dans|ds) (ma|sa|notre|la|une) voiture"
                      r"|sleep(ing|s)? (in|on) (my|the|a|our) (car|street|sofa|couch)|\bplus de logement\b|\bno (house|home)\b"
                      r"|\bnowhere to (live|sleep|stay|go)\b|\bemergency (shelter|accommodation|housing)\b|\bnulle part ou dormir\b"
-                     r"|\bdor(s|t|mons|ment) (chez|sur le canape)|\bsleep(ing)? at (a )?friend",
+                     r"|\bdor(s|t|mons|ment) (chez|sur le canape|a l'? ?hotel)|\bsleep(ing)? at (a )?friend|\ble 115\b"
+                     r"|\bhebergee?s? (a l'? ?hotel|en urgence|d'urgence|provisoirement|chez)|\bdor(s|t|mons|ment) (au 115|dans la rue|ds la rue)"
+                     r"|\bcrashing (on|at)|\bno place (for|to) (sleep|live|stay)|\bsleep in (a |my )?tent|\bhotel room\b"
+                     r"|\bto my friend'?s? house|\bplus me garder|\bne peut plus (me|nous) (garder|heberger)|\bhotel paye|\b(sleep|stay)(ing)? (at|in) (a |an )?hotel",
 }
 CONTRACT_WORDS = {
     "interim": r"\binterim|\bagence d'interim|\btemp (work|agency|worker|job)|\btemping\b",
@@ -170,26 +180,33 @@ SITUATION_WORDS = {
                         r"|\binscrite? (a|au) (france travail|pole emploi)|\bi(')?m unemployed|\bi was laid off|\bi lost my job"
                         r"|\bi(')?ve been unemployed|\bi am unemployed|\bout of work\b"
                         r"|\bi(')?m a job seeker|\b(j'ai|jai|g) perdu mon (taf|emploi|travail|boulot|job|poste)"
-                        r"|\b(je suis|jsuis|suis) en recherche d'?\s?emploi|\bi(')?m job hunting|\bi(')?ve been out of work",
-    "retraite": r"\b(je suis|suis|jsuis|chuis|j suis) (a la )?retraite|\bi(')?m retired|\bi am retired?\b|^(madame, monsieur,? )?retraitee?\b",
+                        r"|\b(je suis|jsuis|suis) en recherche d'?\s?emploi|\bi(')?m job hunting|\bi(')?ve been out of work"
+                        r"|\bon m'a remercie|\bi (was|got|have been|'ve been) (made redundant|laid off)|\bi(')?m on unemployment"
+                        r"|\b(mon|my) (cdd|contrat|contract)[^.;]{0,40}(n'a pas ete|pas ete|wasn'?t|was not) renouvele?",
+    "retraite": r"\b(je suis|suis|jsuis|chuis|j suis) (a la )?retraite|\bi(')?m a (british |french )?retiree|\bi am (a )?retiree|\bi(')?m retired|\bi am retired?\b|^(madame, monsieur,? )?retraitee?\b",
     "independant": r"\b(je suis|suis|jsuis|chuis) (independant|auto[- ]?entrepreneu|micro[- ]?entrepreneu)|\ba mon (propre )?compte\b"
-                   r"|\bself[- ]?employ|\bfreelance|\bi am (an )?independent\b",
+                   r"|\bself[- ]?employ|\bfreelance|\bi am (an )?independent\b|\bi run my own\b|\bmy own business\b",
+    "autre": r"\b(je suis|jsuis|i'?m|i am|me) (a |an )?(etudiante?|student)\b|\b(pere|mere) au foyer\b|stay-at-home"
+             r"|\b(father|mother) at home\b",
     "salarie": r"\b(je suis|suis|chuis|jsuis|jsui|j suis) (salarie|employe|en (cdi|cdd)|interimaire|saisonni|en interim|caissiere?|vendeuse?"
                r"|technicien|ouvrier|ouvriere|infirmiere?|aide-soignante?|cariste)|\bje travaille\b|\bje bosse\b"
                r"|\bj'ai un (cdi|cdd)\b|\bjbosse\b|\bi work\b|\bi(')?m employed"
+               r"|\bsalariee? (chez|dans|d'une|de|en)\b|^(madame, monsieur,? )?(agente?|infirmiere?|aide-soignante?|salariee?|employee?"
+               r"|technicienne?|ouvriere?|vendeuse?|cuisiniere?|caissiere?) (au|a la|a l'|de|d'|dans|en|chez)\b"
                r"|\bi(')?ve been working\b|\bi(')?m a temp\b|\bi am (a )?temp worker|\bpermanent (position|job|post)\b",
 }
 SECTOR_WORDS = {
     "public": r"\b(fonction publique|fonctionnaire|mairie|collectivite|hopital public|chu\b|ministere|prefecture"
               r"|education nationale|civil servant|for the state|run by the state|public hospital|town hall|city council"
-              r"|government|state-run|(for|at) the council\b|(centre hospitalier|hopital|lycee|college|ecole|ehpad|etablissement"
+              r"|government|state-run|of the state|state school|conseil (departemental|regional|general)|\barmee\b|\barmy\b|local council|(for|at) the council\b|(centre hospitalier|hopital|lycee|college|ecole|ehpad|etablissement"
               r"|musee|creche|service|hospital|school) publi(c|que)\b)",
-    "agricole": r"\b(agricole|exploitation|ferme|viticole|vignoble|domaine viticole|elevage|maraich|cooperative agricole"
+    "agricole": r"\b((?<!credit )agricole|haras|pepiniere|horticole|forestier|cave cooperative|exploitation|ferme|viticole|vignoble|domaine viticole|elevage|maraich|cooperative agricole"
                 r"|vineyard|farm\b|dairy farm|agricultural|verger|orchard|cueillette|vendanges)",
     "prive_non_agricole": r"\b(entreprise|societe|boite|supermarche|hypermarche|magasin|usine|restaurant|resto\b|hotel"
                           r"|boulangerie|garage|agence|centre d'appels|compagnie|startup|pme|tpe|association|mutuelle|entrepot"
                           r"|cabinet|clinique privee|private (company|firm|sector)|company|firm|factory|shop|store|warehouse"
-                          r"|bakery|business|call cent|supermarket|private)",
+                          r"|bakery|business|call cent|supermarket|private|start-?up|chez un artisan|agence de com|agency\b"
+                          r"|(au|chez|at|for|dans) (un |une |a |the )?(banque|bank|credit agricole|caisse d'epargne))",
 }
 OCCUPANCY_WORDS = {
     "sous_locataire": r"\bsous-?locataire|\bsublet|\bsub-?tenant",
@@ -199,6 +216,12 @@ OCCUPANCY_WORDS = {
     "heberge": r"\bheberge(e)? (chez|par|dans)|\bhebergee?\b|\bstaying (with|at) (my|a) (friend|parent|mother|father|sister|brother)",
     "sans_logement": r"\bsans logement\b|\bsans domicile\b|\bsans-abri\b|\bhomeless\b|\ba la rue\b",
 }
+# A home wanted, and no other difficulty told: a housing request only.
+_SEARCH_ONLY = re.compile(
+    r"\b(je cherche|jcherche|cherche (simplement|juste|seulement)|voudri?ons juste|veux juste|juste (besoin d'un|un)|looking for|look only for"
+    r"|i (just |only )?need (a|another) (flat|place|room|home)|changer d'? ?appart|plus grand)\b[^.;!?]{0,40}"
+    r"\b(logement|appartement|appart|studio|maison|flat|apartment|room|place|home|house|grand)"
+)
 _PATTERNS: dict[str, dict[str, re.Pattern[str]]] = {
     name: {value: re.compile(pattern) for value, pattern in words.items()}
     for name, words in (("difficulty", DIFFICULTY_WORDS), ("contract", CONTRACT_WORDS),
@@ -223,7 +246,30 @@ ABROAD_NAMES = ("etranger", "abroad", "belgique", "suisse", "espagne", "allemagn
                 "portugal", "liege", "geneve", "geneva", "lausanne")
 _POSTCODE = re.compile(r"(?<![\d+])(\d{5})(?![\d])")
 _DEPARTEMENT = re.compile(r"\b(?:dans le|dans l'|ds le|du|le|au|departement|dept\.?|department|in the|the)\s*(\d{2,3}|2a|2b)\b")
-_AT_PLACE = re.compile(r"\b(?:a|au|en|sur|pres de|vers|in|at|near|de|habite|vis)\s+((?:[a-z][a-z']*[ -]?){1,5})")
+# A lookahead: the words after one preposition may hold the next one ("de fleurs a mon compte a Arles").
+_AT_PLACE = re.compile(r"\b(?:(a|au|aux|du|en|sur|pres de|vers|in|at|near|de|habite|vis)\s+|pres d')(?=((?:[a-z][a-z']*[ -]?){1,5}))")
+# Where the person lives, when they also name where they work ("je travaille à Luxembourg mais
+# j'habite à Thionville"): the words after these are read first.
+_HOME = re.compile(r"\b(j'habite|jhabite|j habite|nous habitons|on habite|je vis|jvis|on vit|nous vivons|je reside|i live|we live"
+                   r"|living|i rent (a|an|my) (flat|house|apartment|room)|my (flat|house|home) is)\b")
+# Départements named with their article ("dans le Nord", "en Dordogne", "in the Dordogne"): their
+# names are often common words, so only after a preposition.
+DEPARTEMENT_NAMES = (
+    "ain", "aisne", "allier", "alpes de haute provence", "hautes alpes", "alpes maritimes", "ardeche", "ardennes", "ariege",
+    "aube", "aude", "aveyron", "bouches du rhone", "calvados", "cantal", "charente", "charente maritime", "cher", "correze",
+    "cote d'or", "cotes d'armor", "creuse", "dordogne", "doubs", "drome", "eure", "eure et loir", "finistere", "gard",
+    "haute garonne", "gers", "gironde", "herault", "ille et vilaine", "indre", "indre et loire", "isere", "jura", "landes",
+    "loir et cher", "loire", "haute loire", "loire atlantique", "loiret", "lot", "lot et garonne", "lozere", "maine et loire",
+    "manche", "marne", "haute marne", "mayenne", "meurthe et moselle", "meuse", "morbihan", "moselle", "nievre", "nord", "oise",
+    "orne", "pas de calais", "puy de dome", "pyrenees atlantiques", "hautes pyrenees", "pyrenees orientales", "bas rhin",
+    "haut rhin", "rhone", "haute saone", "saone et loire", "sarthe", "savoie", "haute savoie", "seine maritime",
+    "seine et marne", "yvelines", "deux sevres", "somme", "tarn", "tarn et garonne", "var", "vaucluse", "vendee", "vienne",
+    "haute vienne", "vosges", "yonne", "territoire de belfort", "essonne", "hauts de seine", "seine saint denis",
+    "val de marne", "val d'oise", "haute corse", "corse du sud",
+)
+_DEPARTEMENT_NAMED = re.compile(
+    r"\b(?:dans (?:le|la|les|l')|en|in the|in|du|de la|des)\s*(" + "|".join(re.escape(n).replace(r"\ ", "[ -]") for n in
+                                                             sorted(DEPARTEMENT_NAMES, key=len, reverse=True)) + r")\b")
 _DROM = re.compile(r"\b(" + "|".join(re.escape(n) for n in DROM_NAMES) + r")\b")
 _ABROAD = re.compile(r"\b(" + "|".join(re.escape(n) for n in ABROAD_NAMES) + r")\b")
 _METROPOLE = re.compile(r"\b(" + "|".join(re.escape(n) for n in METROPOLE_NAMES) + r")\b")
@@ -231,76 +277,100 @@ _PHONE = re.compile(r"(?:\+33|0)\s*[1-9](?:[\s.-]*\d{2}){4}")
 
 
 def location(text: str, folded: str | None = None) -> tuple[str, str | None] | None:
-    """(housing_location, postcode or None) said in the text, or None."""
+    """(housing_location, postcode or None) said in the text, or None: a postcode first, then
+    the place named after "j'habite", "I live"…, then any place named."""
     folded = normalize(text) if folded is None else folded
     without_phones = _PHONE.sub(" ", folded)
     postcode = _POSTCODE.search(without_phones)
     if postcode:
         return "", postcode.group(1)
+    home = _HOME.search(folded)
+    if home:
+        near = re.split(r"[.;!?]", folded[home.end():], maxsplit=1)[0][:80]
+        found = _zone(near)
+        if found is not None:
+            return found, None
+    zone = _zone(folded)
+    return (zone, None) if zone is not None else None
+
+
+def _zone(folded: str) -> str | None:
+    """metropole, drom or etranger for the places the (folded) text names."""
     if any(name in folded for name in COLLECTIVITY_NAMES):
-        return "etranger", None
+        return "etranger"
     if _DROM.search(folded):
-        return "drom", None
+        return "drom"
     departement = _DEPARTEMENT.search(folded)
     if departement:
         code = departement.group(1)
         if code.startswith("97") and len(code) == 3:
-            return ("drom" if code in ("971", "972", "973", "974", "976") else "etranger"), None
+            return "drom" if code in ("971", "972", "973", "974", "976") else "etranger"
         if len(code) == 2 and (code in ("2a", "2b") or 1 <= int(code) <= 95 and code != "20"):
-            return "metropole", None
+            return "metropole"
     if _ABROAD.search(folded):
-        return "etranger", None
+        return "etranger"
     for match in _AT_PLACE.finditer(folded):
-        words = fold_place(match.group(1), already_folded=True).split()
+        words = fold_place(match.group(2), already_folded=True).split()
+        if match.group(1) in ("au", "du"):  # "au François", "du Lamentin": Le François, Le Lamentin
+            words = ["le", *words]
+        elif match.group(1) == "aux":
+            words = ["les", *words]
         for first in range(len(words)):
             for size in range(len(words) - first, 0, -1):  # the longest name first: "saint denis" before "saint"
                 zone = commune_zone(" ".join(words[first:first + size]))
                 if zone is not None:
-                    return zone, None
-    if _METROPOLE.search(folded):
-        return "metropole", None
+                    return zone
+    if _METROPOLE.search(folded) or _DEPARTEMENT_NAMED.search(folded):
+        return "metropole"
     return None
 
 
 # --- sizes and lengths in context ----------------------------------------------------------------
 
 _QUANTITY = (r"(?:(?:moins de|plus de|environ|env|about|around|over|some|pres de|a peu pres|une|un|a|an|d'une|d'un|d une|d un)\s+)?"
-             r"(?:\d[\d\s]*|[a-z]+(?:[ -][a-z]+){0,2})")
+             r"(?:\d[\d\s,.]*\d|\d|[a-z]+(?:[ -][a-z]+){0,2})")
 _SIZE = re.compile(
     rf"(?:\b(?:entreprise|boite|societe|pme|agence|structure|company|firm|business|employer|restaurant|hotel|usine"
     rf"|supermarche|magasin|exploitation|domaine|cabinet|association)\b[^.;,]{{0,25}}?\b(?:de|d'|of|with|avec|have|has|employs"
     rf"|emploie|compte)\s*({_QUANTITY})"
     rf"\s*(?:salaries?|employes?|personnes?|employees?|people|staff|workers?|collaborateurs|agents)?"
-    rf"|({_QUANTITY})\s*(?:de |d')?(?:salaries?|employes?|personnes|employees?|people|staff|workers?|collaborateurs|gars|collegues)"
+    rf"|({_QUANTITY})\s*(?:de |d')?(?:salaries?|employes?|personnes|pers\b|employees?|people|staff|workers?|collaborateurs|gars"
+    rf"|collegues)"
     rf"|\b(?:on est|on etait|nous sommes|we are|there are)\s+({_QUANTITY})\b(?!\s*(?:ans|mois|years))"
     rf")"
 )
 _LENGTH = re.compile(
-    r"\b(?:cdd|contrat|mission|missions|interim|contract|assignment|saison)\b[^.;]{0,30}?\b(?:de|d'|d|of|for|sur|is|was)\s*"
-    r"((?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|sem\b|ans?|annees?|jours?|months?|weeks?|years?|days?))"
-    r"|\b((?:\d+|[a-z]+)[ -](?:month|week|year|day))[ -](?:[a-z-]+ ){0,2}(?:contract|mission|assignment)"
+    r"\b(?:cdd|contrat|mission|missions|interim|contract|assignment|saison|placement)\b[^.;]{0,30}?\b(?:de|d'|d(?= )|of|for|sur|is|was)\s*"
+    r"(?!depuis)((?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|sem\b|ans?|annees?|jours?|months?|weeks?|years?|days?)"
+    r"(?:\s*et demie?|\s*and a half)?)"
+    r"|\b((?:\d+|[a-z]+)[ -](?:month|week|year|day))[ -](?:[a-z-]+ ){0,2}(?:contract|mission|assignment|placement)"
     r"|\b(?:contrat|contract|mission|assignment)\s+(?:cdd\s+|interim\s+)?((?:\d+|[a-z]+)\s*(?:mois|semaines?|ans?|months?|weeks?|years?))\b"
 )
 _LENGTH_WORDS = r"(?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|ans?|annees?|months?|weeks?|years?)(?:\s*et demie?|\s*and a half)?"
 _JOB_ENDED = (r"(?:licencie|chomage|chomdu|sans emploi|perdu mon (?:emploi|travail|boulot|job|taf|poste)|fin de (?:mon )?contrat"
               r"|plus de travail|recherche d'?\s?emploi|contrat [^.;]{0,30}(?:s'est |s est |est )?(?:fini|termine|arrete)"
-              r"|laid off|unemployed|lost my job|out of work|no job|job hunting)")
+              r"|laid off|unemployed|lost my job|out of work|no job|job hunting|m'a remercie|made redundant|renouvele|reconduit"
+              r"|wasn'?t renewed|not renewed)")
 _SINCE_JOB = re.compile(
     rf"{_JOB_ENDED}[^.;]{{0,40}}?(?:il y a|depuis|ca fait|since|for|ago)\s*({_LENGTH_WORDS})"
     rf"|(?:il y a|depuis|for)\s*((?:\d+|[a-z]+)\s*(?:mois|semaines?|months?|weeks?))[^.;]{{0,40}}?"
     r"(?:licencie|chomage|sans emploi|perdu mon|laid off|unemployed|lost my job|no job)"
     r"|((?:\d+|[a-z]+)\s*(?:months?|weeks?|years?)) ago[^.;]{0,30}(?:laid off|lost my job|unemployed)"
-    rf"|(?:laid off|lost my job|job ended|contract ended)[^.;]{{0,40}}?\b({_LENGTH_WORDS}) ago\b"
+    rf"|(?:laid off|lost my job|job ended|contract ended|made redundant|wasn'?t renewed|not renewed)[^.;]{{0,40}}?\b({_LENGTH_WORDS}) ago\b"
 )
 
 
 def company_size(text: str, folded: str | None = None) -> float | str | None:
     folded = normalize(text) if folded is None else folded
     folded = re.sub(r"\bd (une?)\b", r"d'\1", folded)  # SMS "d une centaine"
+    folded = re.sub(r"\b(\d+)aine\b", r"\1", folded)  # "une 50aine"
     if BIG.search(folded):
         return BIG_COMPANY
     for match in _SIZE.finditer(folded):
-        value = number(next(g for g in match.groups() if g))
+        said = next(g for g in match.groups() if g)
+        if said.strip() in _ARTICLES:
+            continue  # "on est une équipe": no number
+        value = number(said)
         if value is not None and value >= 1:
             return value
     if SMALL.search(folded):
@@ -327,7 +397,10 @@ def entities(text: str) -> list[tuple[str, object, str]]:
     """(entity, value, the text it was read from) for every fact these rules find."""
     found: list[tuple[str, object, str]] = []
     folded = normalize(text)
-    for value in words("difficulty", text, folded):
+    difficulties = words("difficulty", text, folded)
+    if not difficulties and _SEARCH_ONLY.search(folded):
+        difficulties = ["recherche_logement_seule"]
+    for value in difficulties:
         found.append(("difficulty", value, value))
     for name in ("contract", "situation", "sector", "occupancy"):
         values = words(name, text, folded)
@@ -335,6 +408,8 @@ def entities(text: str) -> list[tuple[str, object, str]]:
             values = ["public"]  # "un hôpital public" is no private shop
         if name == "sector" and "agricole" in values:
             values = ["agricole"]
+        if name == "sector" and any(n == "situation" and v in ("independant", "retraite", "autre") for n, v, _ in found):
+            values = []  # their own business, or no employer: no employer's sector to tell
         if len(values) == 1:
             found.append((name, values[0], values[0]))
     named = {name for name, _, _ in found}
