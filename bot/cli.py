@@ -125,7 +125,7 @@ def _content_check(args: argparse.Namespace) -> int:
     from rules_adapter.rules import check_files
 
     # The rules, their questions and texts (file: key: message), then the FAQ and training data.
-    problems = [*check_files(), *nlu.run_checks(with_rasa=not args.skip_rasa)]
+    problems = [*check_files(), *nlu.run_checks(with_rasa=not args.skip_rasa), *_situation_problems()]
     for problem in problems:
         print(problem)
     if problems:
@@ -133,6 +133,28 @@ def _content_check(args: argparse.Namespace) -> int:
         return 1
     print("content check passed")
     return 0
+
+
+def _situation_problems() -> list[str]:
+    """An FAQ topic's `situations` name facts and values the questionnaire knows."""
+    import nlu
+    from nlu import project
+
+    from rules_adapter.rules import questions
+
+    known = {fact: set(spec.get("choices") or ()) for fact, spec in questions().items()}
+    problems = []
+    try:
+        topics = nlu.FaqContent(project.CONTENT_FILE).topics().values()
+    except nlu.ContentError:
+        return []  # run_checks reports the broken file
+    for topic in topics:
+        for fact, values in topic.situations:
+            unknown = sorted(set(values) - known.get(fact, set()))
+            if fact not in ("difficulties", "contract", "situation", "sector") or unknown:
+                problems.append(f"{project.CONTENT_FILE}: topic {topic.key}: situations: {fact} {', '.join(unknown)} "
+                                f"is not a told difficulty, contract, situation or sector the questionnaire knows")
+    return problems
 
 
 def _content_reload(args: argparse.Namespace) -> int:

@@ -265,10 +265,13 @@ class Dialogue(HandoffSteps):
             else:
                 self._not_understood(parse, state, turn)
         elif intent == "start_check":
-            self._start_check(state, answers.facts_from_entities(parse, text), turn)
+            facts = answers.facts_from_entities(parse, text)
+            self._situation_answer(facts, state, turn)
+            self._start_check(state, facts, turn)
         elif intent == "inform":
             facts = answers.facts_from_entities(parse, text)
             if facts:
+                self._situation_answer(facts, state, turn)
                 self._start_check(state, facts, turn)
             else:
                 self._not_understood(parse, state, turn)
@@ -376,6 +379,13 @@ class Dialogue(HandoffSteps):
             buttons.append(Button(_("Parler à un conseiller"), payload("ask_human")))
         buttons.append(Button(_("Poser une autre question"), payload("ask_question")))
         turn.replies.append(Reply(text, tuple(buttons)))
+
+    def _situation_answer(self, facts: dict[str, Any], state: State, turn: Turn) -> None:
+        """A story that ends in a general request for help ("vous pouvez m'aider ?"): the answer
+        about the situation it tells (unpaid rent, a temp's contract…), then the check."""
+        topic = self.content.for_situation(facts) if state.mode == IDLE else None
+        if topic is not None and topic.key not in EMERGENCY_TOPICS:
+            turn.replies.append(Reply(topic.answer.get(state.locale) or topic.answer["fr"]))
 
     # --- the eligibility check ----------------------------------------------------------------
 

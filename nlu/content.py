@@ -35,6 +35,9 @@ class Topic:
     answer: dict[str, str]
     sources: tuple[Source, ...]
     next_step: str
+    # The facts of a situation this answer speaks to ({"difficulties": ("impayes_loyer",)}): a
+    # person who tells such a story and asks for help in general reads it before the check.
+    situations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class ContentError(ValueError):
@@ -54,8 +57,10 @@ def parse_topics(data: Any, where: str) -> dict[str, Topic]:
                 answer={lang: " ".join(str(node["answer"][lang]).split()) for lang in LOCALES},
                 sources=tuple(Source(str(s["document"]), str(s["section"])) for s in raw_sources),
                 next_step=str(node.get("next_step", "none")),
+                situations=tuple((str(fact), tuple(str(v) for v in values))
+                                 for fact, values in (node.get("situations") or {}).items()),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ContentError(f"{where}: topic {key!r} is incomplete (missing {exc})") from None
     return topics
 
@@ -110,6 +115,18 @@ class FaqContent:
     def answer(self, key: str, locale: str) -> str | None:
         topic = self.topic(key)
         return topic.answer.get(locale) or topic.answer["fr"] if topic else None
+
+    def for_situation(self, facts: dict[str, Any]) -> Topic | None:
+        """The answer to a told situation: the first difficulty the person named that a topic
+        speaks to, else their contract, status or sector."""
+        topics = self.topics().values()
+        told = [("difficulties", d) for d in facts.get("difficulties") or ()]
+        told += [(fact, facts[fact]) for fact in ("contract", "situation", "sector") if isinstance(facts.get(fact), str)]
+        for fact, value in told:
+            for topic in topics:
+                if value in dict(topic.situations).get(fact, ()):
+                    return topic
+        return None
 
     def label(self, key: str, locale: str) -> str | None:
         topic = self.topic(key)

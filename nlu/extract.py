@@ -156,7 +156,7 @@ DIFFICULTY_WORDS = {
     "sinistre": r"\bincendie\b|pris feu|brule|caught fire|burn(ed|t) down|degats? des eaux|\binond|\btempete\b|\bcyclone\b|\bouragan\b|\btornade\b|\bsinistr"
                 r"|\bfire\b|water damage|\bflood|\bstorm\b|\bhurricane\b",
     "precarite_energetique": r"\belectricite\b|\bchauffage\b|\benergie\b|\bgaz\b|\bcoupure\b|\belectricity\b|\bheating\b"
-                             r"|\benergy\b|\bgas bill|\bcut off\b|\bcourant\b|\bfioul\b|\bfuel oil\b|\bedf\b|\bpower cut",
+                             r"|\benergy\b|\bgas bill|\bcut off\b|(coupe|couper|plus de|sans) (le |mon )?courant|courant coupe|\bfioul\b|\bfuel oil\b|\bedf\b|\bpower cut",
     "expulsion": r"\bexpuls|\bevict|quitter les lieux|notice to (leave|quit)|\bhuissier|commissaire de justice|\bbailiff"
                  r"|mettre (a la porte|dehors)|\bkick (me|us) out|want(s)? (me|us) (to leave|out)|commandement de (payer|quitter)",
     "saisie": r"\bsaisie\b|\bsaisir\b|\breposs|\bseiz|\bforeclos",

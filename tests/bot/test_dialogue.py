@@ -184,3 +184,39 @@ def test_the_budget_can_be_changed_from_the_preview():
     talk(dialogue, state, '/hedit{"field":"budget"}', "1,400", "450", "0")
     assert state.handoff["step"] == "preview" and state.handoff["budget"]["income"] == 1400
     assert state.handoff["budget"]["debt_ratio_percent"] == 32
+
+
+def test_a_story_asking_for_help_in_general_reads_its_situation_then_starts_the_check():
+    content = nlu.FaqContent()
+    story = "Je suis intérimaire et j'ai deux loyers de retard. Pouvez-vous m'aider ?"
+    dialogue = Dialogue(ScriptedParser(nlu.Parse("start_check", 0.9, (), ())), content, today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    _, replies = talk(dialogue, state, "/start", story)
+    # The first difficulty told is the situation (unpaid rent before the temp's contract).
+    assert replies[0].text == content.answer("impayes_loyer_pret", "fr")
+    assert "Vérifions ensemble" in replies[1].text and state.mode == CHECK
+    assert state.facts["contract"] == "interim" and "impayes_loyer" in state.facts["difficulties"]
+
+
+def test_a_request_for_the_check_without_a_situation_starts_it_at_once():
+    dialogue = Dialogue(ScriptedParser(nlu.Parse("start_check", 0.9, (), ())), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    _, replies = talk(dialogue, state, "/start", "je voudrais vérifier si je peux être aidé")
+    assert "Vérifions ensemble" in replies[0].text
+
+
+def test_a_situation_told_during_the_check_does_not_repeat_an_faq_answer():
+    content = nlu.FaqContent()
+    dialogue = Dialogue(ScriptedParser(nlu.Parse("inform", 0.9, (), ())), content, today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "/start_check")
+    (replies,) = talk(dialogue, state, "je suis en CDD de six mois et j'ai des loyers impayés")
+    assert content.answer("impayes_loyer_pret", "fr") not in [r.text for r in replies]
+
+
+def test_the_topic_for_a_situation_prefers_the_difficulty_then_the_status():
+    content = nlu.FaqContent()
+    assert content.for_situation({"contract": "cdd", "difficulties": ["separation", "impayes_loyer"]}).key == "separation"
+    assert content.for_situation({"contract": "interim"}).key == "interimaires_cdd"
+    assert content.for_situation({"situation": "demandeur_emploi"}).key == "demandeurs_emploi"
+    assert content.for_situation({"situation": "salarie", "contract": "cdi"}) is None

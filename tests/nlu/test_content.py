@@ -105,3 +105,22 @@ def test_a_broken_edit_keeps_the_previous_answers(tmp_path):
     path.write_text("topics: [this is: not valid", encoding="utf-8")
     assert content.reload() is False
     assert content.answer("gratuite", "fr") == before
+
+
+def test_a_situation_the_questionnaire_does_not_know_is_reported(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import yaml
+
+    from bot.cli import main
+    from nlu import project
+
+    copy = tmp_path / "faq.yml"
+    shutil.copy(project.CONTENT_FILE, copy)
+    data = yaml.safe_load(copy.read_text(encoding="utf-8"))
+    data["topics"]["separation"]["situations"] = {"difficulties": ["separation", "divorce"]}
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    monkeypatch.setattr(project, "CONTENT_FILE", copy)
+    assert main(["content", "check", "--skip-rasa"]) == 1
+    out = capsys.readouterr().out
+    assert f"{copy}: topic separation: situations: difficulties divorce is not" in out
