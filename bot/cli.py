@@ -106,7 +106,20 @@ def _nlu_feedback(args: argparse.Namespace) -> int:
 
     if args.weeks < 1:
         return _fail("--weeks must be at least 1")
-    rows = UnderstandingLog(_engine(load_settings())).weeks(args.weeks)
+    settings = load_settings()
+    if args.texts:
+        from .feedback import SampleStore
+        from .store import make_cipher
+
+        shared = SampleStore(_engine(settings), make_cipher(settings)).weeks(args.weeks)
+        if args.json:
+            print(json.dumps(shared, ensure_ascii=False, indent=2))
+        elif not shared:
+            print("no message shared: a person shares one only by pressing the button offered when not understood")
+        for r in shared if not args.json else ():
+            print(f"{r['week']:<9} {r['locale']}  {r['topic']:<32} {r['text']}")
+        return 0
+    rows = UnderstandingLog(_engine(settings)).weeks(args.weeks)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -224,6 +237,7 @@ def run_purge(settings, now=None):
 
     from handoff.retention import Retention, purge_cases
 
+    from .feedback import SampleStore
     from .store import ConversationStore, make_cipher
 
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -233,13 +247,14 @@ def run_purge(settings, now=None):
     report = purge_cases(engine, cipher, now, retention)
     store = ConversationStore(engine, cipher, session_secret(settings))
     report.conversations = store.purge(now - dt.timedelta(days=retention.conversation_days))
+    report.shared_messages = SampleStore(engine, cipher, now=lambda: now).purge()
     return report
 
 
 def _purge(args: argparse.Namespace) -> int:
     report = run_purge(load_settings())
     print(f"purged {report.conversations} conversation(s), anonymised {report.anonymised_cases} case(s), "
-          f"deleted {report.audit_events} audit event(s)")
+          f"deleted {report.audit_events} audit event(s) and {report.shared_messages} shared message(s)")
     return 0
 
 
@@ -299,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     feedback = nlu_sub.add_parser("feedback", help="where the assistant misunderstands: counts per week and topic")
     feedback.add_argument("--weeks", type=int, default=8, help="how many of the last weeks (default 8)")
     feedback.add_argument("--json", action="store_true", help="JSON rows instead of a table")
+    feedback.add_argument("--texts", action="store_true",
+                          help="the messages not understood that their writers agreed to share (decrypted)")
     feedback.set_defaults(run=_nlu_feedback)
 
     content = commands.add_parser("content", help="check or publish the FAQ content")

@@ -5,6 +5,7 @@ do next. Replies are collected and returned; the channels send them.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ _ROUGH = re.compile(
     r"|dehors (ce soir|cette nuit)|where (to|will (i|we|they|he|she)) sleep tonight|nowhere to (go|stay) tonight)\b"
 )
 CONVERSATION_LABELS = ("start_check", "ask_human")
+# E-mail addresses and phone numbers, taken out of a message shared with content staff.
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|(?:\+\d{2,3}|\b0)\s*[1-9](?:[\s.-]*\d{2}){4}\b")
 # Typed instead of pressed, during the check (folded text).
 _BACK = re.compile(r"\W*(retour|revenir|precedent|question precedente|back|go back|previous)\W*")
 _WHY = re.compile(r"\b(pourquoi (cette|ces|vous me posez cette|me demandez-vous) question|why (this|that|do you ask|are you asking))")
@@ -73,10 +76,12 @@ def handoff_reference(text: str) -> str | None:
 class Dialogue(HandoffSteps):
     def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
                  today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite",
-                 callback_days: int | None = None, on_parse: Callable[[nlu.Parse], None] | None = None):
+                 callback_days: int | None = None, on_parse: Callable[[nlu.Parse], None] | None = None,
+                 on_share: Callable[[str, str, str], None] | None = None):
         self.parser = parser
         self.callback_days = callback_days
         self.on_parse = on_parse  # counts what is not understood, for content staff (bot/feedback.py)
+        self.on_share = on_share  # keeps a message not understood its writer agreed to share (text, topic, locale)
         self.content = content
         self.handoff = handoff
         self.today = today
@@ -105,7 +110,11 @@ class Dialogue(HandoffSteps):
             for body in self.handoff.pending_messages(state.case_reference, state.address):
                 turn.replies.append(Reply(_("Message de votre conseiller : {message}", message=body)))
         command = parse_payload(message)
+        unclear, state.unclear = state.unclear, {}  # offered for one message only
         if command is not None:
+            if command[0] == "share_message":
+                await self._share(unclear, state, turn)
+                return turn
             await self._command(command[0], command[1], state, turn)
             if not turn.replies:  # a button with nothing left to do ("retour" with no answer yet)
                 turn.replies.append(self._menu(state))
@@ -142,6 +151,8 @@ class Dialogue(HandoffSteps):
         metrics.nlu_confidence.observe(parse.confidence)
         if parse.intent == nlu.FALLBACK:
             metrics.fallbacks.inc()
+            if self.on_share is not None and state.mode != CHECK:
+                state.unclear = {"text": message, "topic": parse.ranking[0].intent if parse.ranking else ""}
         if self.on_parse is not None:
             self.on_parse(parse)
         if state.mode == IDLE:
@@ -332,12 +343,29 @@ class Dialogue(HandoffSteps):
         if state.misunderstood == 1 and suggestions:
             state.suggested = [s.payload for s in suggestions]
             turn.replies.append(Reply(_("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :"),
-                                      tuple(suggestions) + (Button(_("Aucune de ces questions"), payload("ask_question")),)))
+                                      tuple(suggestions) + (Button(_("Aucune de ces questions"), payload("ask_question")),)
+                                      + self._share_button(state)))
             return
         turn.replies.append(Reply(
             _("Je n'ai toujours pas compris. Pouvez-vous reformuler en quelques mots, par exemple « loyers impayés » ou « mon employeur sera-t-il prévenu ? » ? Vous pouvez aussi parler à un conseiller au 09 70 800 800 (lundi–vendredi, 9h–18h30)."),
             (Button(_("Parler à un conseiller"), payload("ask_human")),
-             Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))))
+             Button(_("Vérifier si je peux être aidé(e)"), payload("start_check"))) + self._share_button(state)))
+
+    def _share_button(self, state: State) -> tuple[Button, ...]:
+        """Off by default: the text of a message not understood is kept only if its writer asks."""
+        _ = translator(state.locale)
+        return (Button(_("Partager ce message pour m'améliorer"), payload("share_message")),) if state.unclear else ()
+
+    async def _share(self, unclear: dict[str, str], state: State, turn: Turn) -> None:
+        _ = translator(state.locale)
+        if not unclear or self.on_share is None:
+            turn.replies.append(Reply(_("Il n'y a plus de message à partager."), self._menu(state).buttons))
+            return
+        text = _CONTACT.sub("…", unclear["text"])  # an e-mail or a phone number is not needed to improve anything
+        await asyncio.to_thread(self.on_share, text, unclear.get("topic", ""), state.locale)
+        turn.replies.append(Reply(
+            _("Merci. Votre message est transmis à l'équipe qui améliore mes réponses, sans votre nom ni cette conversation ; il sera effacé dans 90 jours."),
+            self._menu(state).buttons))
 
     def _suggestions(self, parse: nlu.Parse, state: State) -> list[Button]:
         _ = translator(state.locale)

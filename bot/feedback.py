@@ -2,6 +2,11 @@
 messages fell back ("not understood", the topic the model leaned to) and how many were answered
 with low confidence. Counts only: no message text, no conversation, nothing about a person.
 
+The text of a message not understood is kept only when the person agrees, message by message,
+with the button offered under "je ne suis pas sûr d'avoir compris" (off by default): encrypted
+at rest, with its week and the topic the model leaned to, nothing linking it to a person or a
+conversation, deleted after `SAMPLE_DAYS` (`SampleStore`, `assistant nlu feedback --texts`).
+
 Counted in memory on the serving loop and added to the database every minute (and when the
 server stops): a crash loses at most a minute of statistics, never a message.
 """
@@ -11,14 +16,17 @@ import datetime as dt
 import threading
 from collections import Counter
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, select
 from sqlalchemy.engine import Engine
 
 import nlu
+from handoff.crypto import Cipher
 
 LOW_CONFIDENCE = 0.6  # an FAQ answer given below this is counted as "unsure"
 KINDS = ("fallback", "low_confidence")
 NO_TOPIC = "-"
+SAMPLE_DAYS = 90  # a shared message is deleted after this
+MAX_SAMPLE = 500  # characters kept of a shared message
 
 metadata = MetaData()
 # Created by the migration 0002 (handoff/migrations/versions/).
@@ -28,6 +36,18 @@ nlu_feedback = Table(
     Column("kind", String(16), primary_key=True),
     Column("topic", String(64), primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+
+# Created by the migration 0003: the messages a person agreed to share, encrypted.
+nlu_samples = Table(
+    "nlu_samples", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week", String(8), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("locale", String(2), nullable=False),
+    Column("text_enc", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
 )
 
 
@@ -87,3 +107,33 @@ class UnderstandingLog:
                                                 .order_by(nlu_feedback.c.week.desc()).limit(count))]
             rows = conn.execute(select(nlu_feedback).where(nlu_feedback.c.week.in_(weeks))).mappings().all()
         return sorted((dict(r) for r in rows), key=lambda r: (r["week"], r["count"]), reverse=True)
+
+
+class SampleStore:
+    """Messages not understood that their writer agreed to share with content staff."""
+
+    def __init__(self, engine: Engine, cipher: Cipher, now=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)):
+        self.engine = engine
+        self.cipher = cipher
+        self.now = now
+
+    def add(self, text: str, topic: str, locale: str) -> None:
+        now = self.now()
+        with self.engine.begin() as conn:
+            conn.execute(nlu_samples.insert().values(
+                week=week_of(now.date()), topic=(topic or NO_TOPIC)[:64], locale=locale[:2],
+                text_enc=self.cipher.encrypt(text[:MAX_SAMPLE]), created_at=now))
+
+    def weeks(self, count: int = 8) -> list[dict[str, object]]:
+        """The shared messages of the last `count` weeks, newest first, decrypted."""
+        since = self.now() - dt.timedelta(weeks=count)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(nlu_samples).where(nlu_samples.c.created_at >= since)
+                                .order_by(nlu_samples.c.created_at.desc(), nlu_samples.c.id.desc())).mappings().all()
+        return [{"week": r["week"], "topic": r["topic"], "locale": r["locale"], "text": self.cipher.decrypt(r["text_enc"])}
+                for r in rows]
+
+    def purge(self, days: int = SAMPLE_DAYS) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(delete(nlu_samples).where(
+                nlu_samples.c.created_at < self.now() - dt.timedelta(days=days))).rowcount

@@ -30,6 +30,9 @@ class State:
     editing: bool = False  # asking again from the summary
     misunderstood: int = 0  # consecutive messages not understood
     suggested: list[str] = field(default_factory=list)  # last "did you mean" intents
+    # The last message not understood and the topic the model leaned to, until the next message:
+    # shared with content staff only if the person presses "share" (bot/feedback.py).
+    unclear: dict[str, str] = field(default_factory=dict)
     last_outcome: str | None = None
     urgent: bool = False
     handoff: dict[str, Any] = field(default_factory=dict)  # the handoff steps' answers

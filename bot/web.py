@@ -28,7 +28,7 @@ import rules_adapter
 
 from .config import Settings, load_settings, session_secret
 from .dialogue import Dialogue
-from .feedback import UnderstandingLog
+from .feedback import SampleStore, UnderstandingLog
 from .i18n import negotiate, translator
 from .replies import Reply
 from .service import Assistant
@@ -63,6 +63,7 @@ class Services:
         self.secret = session_secret(settings)
         self.store = ConversationStore(engine, self.cipher, self.secret)
         self.understanding = UnderstandingLog(engine)
+        self.samples = SampleStore(engine, self.cipher)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
         self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))
         transports = {}
@@ -98,7 +99,8 @@ class Services:
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
         dialogue = Dialogue(parser, self.content, handoff=self.handoff,
-                            callback_days=self.settings.callback_working_days, on_parse=self.understanding.record)
+                            callback_days=self.settings.callback_working_days, on_parse=self.understanding.record,
+                            on_share=self.samples.add)
         self.assistant = Assistant(dialogue, self.store,
                                    connections=self.settings.database_pool_size + self.settings.database_max_overflow)
         if self.settings.telegram_token:

@@ -33,6 +33,7 @@ class PurgeReport:
     conversations: int = 0
     anonymised_cases: int = 0
     audit_events: int = 0
+    shared_messages: int = 0  # messages not understood their writers shared (bot/feedback.py)
 
 
 def _months_before(now: dt.datetime, months: int) -> dt.datetime:

@@ -6,10 +6,10 @@ from sqlalchemy import text
 
 
 def reset(engine) -> None:
-    from bot.feedback import nlu_feedback
+    from bot.feedback import nlu_feedback, nlu_samples
     from handoff.orm import metadata
 
     with engine.begin() as conn:
-        for table in [*reversed(metadata.sorted_tables), nlu_feedback]:
+        for table in [*reversed(metadata.sorted_tables), nlu_feedback, nlu_samples]:
             conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -10,7 +10,7 @@ import pytest
 
 import nlu
 from bot.dialogue import Dialogue
-from bot.feedback import UnderstandingLog, judge, week_of
+from bot.feedback import SampleStore, UnderstandingLog, judge, week_of
 from bot.state import State
 from bot.store import make_engine
 from handoff.migrate import upgrade
@@ -81,3 +81,91 @@ def test_the_cli_prints_the_weeks(tmp_path, monkeypatch, capsys):
     assert main(["nlu", "feedback", "--json"]) == 0
     assert '"topic": "faq/gratuite"' in capsys.readouterr().out
     assert main(["nlu", "feedback", "--weeks", "0"]) != 0
+
+
+# --- the text of a message not understood, kept only when its writer shares it -----------------
+
+class Unsure:
+    async def parse(self, text, locale=None):
+        return fallback("faq/surendettement", "faq/gratuite")
+
+    async def close(self):
+        pass
+
+
+def share_button(replies):
+    return next((b for r in replies for b in r.buttons if b.payload == "/share_message"), None)
+
+
+def test_nothing_is_kept_unless_the_person_presses_share(tmp_path):
+    from handoff.crypto import Cipher
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'samples.db'}")
+    upgrade(engine)
+    samples = SampleStore(engine, Cipher.from_config(None, tmp_path))
+    dialogue = Dialogue(Unsure(), nlu.FaqContent(), on_share=samples.add)
+    state = State(greeted=True)
+    first = asyncio.run(dialogue.handle(MARKER, state)).replies
+    assert share_button(first) is not None and "90" not in first[0].text
+    asyncio.run(dialogue.handle("/ask_question", state))  # moved on: the offer is gone
+    assert "plus de message" in asyncio.run(dialogue.handle("/share_message", state)).replies[0].text
+    assert samples.weeks() == []
+    second = asyncio.run(dialogue.handle(f"{MARKER}, écrivez-moi à moi@exemple.fr ou au 06 12 34 56 78", state)).replies
+    assert share_button(second) is not None
+    thanks = asyncio.run(dialogue.handle("/share_message", state)).replies[0].text
+    assert "effacé dans 90 jours" in thanks
+    kept = samples.weeks()
+    assert [(r["topic"], r["locale"]) for r in kept] == [("faq/surendettement", "fr")]
+    assert MARKER in kept[0]["text"] and "moi@exemple.fr" not in kept[0]["text"] and "06 12" not in kept[0]["text"]
+    assert MARKER.encode() not in (tmp_path / "samples.db").read_bytes()  # encrypted at rest
+
+
+def test_no_share_button_without_a_store_nor_during_the_check():
+    dialogue = Dialogue(Unsure(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State(greeted=True)
+    assert share_button(asyncio.run(dialogue.handle(MARKER, state)).replies) is None
+    shared = []
+    dialogue = Dialogue(Unsure(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1), on_share=lambda *a: shared.append(a))
+    asyncio.run(dialogue.handle("/start_check", state))
+    assert share_button(asyncio.run(dialogue.handle(MARKER, state)).replies) is None
+    asyncio.run(dialogue.handle("/share_message", state))
+    assert shared == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_shared_messages_are_listed_decrypted_and_purged_after_90_days(tmp_path, dialect):
+    from handoff.crypto import Cipher
+
+    engine = next((e for e in engines(tmp_path) if e.dialect.name == dialect), None)
+    if engine is None:
+        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
+    if dialect == "postgresql":
+        reset(engine)
+    upgrade(engine)
+    now = [dt.datetime(2026, 8, 1, 9)]
+    samples = SampleStore(engine, Cipher.from_config(None, tmp_path), now=lambda: now[0])
+    samples.add(MARKER, "faq/gratuite", "fr")
+    now[0] = dt.datetime(2026, 11, 5, 9)  # 96 days later
+    samples.add("second", "-", "en")
+    assert [r["text"] for r in samples.weeks(52)] == ["second", MARKER]
+    assert [r["text"] for r in samples.weeks(4)] == ["second"]
+    assert samples.purge() == 1
+    assert [r["text"] for r in samples.weeks(52)] == ["second"]
+    if dialect == "postgresql":
+        reset(engine)
+
+
+def test_the_cli_lists_shared_messages(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from bot.config import load_settings
+    from bot.store import make_cipher
+
+    monkeypatch.setenv("ASSISTANT_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("HANDOFF_KEYS", raising=False)
+    assert main(["nlu", "feedback", "--texts"]) == 0
+    assert "no message shared" in capsys.readouterr().out
+    settings = load_settings()
+    SampleStore(make_engine(f"sqlite:///{tmp_path / 'var' / 'assistant.db'}"), make_cipher(settings)).add(MARKER, "faq/gratuite", "fr")
+    assert main(["nlu", "feedback", "--texts"]) == 0
+    assert MARKER in capsys.readouterr().out
