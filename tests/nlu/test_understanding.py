@@ -13,6 +13,12 @@ from nlu.evaluate import near_duplicates, training_phrasings
 from nlu.project import normalize
 
 
+# Measured 2026-11-30: 73.0 % on topic, every fact's precision >= 96 % and recall >= 89 % (the
+# README's tables); the floors leave room for a retrained model's small differences and are
+# raised as the figures rise. The targets (95 % on topic, 90 % per fact) are not all met.
+FLOORS = {"long_test": 0.68, "precision": 0.95, "recall": 0.85}
+
+
 @pytest.fixture(scope="module")
 def dialogue(parser):
     return u.dialogue_for(parser)
@@ -54,5 +60,3 @@ def test_facts_from_stories_never_tuned_on(dialogue, capsys):
         assert report.recall(fact) >= FLOORS["recall"], fact
 
 
-# Measured 2026-11-30 (see the README's understanding table); raised as the figures rise.
-FLOORS = {"long_test": 0.55, "precision": 0.95, "recall": 0.75}
