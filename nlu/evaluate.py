@@ -196,8 +196,14 @@ def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
     return path
 
 
-def cross_validate(folds: int, out_dir: Path) -> str:
-    """Rasa's k-fold cross-validation on the training data (slow: trains k models)."""
+THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+
+
+def cross_validate(folds: int, out_dir: Path, config_override: dict | None = None) -> str:
+    """Rasa's k-fold cross-validation over the whole training data (slow: trains k models),
+    with the fallback threshold at 0 so that every test-fold prediction keeps its confidence;
+    then, for each threshold, what the person would get: a right answer, a wrong one, or "je ne
+    suis pas sûr d'avoir compris" instead of a right one (or, for out-of-scope, a decline)."""
     import tempfile
 
     from rasa.model_testing import perform_nlu_cross_validation  # Rasa stays in nlu/
@@ -211,11 +217,50 @@ def cross_validate(folds: int, out_dir: Path) -> str:
         config, data, domain = project.build(Path(tmp))
         # The importer joins the FAQ responses of the domain to the examples, as training does.
         training_data = TrainingDataImporter.load_from_config(str(config), str(domain), [str(data)]).get_nlu_data()
+        settings = read_yaml_file(str(config))
+        current = 0.3  # Rasa's default, when the pipeline has no FallbackClassifier
+        for component in settings["pipeline"]:
+            component.update((config_override or {}).get(component["name"], {}))
+            if component["name"] == "FallbackClassifier":
+                current = float(component.get("threshold", 0.3))
+                component["threshold"] = 0.0
         asyncio.run(perform_nlu_cross_validation(
-            read_yaml_file(str(config)), training_data, str(out_dir), {"folds": folds, "disable_plotting": True}
-        ))
+            settings, training_data, str(out_dir),
+            {"folds": folds, "disable_plotting": True, "successes": True, "errors": True}))
     report = out_dir / "intent_report.json"
     if not report.exists():
         return "cross-validation produced no report"
     data = json.loads(report.read_text())
-    return f"cross-validation ({folds} folds): intent accuracy {data.get('accuracy', float('nan')):.1%}, weighted F1 {data['weighted avg']['f1-score']:.3f}"
+    predictions = []
+    for name in ("intent_successes.json", "intent_errors.json"):
+        path = out_dir / name
+        if path.exists():
+            predictions += [(p["intent"], p["intent_prediction"]["name"], float(p["intent_prediction"]["confidence"] or 0.0))
+                            for p in json.loads(path.read_text())]
+    lines = [f"cross-validation ({folds} folds, {len(predictions)} test-fold predictions): intent accuracy "
+             f"{data.get('accuracy', float('nan')):.1%}, weighted F1 {data['weighted avg']['f1-score']:.3f}",
+             "fallback threshold: right answer / wrong answer / not sure instead of right (out-of-scope declined)"]
+    for threshold, row in threshold_sweep(predictions).items():
+        mark = "  <- nlu/config.yml" if abs(threshold - current) < 1e-9 else ""
+        lines.append(f"  {threshold:4.2f}  {row['right']:6.1%} / {row['wrong']:5.1%} / {row['unsure']:5.1%}"
+                     f"   ({row['declined']:.1%}){mark}")
+    return "\n".join(lines)
+
+
+def threshold_sweep(predictions: list[tuple[str, str, float]],
+                    thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, dict[str, float]]:
+    """(expected, predicted, confidence) -> per threshold, the share of messages answered right,
+    answered wrong (the harm: an answer to a question nobody asked), and left unsure although
+    the model was right; and the share of out-of-scope messages declined."""
+    out = {}
+    total = len(predictions) or 1
+    oos = [p for p in predictions if p[0] == OUT_OF_SCOPE] or [("", "", 0.0)]
+    for t in thresholds:
+        answered = [(e, p) for e, p, c in predictions if c >= t and p != OUT_OF_SCOPE]
+        out[t] = {
+            "right": sum(e == p for e, p in answered) / total,
+            "wrong": sum(e != p for e, p in answered) / total,
+            "unsure": sum(1 for e, p, c in predictions if c < t and e == p and e != OUT_OF_SCOPE) / total,
+            "declined": sum(1 for e, p, c in oos if p == OUT_OF_SCOPE or c < t) / len(oos),
+        }
+    return out

@@ -248,6 +248,9 @@ _POSTCODE = re.compile(r"(?<![\d+])(\d{5})(?![\d])")
 _DEPARTEMENT = re.compile(r"\b(?:dans le|dans l'|ds le|du|le|au|departement|dept\.?|department|in the|the)\s*(\d{2,3}|2a|2b)\b")
 # A lookahead: the words after one preposition may hold the next one ("de fleurs a mon compte a Arles").
 _AT_PLACE = re.compile(r"\b(?:(a|au|aux|du|en|sur|pres de|vers|in|at|near|de|habite|vis)\s+|pres d')(?=((?:[a-z][a-z']*[ -]?){1,5}))")
+# Communes whose name is also a common word: taken only when written with a capital.
+COMMON_WORDS = frozenset({"charge", "cours", "rue", "bonne", "nice", "sens", "vire", "gap", "eu", "ville", "vue", "salles",
+                          "mont", "sees", "bu", "orange"})
 # Where the person lives, when they also name where they work ("je travaille à Luxembourg mais
 # j'habite à Thionville"): the words after these are read first.
 _HOME = re.compile(r"\b(j'habite|jhabite|j habite|nous habitons|on habite|je vis|jvis|on vit|nous vivons|je reside|i live|we live"
@@ -287,15 +290,16 @@ def location(text: str, folded: str | None = None) -> tuple[str, str | None] | N
     home = _HOME.search(folded)
     if home:
         near = re.split(r"[.;!?]", folded[home.end():], maxsplit=1)[0][:80]
-        found = _zone(near)
+        found = _zone(near, text)
         if found is not None:
             return found, None
-    zone = _zone(folded)
+    zone = _zone(folded, text)
     return (zone, None) if zone is not None else None
 
 
-def _zone(folded: str) -> str | None:
-    """metropole, drom or etranger for the places the (folded) text names."""
+def _zone(folded: str, original: str = "") -> str | None:
+    """metropole, drom or etranger for the places the (folded) text names, right after a
+    preposition ("à Lyon", "près d'Argentan", "au François")."""
     if any(name in folded for name in COLLECTIVITY_NAMES):
         return "etranger"
     if _DROM.search(folded):
@@ -315,11 +319,13 @@ def _zone(folded: str) -> str | None:
             words = ["le", *words]
         elif match.group(1) == "aux":
             words = ["les", *words]
-        for first in range(len(words)):
-            for size in range(len(words) - first, 0, -1):  # the longest name first: "saint denis" before "saint"
-                zone = commune_zone(" ".join(words[first:first + size]))
-                if zone is not None:
-                    return zone
+        for size in range(len(words), 0, -1):  # the longest name first: "saint denis" before "saint"
+            name = " ".join(words[:size])
+            if name in COMMON_WORDS and not (original and re.search(rf"\b{name.capitalize()}\b", original)):
+                continue  # "en cours", "à la rue", "have a nice day": a commune only when written as one
+            zone = commune_zone(name)
+            if zone is not None:
+                return zone
     if _METROPOLE.search(folded) or _DEPARTEMENT_NAMED.search(folded):
         return "metropole"
     return None
@@ -358,6 +364,14 @@ _SINCE_JOB = re.compile(
     r"|((?:\d+|[a-z]+)\s*(?:months?|weeks?|years?)) ago[^.;]{0,30}(?:laid off|lost my job|unemployed)"
     rf"|(?:laid off|lost my job|job ended|contract ended|made redundant|wasn'?t renewed|not renewed)[^.;]{{0,40}}?\b({_LENGTH_WORDS}) ago\b"
 )
+# "Il s'est terminé il y a cinq semaines", "it ended six weeks ago": read when the message speaks
+# of a job or a contract that ended.
+_ENDED_AGO = re.compile(
+    rf"\b(?:s'est |s est |est )?(?:termine|fini|arrete)e?s? (?:il y a|depuis) ({_LENGTH_WORDS})"
+    rf"|\b(?:ended|finished|stopped) ({_LENGTH_WORDS}) ago\b"
+)
+_A_JOB_ENDED = re.compile(rf"{_JOB_ENDED}|\b(contrat|contract|cdd|mission|job|emploi)\b[^.;]{{0,60}}"
+                          rf"\b(termine|fini|ended|finished|renouvele|renewed)")
 
 
 def company_size(text: str, folded: str | None = None) -> float | str | None:
@@ -430,6 +444,8 @@ def entities(text: str) -> list[tuple[str, object, str]]:
             if "situation" not in named:
                 found.append(("situation", "salarie", "salarie"))
     since = _first(_SINCE_JOB, folded, months)
+    if since is None and _A_JOB_ENDED.search(folded):
+        since = _first(_ENDED_AGO, folded, months)
     if since is not None:
         found.append(("months_since_job_end", plain(since), str(plain(since))))
     place = location(text, folded)

@@ -55,3 +55,13 @@ def test_deduplicated_heldout_figures(parser, capsys):
     assert french.examples + french.near_duplicates == len(load_heldout(HELDOUT["fr"]))
     assert french.accuracy >= 0.92 and english.accuracy >= 0.90
     assert french.out_of_scope_fallback_rate >= 0.95
+
+
+def test_the_threshold_sweep_counts_what_a_person_would_get():
+    from nlu.evaluate import threshold_sweep
+
+    predictions = [("faq", "faq", 0.9), ("faq", "faq", 0.4), ("greet", "faq", 0.35),
+                   ("out_of_scope", "faq", 0.3), ("out_of_scope", "out_of_scope", 0.8)]
+    sweep = threshold_sweep(predictions, (0.0, 0.5))
+    assert sweep[0.0] == {"right": 0.4, "wrong": 0.4, "unsure": 0.0, "declined": 0.5}
+    assert sweep[0.5] == {"right": 0.2, "wrong": 0.0, "unsure": 0.2, "declined": 1.0}
