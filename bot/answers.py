@@ -64,6 +64,7 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
     if not parse.read_by_rules:
         parse = nlu.with_rules(parse, text)  # a parse that did not come through the door
     found: dict[str, Any] = {}
+    by_rules: set[str] = set()  # facts already read by the rules: the whole message's reading comes first
     for entity in parse.entities:
         fact = ENTITY_FACTS.get(entity.name)
         if fact is None:
@@ -74,8 +75,8 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
             if value in DIFFICULTIES and value not in found[fact]:  # a model's span ("commandement") is dropped
                 found[fact].append(value)
             continue
-        if fact in found and not (entity.extractor == extract.EXTRACTOR and fact in _RULES_FIRST):
-            continue  # the model's first, then the rules' (but for what rules read better)
+        if fact in found and (fact in by_rules or not (entity.extractor == extract.EXTRACTOR and fact in _RULES_FIRST)):
+            continue  # the first reading (the whole message's before a sentence's); the rules' over the model's where they read better
         if fact == "company_size" and not isinstance(value, (int, float)):
             number = extract.number(str(value))
             value = int(number) if number is not None else None
@@ -88,6 +89,8 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
             value = match.group(1) if match else None
         if value is not None and _valid(fact, value):
             found[fact] = value
+            if entity.extractor == extract.EXTRACTOR:
+                by_rules.add(fact)
     if "postcode" in found:
         found.pop("housing_location", None)
     if not found.get("difficulties"):
