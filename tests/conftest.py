@@ -63,3 +63,32 @@ def rasa_server(nlu_model, tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
+
+
+# --- three speeds ---------------------------------------------------------------------------------
+# unit: the code alone, fakes for the NLU and the channels, SQLite files (milliseconds each);
+# integration: one real part at a time (the trained Rasa model, PostgreSQL, a CLI in a subprocess);
+# e2e: whole deployments (`assistant serve` processes, a real browser, Telegram's library against
+# the fake Bot API over HTTP). `uv run pytest -m unit` for the quick loop; `uv run pytest` runs all.
+# A test may say its tier with a marker; otherwise it is given one from what it uses.
+TIERS = ("unit", "integration", "e2e")
+E2E_MODULES = {"test_browser", "test_xss", "test_telegram", "test_serve", "test_workers", "test_faults",
+               "test_faults_database", "test_faults_nlu"}
+REAL_PARTS = {"nlu_model", "rasa_server"}  # fixtures that bring the trained model
+
+
+def tier_of(item: pytest.Item) -> str:
+    module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+    if module in E2E_MODULES or "browser" in item.fixturenames or "rasa_server" in item.fixturenames:
+        return "e2e"
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if REAL_PARTS & set(item.fixturenames) or "postgresql" in params.values() or \
+            (item.module is not None and "subprocess" in vars(item.module)):
+        return "integration"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(getattr(pytest.mark, tier_of(item)))

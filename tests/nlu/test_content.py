@@ -11,6 +11,7 @@ from nlu.check import MAX_ANSWER, check_content, check_training_data
 from nlu.project import CONTENT_FILE, DATA_DIR
 
 
+@pytest.mark.integration  # Rasa's own data validation runs too
 def test_the_content_as_shipped_passes_every_check():
     assert [str(p) for p in run_checks()] == []
 
@@ -72,6 +73,7 @@ def test_missing_answer_empty_answer_long_answer_and_missing_source(project_copy
     assert all(":0:" not in m for m in messages)
 
 
+@pytest.mark.integration  # the CLI in a subprocess
 def test_cli_reports_problems_with_a_non_zero_exit(tmp_path):
     import subprocess
     import sys
