@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import logs
-from .config import ROOT, load_settings, session_secret
+from .config import ROOT, load_settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -182,14 +182,9 @@ def _content_reload(args: argparse.Namespace) -> int:
 
 
 def _engine(settings):
-    from handoff.migrate import upgrade
+    from .maintenance import engine_for
 
-    from .store import make_engine
-
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size,
-                         max_overflow=settings.database_max_overflow)
-    upgrade(engine)
-    return engine
+    return engine_for(settings)
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -232,26 +227,9 @@ def _cases_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_purge(settings, now=None):
-    import datetime as dt
-
-    from handoff.retention import Retention, purge_cases
-
-    from .feedback import SampleStore
-    from .store import ConversationStore, make_cipher
-
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    retention = Retention()
-    engine = _engine(settings)
-    cipher = make_cipher(settings)
-    report = purge_cases(engine, cipher, now, retention)
-    store = ConversationStore(engine, cipher, session_secret(settings))
-    report.conversations = store.purge(now - dt.timedelta(days=retention.conversation_days))
-    report.shared_messages = SampleStore(engine, cipher, now=lambda: now).purge()
-    return report
-
-
 def _purge(args: argparse.Namespace) -> int:
+    from .maintenance import run_purge
+
     report = run_purge(load_settings())
     print(f"purged {report.conversations} conversation(s), anonymised {report.anonymised_cases} case(s), "
           f"deleted {report.audit_events} audit event(s) and {report.shared_messages} shared message(s)")

@@ -354,7 +354,7 @@ async def _count_misunderstandings(services: Services, every: float = 60.0) -> N
 async def _purge_daily(services: Services) -> None:
     import anyio
 
-    from .cli import run_purge
+    from .maintenance import run_purge
 
     while True:
         try:

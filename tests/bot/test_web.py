@@ -111,7 +111,7 @@ def test_user_text_never_reaches_the_logs(web_server, caplog, capfd):
 def test_purge_deletes_conversations_left_for_30_days(web_server, settings):
     import datetime as dt
 
-    from bot.cli import run_purge
+    from bot.maintenance import run_purge
 
     post(web_server, "henri", "/start_check")
     post(web_server, "iris", "/start_check")
