@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
 from handoff import Cipher
-from handoff.migrate import create_tables
+from handoff.migrate import upgrade
 
 from .state import State
 
@@ -154,7 +154,7 @@ class ConversationStore:
         # retries (up to 100 ms a time): callers of this store on several threads (tests, tools;
         # `serve` calls it from its loop) take turns here instead.
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        create_tables(engine, metadata)
+        upgrade(engine)  # the table is the migrations' (0004); idempotent
         self._pseudonymise_old_rows()
         self._save = _save_statement(engine.dialect.name)
         self._driver = _DriverPath(engine, self._save) if engine.dialect.name == "sqlite" else None

@@ -22,7 +22,7 @@ from telegram.ext import (
     ContextTypes, MessageHandler, filters,
 )
 
-from handoff.migrate import create_tables
+from handoff.migrate import upgrade
 
 from .replies import Reply
 from .service import Assistant
@@ -58,7 +58,7 @@ class TelegramChannel:
                  webhook_url: str | None = None, webhook_secret: str | None = None):
         self.assistant = assistant
         self.engine = engine
-        create_tables(engine, _metadata)
+        upgrade(engine)  # the table is the migrations' (0004); idempotent
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
         builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))

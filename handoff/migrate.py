@@ -5,7 +5,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,13 +29,6 @@ def schema_lock(connection: Connection) -> None:
     end of the transaction. SQLite serialises writers by itself."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-
-
-def create_tables(engine: Engine, metadata: MetaData) -> None:
-    """`create_all` for tables outside the migrations, safe when several workers start at once."""
-    with engine.begin() as connection:
-        schema_lock(connection)
-        metadata.create_all(connection)
 
 
 def upgrade(engine: Engine) -> None:

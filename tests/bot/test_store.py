@@ -7,12 +7,13 @@ import sqlite3
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.state import CHECK, State
 from bot.store import ConversationStore, conversations, make_engine, pseudonym
 from handoff import Cipher
+from postgres_reset import reset
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,8 +25,8 @@ def engine(request, tmp_path):
         if not url:
             pytest.skip("needs PostgreSQL at TEST_DATABASE_URL (.ci/run sets it)")
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conversations.drop(conn, checkfirst=True)
+    if request.param == "postgresql":
+        reset(engine)  # the shared database, emptied of every migrated table
     yield engine
     engine.dispose()
 
@@ -100,3 +101,27 @@ def test_numbers_beyond_64_bits_come_back_as_they_went(engine, cipher):
     state.handoff["phone"] = "06 12 34 56 78 12345678901234567890"
     store.save("web:big", state)
     assert ConversationStore(engine, cipher, "secret").load("web:big") == state  # read from the database
+
+
+def test_a_database_an_earlier_version_made_keeps_its_conversations_under_the_migrations(tmp_path, cipher):
+    """Before revision 0004 the server created `conversations` itself: upgrading such a database
+    records the table as the migrations' and loses nothing."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from handoff.migrate import alembic_config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+        conversations.create(conn)  # as create_all did
+        conn.execute(conversations.insert().values(key="k", state="s", created_at=dt.datetime(2026, 1, 1),
+                                                   updated_at=dt.datetime(2026, 1, 1)))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(select(conversations.c.key)).scalars().all() == ["k"]
+    assert {"conversations", "telegram_updates"} <= set(inspect(engine).get_table_names())
+    ConversationStore(engine, cipher, "secret")  # starts on it as on a new one

@@ -8,7 +8,7 @@ import os
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from processes import CHECK_STEPS as STEPS
 from postgres_reset import reset
@@ -22,9 +22,6 @@ def workers(nlu_model, tmp_path):
         pytest.skip("the two-worker test needs PostgreSQL at TEST_DATABASE_URL (.ci/run sets it)")
     engine = create_engine(url, future=True)
     reset(engine)  # every migrated table, so that the workers migrate from nothing
-    with engine.begin() as conn:
-        for table in ("conversations", "telegram_updates"):  # created outside the migrations
-            conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     env = serve_env(nlu_model, tmp_path, DATABASE_URL=url, HANDOFF_KEYS=Fernet.generate_key().decode())
     servers = [Serve(env, tmp_path / f"worker-{n}.log") for n in range(2)]
     try:
@@ -33,8 +30,7 @@ def workers(nlu_model, tmp_path):
     finally:
         for server in servers:
             server.stop()
-        with engine.begin() as conn:
-            conn.execute(text('DROP TABLE IF EXISTS "conversations" CASCADE'))
+        reset(engine)
         engine.dispose()
 
 
