@@ -114,9 +114,10 @@ def _nlu_feedback(args: argparse.Namespace) -> int:
         shared = SampleStore(_engine(settings), make_cipher(settings)).weeks(args.weeks)
         if args.json:
             print(json.dumps(shared, ensure_ascii=False, indent=2))
-        elif not shared:
+            return 0
+        if not shared:
             print("no message shared: a person shares one only by pressing the button offered when not understood")
-        for r in shared if not args.json else ():
+        for r in shared:
             print(f"{r['week']:<9} {r['locale']}  {r['topic']:<32} {r['text']}")
         return 0
     rows = UnderstandingLog(_engine(settings)).weeks(args.weeks)
@@ -152,6 +153,7 @@ def _situation_problems() -> list[str]:
     """An FAQ topic's `situations` name facts and values the questionnaire knows."""
     import nlu
     from nlu import project
+    from nlu.content import SITUATION_FACTS
 
     from rules_adapter.rules import questions
 
@@ -164,7 +166,7 @@ def _situation_problems() -> list[str]:
     for topic in topics:
         for fact, values in topic.situations:
             unknown = sorted(set(values) - known.get(fact, set()))
-            if fact not in ("difficulties", "contract", "situation", "sector") or unknown:
+            if fact not in SITUATION_FACTS or unknown:
                 problems.append(f"{project.CONTENT_FILE}: topic {topic.key}: situations: {fact} {', '.join(unknown)} "
                                 f"is not a told difficulty, contract, situation or sector the questionnaire knows")
     return problems

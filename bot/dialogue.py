@@ -395,7 +395,7 @@ class Dialogue(HandoffSteps):
         if topic in EMERGENCY_TOPICS:
             self._emergency(EMERGENCY_TOPICS[topic], state, turn)
             return
-        text = entry.answer.get(state.locale) or entry.answer["fr"]
+        text = entry.answer_in(state.locale)
         if state.mode in (CHECK, SUMMARY):
             turn.replies.append(Reply(text))
             self._reask(state, turn, prefix=_("Reprenons où nous en étions."))
@@ -413,7 +413,7 @@ class Dialogue(HandoffSteps):
         about the situation it tells (unpaid rent, a temp's contract…), then the check."""
         topic = self.content.for_situation(facts) if state.mode == IDLE else None
         if topic is not None and topic.key not in EMERGENCY_TOPICS:
-            turn.replies.append(Reply(topic.answer.get(state.locale) or topic.answer["fr"]))
+            turn.replies.append(Reply(topic.answer_in(state.locale)))
 
     # --- the eligibility check ----------------------------------------------------------------
 
@@ -575,7 +575,7 @@ class Dialogue(HandoffSteps):
             _ = translator(state.locale)
             entry = self.content.topic(parse.faq_topic)
             if entry is not None:
-                turn.replies.append(Reply(entry.answer.get(state.locale) or entry.answer["fr"]))
+                turn.replies.append(Reply(entry.answer_in(state.locale)))
                 turn.replies.append(self._precision_question(fact, state, prefix=_("Reprenons où nous en étions.")))
                 return
         choice, facts = found if found is not None else (None, None)

@@ -22,8 +22,6 @@ from telegram.ext import (
     ContextTypes, MessageHandler, filters,
 )
 
-from handoff.migrate import upgrade
-
 from .replies import Reply
 from .service import Assistant
 
@@ -58,7 +56,6 @@ class TelegramChannel:
                  webhook_url: str | None = None, webhook_secret: str | None = None):
         self.assistant = assistant
         self.engine = engine
-        upgrade(engine)  # the table is the migrations' (0004); idempotent
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
         builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))

@@ -20,6 +20,8 @@ from .project import CONTENT_FILE
 log = logging.getLogger(__name__)
 LOCALES = ("fr", "en")
 NEXT_STEPS = ("check", "adviser", "none")
+# The facts a topic's `situations` may name: the difficulties told first, then the status.
+SITUATION_FACTS = ("difficulties", "contract", "situation", "sector")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Topic:
     # The facts of a situation this answer speaks to ({"difficulties": ("impayes_loyer",)}): a
     # person who tells such a story and asks for help in general reads it before the check.
     situations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def answer_in(self, locale: str) -> str:
+        return self.answer.get(locale) or self.answer["fr"]
 
 
 class ContentError(ValueError):
@@ -114,14 +119,14 @@ class FaqContent:
 
     def answer(self, key: str, locale: str) -> str | None:
         topic = self.topic(key)
-        return topic.answer.get(locale) or topic.answer["fr"] if topic else None
+        return topic.answer_in(locale) if topic else None
 
     def for_situation(self, facts: dict[str, Any]) -> Topic | None:
         """The answer to a told situation: the first difficulty the person named that a topic
         speaks to, else their contract, status or sector."""
         topics = self.topics().values()
         told = [("difficulties", d) for d in facts.get("difficulties") or ()]
-        told += [(fact, facts[fact]) for fact in ("contract", "situation", "sector") if isinstance(facts.get(fact), str)]
+        told += [(fact, facts[fact]) for fact in SITUATION_FACTS[1:] if isinstance(facts.get(fact), str)]
         for fact, value in told:
             for topic in topics:
                 if value in dict(topic.situations).get(fact, ()):

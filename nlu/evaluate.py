@@ -199,7 +199,7 @@ def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
 THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 
 
-def cross_validate(folds: int, out_dir: Path, config_override: dict | None = None) -> str:
+def cross_validate(folds: int, out_dir: Path) -> str:
     """Rasa's k-fold cross-validation over the whole training data (slow: trains k models),
     with the fallback threshold at 0 so that every test-fold prediction keeps its confidence;
     then, for each threshold, what the person would get: a right answer, a wrong one, or "je ne
@@ -220,7 +220,6 @@ def cross_validate(folds: int, out_dir: Path, config_override: dict | None = Non
         settings = read_yaml_file(str(config))
         current = 0.3  # Rasa's default, when the pipeline has no FallbackClassifier
         for component in settings["pipeline"]:
-            component.update((config_override or {}).get(component["name"], {}))
             if component["name"] == "FallbackClassifier":
                 current = float(component.get("threshold", 0.3))
                 component["threshold"] = 0.0

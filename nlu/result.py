@@ -38,5 +38,3 @@ class Parse:
 
     def entity_values(self, name: str) -> list[Any]:
         return [e.value for e in self.entities if e.name == name]
-
-

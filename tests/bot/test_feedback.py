@@ -173,7 +173,7 @@ def test_the_cli_lists_shared_messages(tmp_path, monkeypatch, capsys):
 
 # --- the server adds the counts to the database every minute and when it stops -----------------
 
-def _serve_and_ask(settings, running_server, period: float, check_while_running):
+def _serve_and_ask(settings, running_server, monkeypatch, period: float, check_while_running):
     import functools
 
     import httpx
@@ -181,21 +181,15 @@ def _serve_and_ask(settings, running_server, period: float, check_while_running)
     from bot import web
 
     # The server's own loop, with its period set here (a minute in production).
-    saving = functools.partial(web._count_misunderstandings, every=period)
-    app = web.create_app(settings, Unsure())
-    original = web._count_misunderstandings
-    web._count_misunderstandings = saving
-    try:
-        with running_server(app) as server:
-            reply = httpx.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "a", "message": MARKER}, timeout=10)
-            assert reply.status_code == 200
-            check_while_running()
-    finally:
-        web._count_misunderstandings = original
+    monkeypatch.setattr(web, "_count_misunderstandings", functools.partial(web._count_misunderstandings, every=period))
+    with running_server(web.create_app(settings, Unsure())) as server:
+        reply = httpx.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "a", "message": MARKER}, timeout=10)
+        assert reply.status_code == 200
+        check_while_running()
 
 
 @pytest.mark.integration  # the app under uvicorn
-def test_serve_saves_the_counts_while_it_runs(settings, running_server):
+def test_serve_saves_the_counts_while_it_runs(settings, running_server, monkeypatch):
     import time
 
     log = UnderstandingLog(make_engine(settings.database_url))
@@ -206,15 +200,15 @@ def test_serve_saves_the_counts_while_it_runs(settings, running_server):
             time.sleep(0.1)
         assert [(r["kind"], r["topic"], r["count"]) for r in log.weeks()] == [("fallback", "faq/surendettement", 1)]
 
-    _serve_and_ask(settings, running_server, 0.2, saved_within_seconds)
+    _serve_and_ask(settings, running_server, monkeypatch, 0.2, saved_within_seconds)
 
 
 @pytest.mark.integration  # the app under uvicorn
-def test_serve_saves_the_counts_when_it_stops(settings, running_server):
+def test_serve_saves_the_counts_when_it_stops(settings, running_server, monkeypatch):
     log = UnderstandingLog(make_engine(settings.database_url))
 
     def not_yet():
         assert log.weeks() == []  # the minute has not passed
 
-    _serve_and_ask(settings, running_server, 3600, not_yet)
+    _serve_and_ask(settings, running_server, monkeypatch, 3600, not_yet)
     assert [(r["kind"], r["count"]) for r in log.weeks()] == [("fallback", 1)]
