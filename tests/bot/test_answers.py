@@ -9,8 +9,8 @@ import pytest
 import nlu
 import rules_adapter
 from bot import answers
-from bot.dialogue import _ROUGH, _VIOLENCE
-from bot.handoff_flow import parse_amount
+from bot.dialogue.emergency import ROUGH, VIOLENCE
+from bot.dialogue.steps import parse_amount
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -91,12 +91,12 @@ def test_amounts_as_typed(text, amount):
     "mon mari me tape jpeu pa rester ici", "my sister's husband beats her",
 ])
 def test_violence_in_people_s_words_reaches_the_safety_net(text):
-    assert _VIOLENCE.search(nlu.normalize(text))
+    assert VIOLENCE.search(nlu.normalize(text))
 
 
 @pytest.mark.parametrize("text", ["je suis sans domicile", "mon fils dort dans sa voiture", "on n'a plus de logement"])
 def test_no_home_in_people_s_words_reaches_the_safety_net(text):
-    assert _ROUGH.search(nlu.normalize(text))
+    assert ROUGH.search(nlu.normalize(text))
 
 
 def facts(text: str) -> dict:

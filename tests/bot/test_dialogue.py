@@ -163,7 +163,7 @@ def test_becoming_a_job_seeker_drops_the_contract():
 
 
 def test_danger_typed_during_the_call_back_request_shows_the_numbers_and_keeps_the_draft():
-    from bot.handoff_flow import TEXT_STEPS
+    from bot.dialogue.steps import TEXT_STEPS
 
     dialogue, state = _in_check()
     state.last_outcome = "eligible"
@@ -220,3 +220,47 @@ def test_the_topic_for_a_situation_prefers_the_difficulty_then_the_status():
     assert content.for_situation({"contract": "interim"}).key == "interimaires_cdd"
     assert content.for_situation({"situation": "demandeur_emploi"}).key == "demandeurs_emploi"
     assert content.for_situation({"situation": "salarie", "contract": "cdi"}) is None
+
+
+# --- the journeys' registry, and what a payload may not say ------------------------------------------
+
+def test_every_button_the_journeys_can_show_names_a_registered_command():
+    import re
+    from pathlib import Path
+
+    from bot.dialogue import registry
+
+    sources = "\n".join(p.read_text() for p in Path("bot/dialogue").glob("*.py"))
+    named = set(re.findall(r'payload\("(\w+)"', sources))
+    assert len(named) > 25
+    assert named <= set(registry.commands), named - set(registry.commands)
+
+
+def test_an_unknown_command_is_said_so_with_the_help_buttons():
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent())
+    (_, replies) = talk(dialogue, State(), "/start", "/fly_me_to_the_moon")
+    assert replies[0].text == "Je ne connais pas cette commande." and replies[0].buttons
+
+
+def test_a_forged_urgent_handoff_from_a_fresh_conversation_is_neither_urgent_nor_a_request():
+    class Handoff:
+        submitted: list = []
+
+        def submit(self, draft):
+            self.submitted.append(draft)
+
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), handoff=Handoff())
+    state = State()
+    (_, replies) = talk(dialogue, state, "/start", '/handoff{"urgent":true}')
+    assert not state.urgent and state.handoff == {}
+    assert "09 70 800 800" in replies[0].text and "urgente" not in replies[0].text
+
+
+def test_the_priority_call_back_of_an_emergency_is_urgent_because_the_server_saw_the_danger():
+    danger = nlu.Parse("faq/urgence_violences", 0.95, (), ())
+    dialogue = Dialogue(ScriptedParser(danger), nlu.FaqContent(), handoff=object())
+    state = State()
+    (_, shown, pressed) = talk(dialogue, state, "/start", "il me frappe", "/handoff")
+    priority = next(b for b in shown[-1].buttons if "priorité" in b.title)
+    assert priority.payload == "/handoff"  # the button names the action; the urgency is the server's
+    assert state.handoff["step"] == "notice" and state.handoff["urgent"] is True

@@ -342,7 +342,7 @@ def test_every_button_of_the_check_fits_telegram_s_callback_data():
 
     import nlu
     import rules_adapter
-    from bot.dialogue import Dialogue
+    from bot.dialogue import Dialogue, check
     from bot.state import CHECK, State
     from bot.telegram_channel import CALLBACK_LIMIT
 
@@ -351,8 +351,8 @@ def test_every_button_of_the_check_fits_telegram_s_callback_data():
         for known in ({}, {"situation": "demandeur_emploi"}, {"contract": "interim"}, {"sector": "agricole"}):
             state = State(locale="fr", mode=CHECK, facts=dict(known), answered=list(known))
             question = rules_adapter.question_for(fact, known, on=dt.date(2026, 1, 1))
-            buttons = list(dialogue._question_buttons(question, state))
+            buttons = list(check.question_buttons(dialogue.services, question, state))
             if "precision" in spec:
-                buttons += dialogue._precision_question(fact, state).buttons
+                buttons += check.precision_question(fact, state).buttons
             for button in buttons:
                 assert len(button.payload.encode()) <= CALLBACK_LIMIT, button

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 import nlu
-from bot.dialogue import Dialogue
+from bot.dialogue import Dialogue, check
+from bot.dialogue import summary as answers_shown
 from bot.state import CHECK, SUMMARY, State
 from rules_adapter.facts import location_of_postcode
 
@@ -53,14 +54,14 @@ def test_every_fact_of_a_one_message_story_is_kept_and_not_asked_again(dialogue,
             if state.precising:
                 await dialogue.handle('/precise{"fact":"%s","choice":"none"}' % state.precising, state)
                 continue
-            question = dialogue._question(state)
-            await dialogue.handle(dialogue._question_buttons(question, state)[0].payload, state)
+            question = check.question(dialogue.services, state)
+            await dialogue.handle(check.question_buttons(dialogue.services, question, state)[0].payload, state)
         again = {ASKED_AS.get(f, f) for f in given} & set(asked)
         assert not again, f"asked again: {again} (asked {asked})"
         assert state.mode == SUMMARY
-        summary = dialogue._summary(state).text
+        summary = answers_shown.summary(state).text
         for fact in given:
-            name = dialogue._fact_name(ASKED_AS.get(fact, fact), state)
+            name = answers_shown.fact_name(ASKED_AS.get(fact, fact), state)
             assert name in summary, f"{name} not in the summary"
 
     asyncio.run(run())

@@ -1,0 +1,102 @@
+"""What every journey shares: the turn being answered, the services a journey may call, and the
+registry where each journey names the button commands and the intents it answers."""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import nlu
+
+from ..replies import Reply
+from ..state import State
+
+if TYPE_CHECKING:
+    import handoff
+    from handoff.service import Draft
+
+MAX_TEXT = 2000
+Translator = Callable[..., str]
+
+
+@dataclass
+class Turn:
+    replies: list[Reply] = field(default_factory=list)
+    erase: bool = False  # the person asked to erase their conversation: the store deletes it
+
+    def say(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+
+class HandoffPort(Protocol):
+    """What the conversation asks of the handoff service (handoff.HandoffService)."""
+
+    def submit(self, draft: Draft) -> handoff.Case: ...
+    def status(self, reference: str, address: str) -> handoff.Status | None: ...
+    def withdraw(self, reference: str, address: str) -> bool: ...
+    def erase(self, reference: str, address: str) -> bool: ...
+    def pending_messages(self, reference: str, address: str) -> list[str]: ...
+    def export(self, reference: str, address: str) -> dict[str, Any] | None: ...
+
+
+@dataclass
+class Services:
+    """The doors a journey may knock on: the NLU, the FAQ content, the handoff service, the date."""
+
+    parser: nlu.Parser
+    content: nlu.FaqContent
+    handoff: HandoffPort | None = None
+    today: Callable[[], dt.date] = dt.date.today
+    privacy_url: str = "/confidentialite"
+    callback_days: int | None = None  # the delay the service commits to, if it does (CALLBACK_WORKING_DAYS)
+    on_parse: Callable[[nlu.Parse], None] | None = None  # counts what is not understood (bot/feedback.py)
+    on_share: Callable[[str, str, str], None] | None = None  # keeps a message its writer agreed to share
+    # The check's buttons, kept per question (bot/dialogue/check.py).
+    buttons: dict[tuple[int, str, bool], tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
+
+
+# A button command's handler: (services, state, turn, the payload's arguments).
+CommandHandler = Callable[[Services, State, Turn, dict[str, Any]], "Awaitable[None] | None"]
+# An intent's handler: (services, state, turn, the parse, the text); False: the intent does not
+# fit where the person is, and the message is taken as not understood.
+IntentHandler = Callable[[Services, State, Turn, nlu.Parse, str], "bool | None"]
+
+
+class Registry:
+    """Command name -> handler and intent name -> handler, each name owned by one journey."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandHandler] = {}
+        self.intents: dict[str, IntentHandler] = {}
+
+    def command(self, *names: str) -> Callable[[CommandHandler], CommandHandler]:
+        def register(handler: CommandHandler) -> CommandHandler:
+            for name in names:
+                if name in self.commands:
+                    raise ValueError(f"command {name!r} is already answered by {self.commands[name].__module__}")
+                self.commands[name] = handler
+            return handler
+        return register
+
+    def intent(self, *names: str) -> Callable[[IntentHandler], IntentHandler]:
+        def register(handler: IntentHandler) -> IntentHandler:
+            for name in names:
+                if name in self.intents:
+                    raise ValueError(f"intent {name!r} is already answered by {self.intents[name].__module__}")
+                self.intents[name] = handler
+            return handler
+        return register
+
+    async def run_command(self, name: str, services: Services, state: State, turn: Turn, args: dict[str, Any]) -> bool:
+        handler = self.commands.get(name)
+        if handler is None:
+            return False
+        result = handler(services, state, turn, args)
+        if inspect.isawaitable(result):
+            await result
+        return True
+
+
+registry = Registry()

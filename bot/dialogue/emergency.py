@@ -1,0 +1,69 @@
+"""People in danger see the emergency numbers at once, whatever they were doing: violence, or no
+home tonight. The NLU's emergency topics, and a safety net of words under it."""
+from __future__ import annotations
+
+import re
+
+import nlu
+
+from ..i18n import translator
+from ..replies import Button, Reply, payload
+from ..state import CHECK, SUMMARY, State
+from .base import Services, Turn
+
+EMERGENCY_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "sans_logement"}
+# A safety net under the NLU: words that must show the emergency numbers even when the model
+# is unsure. Matched on the accent-folded, lower-cased text.
+VIOLENCE = re.compile(
+    r"\b((me|m'|la|l'|le|les|nous|te|t') ?(frappe|frappait|frappent|bat|battait|tape|tapait|tabasse|cogne|etrangle|menace)"
+    r"|(m'|l'|nous|m|l) ?a (\w+ ){0,3}(frap+ee?|battue?|tapee?|tabassee?|cognee?|etranglee?|menacee?)"
+    r"|(se fait|se faisait) (frapper|battre|taper|tabasser)|frap+(e|es|ent|ait|aient|ee|er)?(?! a la porte)"
+    r"|battue?s?|violences? conjugales?|violences? (intra)?familiales?|(est|etait|devient|sont) violente?s?"
+    r"|(plus en plus|tres|trop|devenue?|montre|se montre) violente?s?|menace (avec|d'?un) (un )?(couteau|arme)|s'en prend a (moi|elle|lui|ma|sa)"
+    r"|en danger|menace de mort|peur pour (ma|sa|leur) vie|(il|elle) va (me|la|le|nous) tuer|harcele|harcelement"
+    r"|beats? (me|her|him)|hits? (me|her|him)|(is|was|gets) (beaten|hit)|domestic (violence|abuse)|violent (partner|husband|wife)"
+    r"|i'?m in danger|(she|he)'?s in danger|afraid for (my|her|his) life|abusive (partner|husband|wife|relationship))\b"
+)
+ROUGH = re.compile(
+    r"\b(dor(s|t|ment|mir) (dans (ma|sa|leur|la|une) voiture|dans la rue|dehors)|a la rue|sans[- ]abri|sdf|nulle part ou dormir"
+    r"|sans (domicile|logement|toit)|pas de (toit|logement|domicile)|plus de (toit|logement)|a la porte ce soir"
+    r"|sleeping rough|sleep(s|ing)? in (my|his|her|their|a) car|on the street|nowhere to sleep|homeless"
+    r"|ou (je vais|on va|nous allons|dormir|aller|passer la nuit)[^.?!]{0,20}(ce soir|cette nuit)|nul(le)? part (ou|pour|pr) [^.?!]{0,12}ce soir"
+    r"|dehors (ce soir|cette nuit)|where (to|will (i|we|they|he|she)) sleep tonight|nowhere to (go|stay) tonight)\b"
+)
+
+def kind_of(parse: nlu.Parse | None, text: str) -> str | None:
+    """"violences", "sans_logement" or None: the model's topic first, then the words."""
+    topic = parse.faq_topic if parse is not None else None
+    if topic in EMERGENCY_TOPICS:
+        return EMERGENCY_TOPICS[topic]
+    folded = nlu.normalize(text)
+    if VIOLENCE.search(folded):
+        return "violences"
+    if ROUGH.search(folded):
+        return "sans_logement"
+    return None
+
+
+def numbers(kind: str, state: State) -> str:
+    _ = translator(state.locale)
+    if kind == "violences":
+        return _("Si vous êtes en danger, appelez le 17 ou le 112 (ou envoyez un SMS au 114). Le 3919 écoute les victimes de violences, gratuitement et anonymement, 24h/24.")
+    return _("Pour un hébergement d'urgence ce soir, appelez le 115 (gratuit, 24h/24).")
+
+
+def respond(kind: str, services: Services, state: State, turn: Turn) -> None:
+    """The numbers, the FAQ's answer, then a call-back in priority or the way back."""
+    _ = translator(state.locale)
+    state.urgent = True
+    topic = "urgence_violences" if kind == "violences" else "urgence_sans_logement"
+    answer = services.content.answer(topic, state.locale)
+    turn.say(Reply(numbers(kind, state)))
+    if answer:
+        turn.say(Reply(answer))
+    buttons = [Button(_("Être rappelé(e) en priorité"), payload("handoff"))]
+    if state.mode in (CHECK, SUMMARY):
+        buttons.append(Button(_("Reprendre là où j'en étais"), payload("resume")))
+    else:
+        buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
+    turn.say(Reply(_("Votre situation sera traitée en priorité. Que souhaitez-vous faire ?"), tuple(buttons)))

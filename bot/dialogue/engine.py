@@ -1,0 +1,137 @@
+"""The dialogue engine: (message or button payload, stored state) -> (replies, new state).
+
+Deterministic code, channel-free: the NLU says what a text means, the journeys decide what to
+do. One loop: the greeting, the adviser's messages, then a button to its command's handler, or
+a text through the emergency check to the step under way or to its intent's handler."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import nlu
+import rules_adapter
+
+from .. import answers, metrics
+from ..i18n import negotiate
+from ..replies import Reply, parse_payload
+from ..state import CHECK, IDLE, State
+from . import check, emergency, faq, follow_up, handoff, language, menu, result, summary  # noqa: F401 -- each registers its commands and intents
+from .base import MAX_TEXT, HandoffPort, Services, Turn, registry
+
+
+class Dialogue:
+    def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
+                 today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite",
+                 callback_days: int | None = None, on_parse: Callable[[nlu.Parse], None] | None = None,
+                 on_share: Callable[[str, str, str], None] | None = None):
+        self.services = Services(parser=parser, content=content, handoff=handoff, today=today, privacy_url=privacy_url,
+                                 callback_days=callback_days, on_parse=on_parse, on_share=on_share)
+
+    @property
+    def content(self) -> nlu.FaqContent:
+        return self.services.content
+
+    async def handle(self, message: str, state: State, locale_hint: str | None = None, address: str = "") -> Turn:
+        services = self.services
+        turn = Turn()
+        state.address = address or state.address
+        message = (message or "").strip()[:MAX_TEXT]
+        command = parse_payload(message)
+        if not state.greeted:
+            state.greeted = True
+            state.locale = negotiate(locale_hint)
+            turn.say(menu.greeting(services, state))
+            if not message or (command and command[0] in ("start", "menu")):
+                return turn
+        if state.mode == CHECK and state.question is None and state.precising is None:
+            # A stored conversation whose question the rules no longer ask: the next one.
+            question = rules_adapter.next_question(state.facts, on=services.today())
+            state.question = question.fact if question else None
+        follow_up.adviser_messages(services, state, turn)
+        if command is not None:
+            await self._command(*command, state, turn)
+        elif not message:
+            state.unclear = {}
+            turn.say(menu.menu(state))
+        else:
+            state.unclear = {}  # offered for one message only
+            await self._text(message, state, turn)
+        return turn
+
+    async def _command(self, name: str, args: dict[str, Any], state: State, turn: Turn) -> None:
+        if name != "share_message":
+            state.misunderstood = 0
+        if not await registry.run_command(name, self.services, state, turn, args):
+            turn.say(menu.unknown_command(state))
+        state.unclear = {}  # offered for one message only
+        if not turn.replies:  # a button with nothing left to do ("retour" with no answer yet)
+            turn.say(menu.menu(state))
+
+    async def _text(self, message: str, state: State, turn: Turn) -> None:
+        services = self.services
+        if handoff.collecting(state):
+            # Contact details never go to the NLU; only the emergency safety net reads them.
+            kind = emergency.kind_of(None, message)
+            if kind:
+                # The numbers at once, the request marked urgent, and the request goes on: what
+                # the person already typed is kept.
+                state.urgent = True
+                state.handoff["urgent"] = True
+                turn.say(Reply(emergency.numbers(kind, state)))
+                handoff.reask(services, state, turn)
+            else:
+                handoff.text_answer(services, state, turn, message)
+            return
+        folded = nlu.normalize(message)
+        if follow_up.EXPORT.search(folded):
+            follow_up.export(services, state, turn)
+            return
+        if state.mode == CHECK and check.BACK.fullmatch(folded):
+            check.back(services, state, turn)
+            return
+        if state.mode == CHECK and check.WHY.search(folded):
+            check.why(services, state, turn)
+            return
+        parse = await services.parser.parse(message, state.locale)
+        self._observe(parse, message, state)
+        if state.mode == IDLE:
+            # What a person tells of their situation is kept whatever they asked: the check,
+            # when it comes, does not ask it again, and the summary shows it to correct.
+            noted = answers.facts_from_entities(parse, message)
+            if noted:
+                check.apply(services, noted, state)
+        kind = emergency.kind_of(parse, message)
+        if kind:
+            emergency.respond(kind, services, state, turn)
+            return
+        if state.mode == CHECK and state.precising:
+            check.precision_text(services, state, turn, message, parse)
+            return
+        # A question asked in the middle of the check ("mon employeur sera-t-il informé ?") is
+        # answered, then the check resumes; it is not taken for an answer.
+        asking = "?" in message and parse.faq_topic is not None and parse.confidence >= 0.5
+        if state.mode == CHECK and state.question and not asking and check.typed_answer(services, state, turn, message, parse):
+            return
+        self._intent(parse, message, state, turn)
+
+    def _observe(self, parse: nlu.Parse, message: str, state: State) -> None:
+        services = self.services
+        metrics.nlu_confidence.observe(parse.confidence)
+        if parse.intent == nlu.FALLBACK:
+            metrics.fallbacks.inc()
+            if services.on_share is not None and state.mode != CHECK:
+                state.unclear = {"text": message, "topic": parse.ranking[0].intent if parse.ranking else ""}
+        if services.on_parse is not None:
+            services.on_parse(parse)
+
+    def _intent(self, parse: nlu.Parse, text: str, state: State, turn: Turn) -> None:
+        if parse.intent != nlu.FALLBACK:
+            state.misunderstood = 0
+        if parse.faq_topic:
+            faq.answer(self.services, parse.faq_topic, state, turn)
+            return
+        handler = registry.intents.get(parse.intent)
+        # A handler returns False when the intent does not fit where the person is.
+        if handler is None or handler(self.services, state, turn, parse, text) is False:
+            faq.not_understood(self.services, parse, state, turn)
