@@ -136,7 +136,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.started = time.monotonic()
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 -- the server's output, for as long as it runs (closed in stop)
         self.proc = subprocess.Popen([*argv, "--port", str(self.port)], env=env, cwd=cwd,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         self.memory = Memory(self.proc.pid)
@@ -366,24 +366,31 @@ def summary(runs: list[Run], ready: dict[str, float], peak: dict[str, int], soak
         return next((r for r in runs if (r.server, r.kind, r.concurrency) == (server, kind, c)), None)
 
     lines = ["", "summary"]
-    rasa32, free32, buttons32 = find("rasa", "parse", 32), find("assistant", "free text", 32), find("assistant", "buttons", 32)
+    rasa32 = find("rasa", "parse", 32)
+    free32, buttons32 = find("assistant", "free text", 32), find("assistant", "buttons", 32)
     free8 = find("assistant", "free text", 8)
     if rasa32 and free32:
-        lines.append(f"  free text at 32 concurrent: {free32.rate:.1f} msg/s = {free32.rate / rasa32.rate:.2f} x "
-                     f"Rasa's /model/parse ({rasa32.rate:.1f}/s)   target >= 1.2 x")
+        lines.append(
+            f"  free text at 32 concurrent: {free32.rate:.1f} msg/s = {free32.rate / rasa32.rate:.2f} x "
+            f"Rasa's /model/parse ({rasa32.rate:.1f}/s)   target >= 1.2 x"
+        )
     if free8:
         lines.append(f"  free text p95 at 8 concurrent: {free8.percentile(95):.0f} ms   target < 150 ms")
     if free32 and buttons32:
-        lines.append(f"  buttons at 32 concurrent: {buttons32.rate:.0f} msg/s = {buttons32.rate / free32.rate:.1f} x "
-                     f"the free-text rate   target >= 10 x")
+        lines.append(
+            f"  buttons at 32 concurrent: {buttons32.rate:.0f} msg/s = {buttons32.rate / free32.rate:.1f} x "
+            f"the free-text rate   target >= 10 x"
+        )
     for name, seconds in ready.items():
         lines.append(f"  ready: {name} {seconds:.1f} s")
     for name, rss in peak.items():
         lines.append(f"  peak resident memory: {name} {rss / 2**20:.0f} MiB ({rss / 1e9:.2f} GB)")
     if len(soak) > 2:
         first, last = soak[1][1], soak[-1][1]
-        lines.append(f"  soak: {soak[-1][0]} messages, {first / 2**20:.0f} MiB after {soak[1][0]} -> "
-                     f"{last / 2**20:.0f} MiB at the end ({(last - first) / 2**20:+.0f} MiB)   target < 1.3 GB, flat")
+        lines.append(
+            f"  soak: {soak[-1][0]} messages, {first / 2**20:.0f} MiB after {soak[1][0]} -> "
+            f"{last / 2**20:.0f} MiB at the end ({(last - first) / 2**20:+.0f} MiB)   target < 1.3 GB, flat"
+        )
     return "\n".join(lines)
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import timeit
 
-from rules_adapter import assess, next_question
-from rules_adapter import engine
+from rules_adapter import assess, engine, next_question
 
 ON = dt.date(2026, 1, 1)
 CASES = {
@@ -35,10 +34,10 @@ def uncached(fn):
 def main() -> None:
     print(f"{'case':40} {'assess µs':>10} {'next_question µs':>17}   first time seen: {'assess':>7} {'next':>6}")
     for name, facts in CASES.items():
-        a = per_call(lambda: assess(facts, on=ON))
-        q = per_call(lambda: next_question(facts, on=ON))
-        a0 = per_call(uncached(lambda: assess(facts, on=ON)), number=500)
-        q0 = per_call(uncached(lambda: next_question(facts, on=ON)), number=500)
+        a = per_call(lambda facts=facts: assess(facts, on=ON))
+        q = per_call(lambda facts=facts: next_question(facts, on=ON))
+        a0 = per_call(uncached(lambda facts=facts: assess(facts, on=ON)), number=500)
+        q0 = per_call(uncached(lambda facts=facts: next_question(facts, on=ON)), number=500)
         print(f"{name:40} {a:10.0f} {q:17.0f}   {'':16}{a0:7.0f} {q0:6.0f}")
 
 

@@ -23,23 +23,33 @@ BIG_COMPANY = extract.BIG_COMPANY
 # A sector as an answer to the sector question: a bare "privé" or "une entreprise" says it
 # there, not in a story (where extract.py needs the kind of employer).
 SECTOR_ANSWERS = {
-    "public": r"\b(fonction publique|fonctionnaire|public|publique|mairie|collectivite|hopital public|etat|state|government)\b",
-    "agricole": r"\b(agricole|agriculture|exploitation|ferme|viticole|vigne|maraich|elevage|farm|farming|agricultural)\b",
+    "public": r"\b(fonction publique|fonctionnaire|public|publique|mairie|collectivite|hopital "
+    r"public|etat|state|government)\b",
+    "agricole": (r"\b(agricole|agriculture|exploitation|ferme|viticole|vigne|maraich|elevage"
+                 r"|farm|farming|agricultural)\b"),
     "prive_non_agricole": r"\b(prive|privee|private|entreprise|societe|boite|company|firm|business)\b",
 }
 NO = ("non", "no", "nope", "pas du tout", "nan")
-_NOT_EMPLOYED = re.compile(r"\b(retraite|retired|pension|independant|auto-?entrepreneur|micro-?entrepreneur|freelance"
-                           r"|a mon compte|self-employed)")
-_EMPLOYED = re.compile(r"\b(salarie|mi-temps|temps partiel|cumul|je travaille|j'ai un (cdi|cdd|emploi|travail|job)|en cdi|en cdd"
-                       r"|interim|employe|part-time|i work|i have a job|employed)")
+_NOT_EMPLOYED = re.compile(
+    r"\b(retraite|retired|pension|independant|auto-?entrepreneur|micro-?entrepreneur|freelance"
+    r"|a mon compte|self-employed)"
+)
+_EMPLOYED = re.compile(
+    r"\b(salarie|mi-temps|temps partiel|cumul|je travaille|j'ai un (cdi|cdd|emploi|travail|job)|en "
+    r"cdi|en cdd"
+    r"|interim|employe|part-time|i work|i have a job|employed)"
+)
 # "Je ne sais pas", and a disaster whose order is not out yet: for an adviser to settle.
 _UNSURE = re.compile(
     r"\b(je (ne )?sais pas|j'?sais pas|sais pas|ne sais pas|aucune idee|pas sur|pas sure|je ne suis pas sur"
     r"|je (ne )?connais pas|inconnu|ignore|no idea|(i )?(do not|don'?t) know|not sure|unsure|dunno|idk|nsp)\b"
 )
 _PENDING = re.compile(
-    r"\b(pas encore|en attente|attend(s|ons)? (l'|le |la )?(arrete|reconnaissance|publication)|arrete (pas|non) (encore )?publie"
-    r"|pas (encore )?reconnue?|en cours de reconnaissance|not (yet )?(recognised|recognized|published)|waiting for|pending)\b"
+    r"\b(pas encore|en attente|attend(s|ons)? (l'|le |la )?(arrete|reconnaissance|publication)|arrete (pas|non) "
+    r"(encore "
+    r")?publie"
+    r"|pas (encore )?reconnue?|en cours de reconnaissance|not (yet )?(recognised|recognized|published)|waiting "
+    r"for|pending)\b"
 )
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 
@@ -76,14 +86,18 @@ def facts_from_entities(parse: nlu.Parse, text: str) -> dict[str, Any]:
                 found[fact].append(value)
             continue
         if fact in found and (fact in by_rules or not (entity.extractor == extract.EXTRACTOR and fact in _RULES_FIRST)):
-            continue  # the first reading (the whole message's before a sentence's); the rules' over the model's where they read better
+            # The first reading (the whole message's before a sentence's); the rules' over the
+            # model's where they read better.
+            continue
         if fact == "company_size" and not isinstance(value, (int, float)):
             number = extract.number(str(value))
             value = int(number) if number is not None else None
         elif fact == "company_size":
             value = int(value)
         elif fact == "contract_months" and not isinstance(value, (int, float)):
-            value = extract.months(f"{value} {text}" if not re.search(r"\b(ans?|annees?|years?)\b", str(value)) else str(value))
+            value = extract.months(
+                f"{value} {text}" if not re.search(r"\b(ans?|annees?|years?)\b", str(value)) else str(value)
+            )
         elif fact == "postcode":
             match = _POSTCODE.search(str(value))
             value = match.group(1) if match else None
@@ -103,7 +117,9 @@ def _label_match(text: str, question: Question) -> Any:
     if not folded:
         return None
     for choice in question.choices:
-        names = {nlu.normalize(choice.value.replace("_", " "))} | {nlu.normalize(label) for label in choice.label.values()}
+        names = {nlu.normalize(choice.value.replace("_", " "))} | {
+            nlu.normalize(label) for label in choice.label.values()
+        }
         if folded in names or any(len(n) >= 4 and (n in folded) for n in names):
             return choice.value
     return None
@@ -133,8 +149,11 @@ def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, 
         facts[fact] = UNSURE
         return facts
     if fact == "difficulties":
-        matched = [c.value for c in question.choices
-                   if any(len(nlu.normalize(l)) >= 4 and nlu.normalize(l) in folded for l in c.label.values())]
+        matched = [
+            c.value
+            for c in question.choices
+            if any(len(nlu.normalize(label)) >= 4 and nlu.normalize(label) in folded for label in c.label.values())
+        ]
         if matched:
             facts[fact] = matched
     elif fact == "company_size" and extract.BIG.search(folded):

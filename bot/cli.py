@@ -7,8 +7,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import logs
 from .config import ROOT, load_settings
@@ -135,7 +135,6 @@ def _nlu_feedback(args: argparse.Namespace) -> int:
 
 def _content_check(args: argparse.Namespace) -> int:
     import nlu
-
     from rules_adapter.rules import check_files
 
     # The rules, their questions and texts (file: key: message), then the FAQ and training data.
@@ -154,7 +153,6 @@ def _situation_problems() -> list[str]:
     import nlu
     from nlu import project
     from nlu.content import SITUATION_FACTS
-
     from rules_adapter.rules import questions
 
     known = {fact: set(spec.get("choices") or ()) for fact, spec in questions().items()}
@@ -200,7 +198,8 @@ def _advisers_add(args: argparse.Namespace) -> int:
 
     from handoff.advisers import AdviserError, add_adviser
 
-    password = os.environ.get("ADVISER_PASSWORD") or (getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n"))
+    typed = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    password = os.environ.get("ADVISER_PASSWORD") or typed
     try:
         adviser = add_adviser(_engine(load_settings()), args.login, password, args.role, args.region or [])
     except AdviserError as exc:
@@ -219,8 +218,16 @@ def _cases_list(args: argparse.Namespace) -> int:
     settings = load_settings()
     repo = CaseRepository(_engine(settings), make_cipher(settings))
     rows = repo.queue(statuses=tuple(Status))
-    out = [{"reference": r["reference"], "status": r["status"], "priority": "urgent" if r["priority"] == 0 else "normal",
-            "region": r["region"], "created_at": r["created_at"].isoformat(timespec="seconds")} for r in rows]
+    out = [
+        {
+            "reference": r["reference"],
+            "status": r["status"],
+            "priority": "urgent" if r["priority"] == 0 else "normal",
+            "region": r["region"],
+            "created_at": r["created_at"].isoformat(timespec="seconds"),
+        }
+        for r in rows
+    ]
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
@@ -233,8 +240,10 @@ def _purge(args: argparse.Namespace) -> int:
     from .maintenance import run_purge
 
     report = run_purge(load_settings())
-    print(f"purged {report.conversations} conversation(s), anonymised {report.anonymised_cases} case(s), "
-          f"deleted {report.audit_events} audit event(s) and {report.shared_messages} shared message(s)")
+    print(
+        f"purged {report.conversations} conversation(s), anonymised {report.anonymised_cases} case(s), "
+        f"deleted {report.audit_events} audit event(s) and {report.shared_messages} shared message(s)"
+    )
     return 0
 
 
@@ -266,9 +275,12 @@ def _configure_logs(args: argparse.Namespace) -> None:
     by a person, who reads text. Training handles no personal data: Rasa's progress shows."""
     settings = load_settings()
     serving = args.run is _serve
-    logs.configure(settings.log_format or ("json" if serving else "text"), settings.log_level,
-                   library_level=logging.INFO if args.run is _nlu_train else logs.LIBRARY_LEVEL,
-                   catch_uncaught=serving)
+    logs.configure(
+        settings.log_format or ("json" if serving else "text"),
+        settings.log_level,
+        library_level=logging.INFO if args.run is _nlu_train else logs.LIBRARY_LEVEL,
+        catch_uncaught=serving,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -286,16 +298,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--force", action="store_true", help="train even if data and config are unchanged")
     train.set_defaults(run=_nlu_train)
     evaluate = nlu_sub.add_parser("evaluate", help="accuracy and F1 on the held-out set")
-    evaluate.add_argument("--cross-validation", type=int, metavar="FOLDS", default=0,
-                          help="k-fold cross-validation on the training data instead (slow)")
+    evaluate.add_argument(
+        "--cross-validation",
+        type=int,
+        metavar="FOLDS",
+        default=0,
+        help="k-fold cross-validation on the training data instead (slow)",
+    )
     evaluate.add_argument("--out", default=str(ROOT / "results"), help="where to write the report and plot")
     evaluate.add_argument("--misses", action="store_true", help="list the long messages and facts missed")
     evaluate.set_defaults(run=_nlu_evaluate)
     feedback = nlu_sub.add_parser("feedback", help="where the assistant misunderstands: counts per week and topic")
     feedback.add_argument("--weeks", type=int, default=8, help="how many of the last weeks (default 8)")
     feedback.add_argument("--json", action="store_true", help="JSON rows instead of a table")
-    feedback.add_argument("--texts", action="store_true",
-                          help="the messages not understood that their writers agreed to share (decrypted)")
+    feedback.add_argument(
+        "--texts",
+        action="store_true",
+        help="the messages not understood that their writers agreed to share (decrypted)",
+    )
     feedback.set_defaults(run=_nlu_feedback)
 
     content = commands.add_parser("content", help="check or publish the FAQ content")
@@ -312,7 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     advisers_cmd = commands.add_parser("advisers", help="adviser accounts of the console")
     advisers_sub = advisers_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    add = advisers_sub.add_parser("add", help="create an account (password from ADVISER_PASSWORD, the terminal or stdin)")
+    add = advisers_sub.add_parser(
+        "add", help="create an account (password from ADVISER_PASSWORD, the terminal or stdin)"
+    )
     add.add_argument("login")
     add.add_argument("--role", choices=["adviser", "supervisor"], default="adviser")
     add.add_argument("--region", action="append", help="a region the adviser handles (repeatable)")
@@ -327,7 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys_cmd = commands.add_parser("keys", help="encryption keys of contact data")
     keys_sub = keys_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
     keys_sub.add_parser("generate", help="print a new key for HANDOFF_KEYS").set_defaults(run=_keys_generate)
-    keys_sub.add_parser("rotate", help="re-encrypt everything with the first key of HANDOFF_KEYS").set_defaults(run=_keys_rotate)
+    keys_sub.add_parser("rotate", help="re-encrypt everything with the first key of HANDOFF_KEYS").set_defaults(
+        run=_keys_rotate
+    )
 
     commands.add_parser("purge", help="apply the retention periods (also daily in serve)").set_defaults(run=_purge)
 

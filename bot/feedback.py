@@ -89,9 +89,12 @@ class UnderstandingLog:
         try:
             with self.engine.begin() as conn:
                 for (week, kind, topic), count in pending.items():
-                    key = (nlu_feedback.c.week == week) & (nlu_feedback.c.kind == kind) & (nlu_feedback.c.topic == topic)
-                    updated = conn.execute(nlu_feedback.update().where(key)
-                                           .values(count=nlu_feedback.c.count + count)).rowcount
+                    key = (
+                        (nlu_feedback.c.week == week) & (nlu_feedback.c.kind == kind) & (nlu_feedback.c.topic == topic)
+                    )
+                    updated = conn.execute(
+                        nlu_feedback.update().where(key).values(count=nlu_feedback.c.count + count)
+                    ).rowcount
                     if not updated:
                         conn.execute(nlu_feedback.insert().values(week=week, kind=kind, topic=topic, count=count))
         except Exception:
@@ -103,8 +106,12 @@ class UnderstandingLog:
     def weeks(self, count: int = 8) -> list[dict[str, object]]:
         """The last `count` weeks' rows, newest week first, most frequent first."""
         with self.engine.connect() as conn:
-            weeks = [w for (w,) in conn.execute(select(nlu_feedback.c.week).distinct()
-                                                .order_by(nlu_feedback.c.week.desc()).limit(count))]
+            weeks = [
+                w
+                for (w,) in conn.execute(
+                    select(nlu_feedback.c.week).distinct().order_by(nlu_feedback.c.week.desc()).limit(count)
+                )
+            ]
             rows = conn.execute(select(nlu_feedback).where(nlu_feedback.c.week.in_(weeks))).mappings().all()
         return sorted((dict(r) for r in rows), key=lambda r: (r["week"], r["count"]), reverse=True)
 
@@ -112,7 +119,9 @@ class UnderstandingLog:
 class SampleStore:
     """Messages not understood that their writer agreed to share with content staff."""
 
-    def __init__(self, engine: Engine, cipher: Cipher, now=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)):
+    def __init__(
+        self, engine: Engine, cipher: Cipher, now=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    ):
         self.engine = engine
         self.cipher = cipher
         self.now = now
@@ -120,20 +129,36 @@ class SampleStore:
     def add(self, text: str, topic: str, locale: str) -> None:
         now = self.now()
         with self.engine.begin() as conn:
-            conn.execute(nlu_samples.insert().values(
-                week=week_of(now.date()), topic=(topic or NO_TOPIC)[:64], locale=locale[:2],
-                text_enc=self.cipher.encrypt(text[:MAX_SAMPLE]), created_at=now))
+            conn.execute(
+                nlu_samples.insert().values(
+                    week=week_of(now.date()),
+                    topic=(topic or NO_TOPIC)[:64],
+                    locale=locale[:2],
+                    text_enc=self.cipher.encrypt(text[:MAX_SAMPLE]),
+                    created_at=now,
+                )
+            )
 
     def weeks(self, count: int = 8) -> list[dict[str, object]]:
         """The shared messages of the last `count` weeks, newest first, decrypted."""
         since = self.now() - dt.timedelta(weeks=count)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(nlu_samples).where(nlu_samples.c.created_at >= since)
-                                .order_by(nlu_samples.c.created_at.desc(), nlu_samples.c.id.desc())).mappings().all()
-        return [{"week": r["week"], "topic": r["topic"], "locale": r["locale"], "text": self.cipher.decrypt(r["text_enc"])}
-                for r in rows]
+            rows = (
+                conn.execute(
+                    select(nlu_samples)
+                    .where(nlu_samples.c.created_at >= since)
+                    .order_by(nlu_samples.c.created_at.desc(), nlu_samples.c.id.desc())
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            {"week": r["week"], "topic": r["topic"], "locale": r["locale"], "text": self.cipher.decrypt(r["text_enc"])}
+            for r in rows
+        ]
 
     def purge(self, days: int = SAMPLE_DAYS) -> int:
         with self.engine.begin() as conn:
-            return conn.execute(delete(nlu_samples).where(
-                nlu_samples.c.created_at < self.now() - dt.timedelta(days=days))).rowcount
+            return conn.execute(
+                delete(nlu_samples).where(nlu_samples.c.created_at < self.now() - dt.timedelta(days=days))
+            ).rowcount

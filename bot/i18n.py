@@ -10,10 +10,10 @@ The server compiles a catalog whose .po is newer than its .mo at start, so a fre
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -59,7 +59,7 @@ def compile_catalogs(directory: Path = LOCALES_DIR) -> None:
             write_mo(target, catalog, use_fuzzy=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> NullTranslations:
     if locale == DEFAULT:
         return NullTranslations()  # French is the source language

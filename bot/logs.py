@@ -33,7 +33,12 @@ LIBRARY_LEVEL = logging.WARNING
 LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # The attributes every LogRecord has; anything else on a record came from `extra=` (but
 # uvicorn's `color_message`, the message again with terminal colours).
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName", "color_message"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -100,8 +105,12 @@ class JsonFormatter(logging.Formatter):
     …extra fields, "exc_type", "traceback"}` on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {"ts": _timestamp(record), "level": record.levelname, "logger": record.name,
-                                 "message": record.getMessage()}
+        entry: dict[str, Any] = {
+            "ts": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         for key, value in _extras(record).items():
             entry.setdefault(key, value)
         if record.exc_info and record.exc_info[0] is not None:
@@ -137,8 +146,14 @@ class _OurHandler(logging.StreamHandler):
     """The one handler `configure` installs (and replaces when called again)."""
 
 
-def configure(log_format: str, level: str = "info", *, library_level: int = LIBRARY_LEVEL,
-              catch_uncaught: bool = False, stream: IO[str] | None = None) -> None:
+def configure(
+    log_format: str,
+    level: str = "info",
+    *,
+    library_level: int = LIBRARY_LEVEL,
+    catch_uncaught: bool = False,
+    stream: IO[str] | None = None,
+) -> None:
     """Send every log record to stderr in `log_format`; our loggers at `level`, libraries at
     `library_level` (warnings and errors unless a command handles no personal data). With
     `catch_uncaught`, an exception nobody caught (in any thread) is logged like the others
@@ -174,5 +189,6 @@ def _log_uncaught(exc_type: type[BaseException], exc: BaseException, tb: Traceba
 def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
     if args.exc_type is SystemExit:
         return
-    logging.getLogger("bot").critical("uncaught exception in a thread",
-                                      exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+    logging.getLogger("bot").critical(
+        "uncaught exception in a thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+    )

@@ -13,6 +13,12 @@ fallbacks = Counter("assistant_fallbacks_total", "Messages not understood", regi
 outcomes = Counter("assistant_eligibility_outcomes_total", "Results of the check", ["outcome"], registry=registry)
 handoffs = Counter("assistant_handoffs_total", "Cases created", ["priority"], registry=registry)
 outbox_backlog = Gauge("assistant_outbox", "Outbox rows by status", ["status"], registry=registry)
-unavailable = Counter("assistant_unavailable_total", "Replies given while a dependency was down", ["dependency"], registry=registry)
-refused = Counter("assistant_messages_refused_total", "Messages answered without being processed (too many at once, too long)",
-                  ["channel", "reason"], registry=registry)
+unavailable = Counter(
+    "assistant_unavailable_total", "Replies given while a dependency was down", ["dependency"], registry=registry
+)
+refused = Counter(
+    "assistant_messages_refused_total",
+    "Messages answered without being processed (too many at once, too long)",
+    ["channel", "reason"],
+    registry=registry,
+)

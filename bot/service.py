@@ -12,11 +12,13 @@ import contextlib
 import logging
 import time
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 import nlu
-from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics
 from .dialogue import MAX_TEXT, Dialogue
@@ -45,8 +47,15 @@ def holding_limit(connections: int) -> int:
 
 
 class Assistant:
-    def __init__(self, dialogue: Dialogue, store: ConversationStore, *, burst: int = BURST, per_second: float = PER_SECOND,
-                 connections: int = 15):
+    def __init__(
+        self,
+        dialogue: Dialogue,
+        store: ConversationStore,
+        *,
+        burst: int = BURST,
+        per_second: float = PER_SECOND,
+        connections: int = 15,
+    ):
         self.dialogue = dialogue
         self.store = store
         self.limiter = RateLimiter(burst, per_second)
@@ -60,7 +69,9 @@ class Assistant:
         # in these threads, taking every thread the holders need to save and let go: they wait
         # here instead, before taking one (at most `holding_limit` hold one; more threads).
         self._holding_limit = holding_limit(connections)
-        self._holding: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+        self._holding: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
         self._threads = ThreadPoolExecutor(max_workers=self._holding_limit + 4, thread_name_prefix="store")
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -88,7 +99,11 @@ class Assistant:
             if not self.limiter.allow(key):
                 metrics.refused.labels(channel, "rate_limited").inc()
                 _ = translator(negotiate(locale_hint))
-                return [Reply(_("Vous envoyez beaucoup de messages d'un coup : patientez quelques secondes, puis réessayez."))]
+                return [
+                    Reply(
+                        _("Vous envoyez beaucoup de messages d'un coup : patientez quelques secondes, puis réessayez.")
+                    )
+                ]
             if len(message.strip()) > MAX_TEXT:
                 metrics.refused.labels(channel, "too_long").inc()
                 return [await self._too_long(key, locale_hint)]
@@ -104,8 +119,14 @@ class Assistant:
             state = None  # the language is only a courtesy here
         locale = state.locale if state is not None and state.greeted else negotiate(locale_hint)
         _ = translator(locale)
-        return Reply(_("Votre message est trop long pour moi : {limit} caractères au plus. Pouvez-vous le résumer en quelques phrases ? Pour tout raconter en détail, un conseiller vous écoute au 09 70 800 800 (lundi–vendredi, 9h–18h30).",
-                       limit=format_number(MAX_TEXT, locale)))
+        return Reply(
+            _(
+                "Votre message est trop long pour moi : {limit} caractères au plus. Pouvez-vous le résumer en "
+                "quelques phrases ? Pour tout raconter en détail, un conseiller vous écoute au 09 70 800 800 "
+                "(lundi–vendredi, 9h–18h30).",
+                limit=format_number(MAX_TEXT, locale),
+            )
+        )
 
     async def _store(self, call: Callable[..., T], *args: Any) -> T:
         if self._in_place:
@@ -127,16 +148,28 @@ class Assistant:
             except nlu.NluUnavailable:
                 metrics.unavailable.labels("nlu").inc()
                 _ = translator(negotiate(locale_hint))
-                return [Reply(_("Je ne peux pas lire les messages écrits pour le moment. Utilisez les boutons, ou appelez le 09 70 800 800 (lundi–vendredi, 9h–18h30)."))]
+                return [
+                    Reply(
+                        _(
+                            "Je ne peux pas lire les messages écrits pour le moment. Utilisez les boutons, ou "
+                            "appelez le 09 70 800 800 (lundi–vendredi, 9h–18h30)."
+                        )
+                    )
+                ]
             except SQLAlchemyError as exc:
                 metrics.unavailable.labels("database").inc()
                 # Conversation ids and texts stay out of the log.
                 log.error("conversation store unavailable: %s", type(exc).__name__)
                 _ = translator(negotiate(locale_hint))
-                return [Reply(_("Le service est momentanément indisponible. Réessayez dans quelques minutes, ou appelez le 09 70 800 800 (lundi–vendredi, 9h–18h30)."))]
+                return [
+                    Reply(
+                        _(
+                            "Le service est momentanément indisponible. Réessayez dans quelques minutes, ou appelez "
+                            "le 09 70 800 800 (lundi–vendredi, 9h–18h30)."
+                        )
+                    )
+                ]
             finally:
                 if held is not None:
-                    try:
+                    with contextlib.suppress(SQLAlchemyError):  # the connection is gone, and the lock with it
                         await self._store(self.store.close, key, held)
-                    except SQLAlchemyError:
-                        pass  # the connection is gone, and the lock with it

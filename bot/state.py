@@ -43,7 +43,7 @@ class State:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> "State":
+    def from_json(cls, data: dict[str, Any] | None) -> State:
         if not data:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
@@ -69,7 +69,7 @@ class State:
             return json.dumps(fields_, ensure_ascii=False)
 
     @classmethod
-    def loads(cls, text: str) -> "State":
+    def loads(cls, text: str) -> State:
         # orjson reads an integer beyond 64 bits (19 digits or more) as a float: such a text,
         # rare, goes to the standard library, which keeps it an integer.
         return cls.from_json(json.loads(text) if _LONG_DIGITS.search(text) else orjson.loads(text))

@@ -8,7 +8,21 @@ import hmac
 import threading
 from pathlib import Path
 
-from sqlalchemy import Column, bindparam, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select, text, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool

@@ -6,9 +6,9 @@ ConversationHandler or pickle persistence, which do not survive several processe
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
 from sqlalchemy.engine import Engine
@@ -18,8 +18,14 @@ from starlette.responses import JSONResponse, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-    ContextTypes, MessageHandler, filters,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
 )
 
 from .replies import Reply
@@ -142,10 +148,9 @@ class TelegramChannel:
         query = update.callback_query
         await query.answer()
         if query.message is not None:
-            try:  # a pressed keyboard is spent: remove it so old buttons cannot be pressed again
+            # A pressed keyboard is spent: remove it so old buttons cannot be pressed again.
+            with contextlib.suppress(TelegramError):
                 await query.edit_message_reply_markup(reply_markup=None)
-            except TelegramError:
-                pass
         await self._handle(update, query.data or "")
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -85,7 +85,9 @@ class LongReport:
 
     def format(self, misses: bool = False) -> str:
         total = sum(len(v) for v in self.by_kind.values())
-        aside = f" ({self.near_duplicates} near-duplicates of training phrasings set aside)" if self.near_duplicates else ""
+        aside = (
+            f" ({self.near_duplicates} near-duplicates of training phrasings set aside)" if self.near_duplicates else ""
+        )
         lines = [f"== long messages, {self.name}: {total}{aside}", f"answered on topic end to end: {self.rate:.1%}"]
         for kind, oks in sorted(self.by_kind.items()):
             lines.append(f"  {kind:<12} {sum(oks):3d}/{len(oks):<3d} {sum(oks) / len(oks):.0%}")
@@ -154,9 +156,11 @@ class FactsReport:
         return tp / (tp + fn) if tp + fn else 1.0
 
     def format(self, errors: bool = False) -> str:
-        lines = [f"== facts from one-message stories, {self.name}: {self.stories}; "
-                 f"every fact kept and none wrong: {self.whole}/{self.stories}",
-                 f"  {'fact':<22} precision  recall   (tp fp fn)"]
+        lines = [
+            f"== facts from one-message stories, {self.name}: {self.stories}; "
+            f"every fact kept and none wrong: {self.whole}/{self.stories}",
+            f"  {'fact':<22} precision  recall   (tp fp fn)",
+        ]
         for fact in sorted(self.counts):
             tp, fp, fn = self.counts[fact]
             lines.append(f"  {fact:<22} {self.precision(fact):9.0%} {self.recall(fact):7.0%}   ({tp} {fp} {fn})")

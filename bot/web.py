@@ -25,6 +25,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import nlu
 import rules_adapter
+from handoff import CaseRepository
+from handoff.console import Console
+from handoff.migrate import upgrade as migrate
+from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
+from handoff.service import HandoffService
 
 from .config import Settings, load_settings, session_secret
 from .dialogue import Dialogue
@@ -33,12 +38,6 @@ from .i18n import negotiate, translator
 from .replies import Reply
 from .service import Assistant
 from .store import ConversationStore, make_cipher, make_engine
-
-from handoff import CaseRepository
-from handoff.migrate import upgrade as migrate
-from handoff.console import Console
-from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
-from handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -65,19 +64,21 @@ class Services:
         self.understanding = UnderstandingLog(engine)
         self.samples = SampleStore(engine, self.cipher)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
-        self.handoff = HandoffService(self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret))
+        self.handoff = HandoffService(
+            self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret)
+        )
         transports = {}
         if settings.smtp_host:
-            transports["email"] = EmailTransport(settings.smtp_host, settings.smtp_port, settings.smtp_from,
-                                                 settings.team_emails, settings.team_email)
+            transports["email"] = EmailTransport(
+                settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.team_emails, settings.team_email
+            )
         else:
             log.warning("SMTP_HOST is not set: case notifications wait in the outbox")
         if settings.case_webhook_url and settings.case_webhook_secret:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
-        self.console = Console(engine, self.cases, self.secret,
-                               https_only=settings.public_url.startswith("https://"))
+        self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
@@ -98,21 +99,32 @@ class Services:
 
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
-        dialogue = Dialogue(parser, self.content, handoff=self.handoff,
-                            callback_days=self.settings.callback_working_days, on_parse=self.understanding.record,
-                            on_share=self.samples.add)
-        self.assistant = Assistant(dialogue, self.store,
-                                   connections=self.settings.database_pool_size + self.settings.database_max_overflow)
+        dialogue = Dialogue(
+            parser,
+            self.content,
+            handoff=self.handoff,
+            callback_days=self.settings.callback_working_days,
+            on_parse=self.understanding.record,
+            on_share=self.samples.add,
+        )
+        self.assistant = Assistant(
+            dialogue, self.store, connections=self.settings.database_pool_size + self.settings.database_max_overflow
+        )
         if self.settings.telegram_token:
             from .telegram_channel import TelegramChannel
 
             # Every worker must answer Telegram's pushes with the secret the last one registered:
             # when none is configured, it is derived from the secret they already share.
-            secret = self.settings.telegram_webhook_secret or hmac.new(
-                self.secret.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+            secret = (
+                self.settings.telegram_webhook_secret
+                or hmac.new(self.secret.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+            )
             self.telegram = TelegramChannel(
-                self.assistant, self.store.engine, str(self.settings.telegram_token),
-                base_url=self.settings.telegram_api_url, webhook_url=self.settings.telegram_webhook_url,
+                self.assistant,
+                self.store.engine,
+                str(self.settings.telegram_token),
+                base_url=self.settings.telegram_api_url,
+                webhook_url=self.settings.telegram_webhook_url,
                 webhook_secret=str(secret),
             )
 
@@ -136,20 +148,28 @@ class PersonMessageTransport:
 
     timeout = 30.0  # seconds to wait for Telegram
 
-    def __init__(self, services: "Services"):
+    def __init__(self, services: Services):
         self.services = services
 
     def send(self, payload: dict[str, Any]) -> None:
+        from sqlalchemy import select
+
         from handoff.orm import cases, person_messages
         from handoff.repository import CaseDesk
-        from sqlalchemy import select
 
         s = self.services
         with s.cases.engine.connect() as conn:
-            row = conn.execute(select(person_messages.c.id, person_messages.c.body_enc, person_messages.c.delivered_at,
-                                      cases.c.channel, cases.c.address_enc)
-                               .join(cases, cases.c.id == person_messages.c.case_id)
-                               .where(person_messages.c.id == payload["message_id"])).one_or_none()
+            row = conn.execute(
+                select(
+                    person_messages.c.id,
+                    person_messages.c.body_enc,
+                    person_messages.c.delivered_at,
+                    cases.c.channel,
+                    cases.c.address_enc,
+                )
+                .join(cases, cases.c.id == person_messages.c.case_id)
+                .where(person_messages.c.id == payload["message_id"])
+            ).one_or_none()
         if row is None or row.delivered_at is not None or row.channel != "telegram":
             return
         if s.telegram is None or s.loop is None:
@@ -198,7 +218,9 @@ class BodySizeLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             if not declared.strip().isdigit():
-                await JSONResponse({"error": "Content-Length must be a number of bytes"}, status_code=400)(scope, receive, send)
+                await JSONResponse({"error": "Content-Length must be a number of bytes"}, status_code=400)(
+                    scope, receive, send
+                )
                 return
             if int(declared) > self.limit:
                 await self._refusal()(scope, receive, send)
@@ -227,10 +249,8 @@ class BodySizeLimit:
                 started = True
             await send(message)
 
-        try:
+        with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, counting_receive, guarded_send)
-        except _BodyTooLarge:
-            pass
 
 
 async def rest_webhook(request: Request) -> Response:
@@ -240,7 +260,7 @@ async def rest_webhook(request: Request) -> Response:
     try:
         body = orjson.loads(await request.body())
     except ValueError:  # orjson's JSONDecodeError is one
-        return _bad_request("body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
+        return _bad_request('body must be JSON: {"sender": "...", "message": "..."}')
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object")
     sender, message = body.get("sender"), body.get("message")
@@ -269,7 +289,9 @@ def _page_strings(locale: str) -> dict[str, str]:
         "placeholder": _("Écrivez votre message"),
         "send": _("Envoyer"),
         "quick_exit": _("Quitter rapidement"),
-        "quick_exit_help": _("Quitte ce site tout de suite et efface la conversation de ce navigateur (touche Échap deux fois)."),
+        "quick_exit_help": _(
+            "Quitte ce site tout de suite et efface la conversation de ce navigateur (touche Échap deux fois)."
+        ),
         "typing": _("L'assistant écrit…"),
         "you": _("Vous"),
         "assistant": _("Assistant"),

@@ -6,7 +6,14 @@ from .crypto import Cipher
 from .domain import Case, Consent, Contact, Priority, Status, flags_for, new_reference, normalize_reference
 from .places import departement_of, region_of
 from .repository import CaseRepository
-from .validation import InvalidContact, format_phone, normalize_email, normalize_name, normalize_phone, normalize_postcode
+from .validation import (
+    InvalidContact,
+    format_phone,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_postcode,
+)
 
 __all__ = [
     "Case", "CaseRepository", "Cipher", "Consent", "Contact", "InvalidContact", "Priority", "Status",

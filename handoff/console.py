@@ -22,17 +22,33 @@ from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository, audit
 from .validation import format_phone
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
 MAX_TEXT = 4000
-STATUS_LABELS = {"new": "Nouvelle", "claimed": "Prise en charge", "contacted": "Contactée", "closed": "Close", "withdrawn": "Annulée"}
+STATUS_LABELS = {
+    "new": "Nouvelle",
+    "claimed": "Prise en charge",
+    "contacted": "Contactée",
+    "closed": "Close",
+    "withdrawn": "Annulée",
+}
 
 
 def _render(name: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS,
-                                                   outcomes=OUTCOME_LABELS, **context)
-    return HTMLResponse(html, status_code=status_code, headers={
-        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'"})
+    html = _templates.get_template(name).render(
+        csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS, outcomes=OUTCOME_LABELS, **context
+    )
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'",
+        },
+    )
 
 
 class Console:
@@ -40,16 +56,27 @@ class Console:
         self.engine = engine
         self.repo = repository
         self.desk = CaseDesk(repository)
-        self.app = Starlette(routes=[
-            Route("/", self.queue),
-            Route("/login", self.login, methods=["GET", "POST"]),
-            Route("/logout", self.logout, methods=["POST"]),
-            Route("/stats", self.stats),
-            Route("/cases/{reference}", self.case),
-            Route("/cases/{reference}/export.json", self.export),
-            Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
-        ], middleware=[Middleware(SessionMiddleware, secret_key=secret_key, session_cookie="console_session",
-                                  same_site="strict", https_only=https_only, max_age=8 * 3600)])
+        self.app = Starlette(
+            routes=[
+                Route("/", self.queue),
+                Route("/login", self.login, methods=["GET", "POST"]),
+                Route("/logout", self.logout, methods=["POST"]),
+                Route("/stats", self.stats),
+                Route("/cases/{reference}", self.case),
+                Route("/cases/{reference}/export.json", self.export),
+                Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
+            ],
+            middleware=[
+                Middleware(
+                    SessionMiddleware,
+                    secret_key=secret_key,
+                    session_cookie="console_session",
+                    same_site="strict",
+                    https_only=https_only,
+                    max_age=8 * 3600,
+                )
+            ],
+        )
 
     # --- session and protection ----------------------------------------------------------------
 
@@ -80,8 +107,12 @@ class Console:
             return self._forbidden(request, "Formulaire expiré : rechargez la page.")
         adviser = authenticate(self.engine, form.get("login", "")[:64], form.get("password", "")[:256])
         if adviser is None:
-            return _render("console_login.html", request, status_code=401,
-                           error="Identifiant ou mot de passe incorrect (ou compte verrouillé quelques minutes).")
+            return _render(
+                "console_login.html",
+                request,
+                status_code=401,
+                error="Identifiant ou mot de passe incorrect (ou compte verrouillé quelques minutes).",
+            )
         request.session.clear()
         request.session.update({"adviser_id": adviser.id, "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/console/", status_code=303)
@@ -110,8 +141,15 @@ class Console:
             rows = [r for r in rows if r["priority"] == 0]
         with self.engine.begin() as conn:
             audit(conn, f"adviser:{adviser.id}", "queue_viewed", None)
-        return _render("console_queue.html", request, adviser=adviser, rows=rows, status=wanted, region=region or "",
-                       regions=adviser.regions if adviser.role != "supervisor" else ALL_REGIONS)
+        return _render(
+            "console_queue.html",
+            request,
+            adviser=adviser,
+            rows=rows,
+            status=wanted,
+            region=region or "",
+            regions=adviser.regions if adviser.role != "supervisor" else ALL_REGIONS,
+        )
 
     def _case_for(self, adviser: Adviser, reference: str):
         case = self.repo.get(reference)
@@ -130,8 +168,15 @@ class Console:
                 audit(conn, f"adviser:{adviser.id}", "case_refused", reference[:16])
             return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
         self.desk.audit_view(reference, adviser.id)
-        return _render("console_case.html", request, adviser=adviser, case=case, phone=format_phone(case.contact.phone),
-                       notes=self.desk.notes(reference), messages=self.desk.messages(reference))
+        return _render(
+            "console_case.html",
+            request,
+            adviser=adviser,
+            case=case,
+            phone=format_phone(case.contact.phone),
+            notes=self.desk.notes(reference),
+            messages=self.desk.messages(reference),
+        )
 
     async def export(self, request: Request) -> Response:
         """A supervisor's export of one person's case (right of access), as JSON."""
@@ -147,8 +192,13 @@ class Console:
             return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
         with self.engine.begin() as conn:
             audit(conn, f"adviser:{adviser.id}", "case_exported", case.reference)
-        return JSONResponse(export_case(self.repo, case), headers={
-            "Content-Disposition": f'attachment; filename="{case.reference}.json"', "Cache-Control": "no-store"})
+        return JSONResponse(
+            export_case(self.repo, case),
+            headers={
+                "Content-Disposition": f'attachment; filename="{case.reference}.json"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     async def stats(self, request: Request) -> Response:
         from sqlalchemy import func, select
@@ -159,9 +209,11 @@ class Console:
         if adviser is None or adviser.role != "supervisor":
             return self._forbidden(request, "Réservé aux superviseurs.")
         with self.engine.connect() as conn:
-            rows = conn.execute(select(cases.c.region, cases.c.status, cases.c.outcome, func.count())
-                                .group_by(cases.c.region, cases.c.status, cases.c.outcome)
-                                .order_by(cases.c.region, cases.c.status)).all()
+            rows = conn.execute(
+                select(cases.c.region, cases.c.status, cases.c.outcome, func.count())
+                .group_by(cases.c.region, cases.c.status, cases.c.outcome)
+                .order_by(cases.c.region, cases.c.status)
+            ).all()
         return _render("console_stats.html", request, adviser=adviser, rows=rows)
 
     async def act(self, request: Request) -> Response:
@@ -179,12 +231,18 @@ class Console:
         try:
             if action == "claim":
                 if not self.repo.claim(reference, adviser.id):
-                    return _render("console_error.html", request, status_code=409,
-                                   message="Ce dossier vient d'être pris en charge par quelqu'un d'autre.")
+                    return _render(
+                        "console_error.html",
+                        request,
+                        status_code=409,
+                        message="Ce dossier vient d'être pris en charge par quelqu'un d'autre.",
+                    )
             elif action in ("release", "contacted", "closed", "withdrawn") and mine:
                 wanted = Status.NEW if action == "release" else Status(action)
                 if not self.desk.transition(reference, wanted, f"adviser:{adviser.id}"):
-                    return _render("console_error.html", request, status_code=409, message="Le dossier a changé entre-temps.")
+                    return _render(
+                        "console_error.html", request, status_code=409, message="Le dossier a changé entre-temps."
+                    )
             elif action == "erase" and adviser.role == "supervisor":
                 from .service import HandoffService
 

@@ -59,7 +59,7 @@ class Cipher:
         self._sealing = dict(reversed(sealing))  # any reads (the newest wins an identifier clash)
 
     @classmethod
-    def from_config(cls, keys: str | None, var_dir: Path) -> "Cipher":
+    def from_config(cls, keys: str | None, var_dir: Path) -> Cipher:
         if keys:
             return cls([k for k in keys.split(",") if k.strip()])
         path = var_dir / "handoff.key"

@@ -14,9 +14,10 @@ import hmac
 import json
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import and_, or_, select, update
@@ -123,14 +124,27 @@ class Dispatcher:
                 failed = attempts >= self.max_attempts
                 delay = self.base_delay * (2 ** (attempts - 1))
                 with self.engine.begin() as conn:
-                    conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                        attempts=attempts, status="failed" if failed else "pending", locked_until=None,
-                        next_attempt_at=now + dt.timedelta(seconds=delay), last_error=type(exc).__name__[:200]))
-                log.warning("outbox %s #%d not delivered (attempt %d): %s", row.kind, row.id, attempts, type(exc).__name__)
+                    conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row.id)
+                        .values(
+                            attempts=attempts,
+                            status="failed" if failed else "pending",
+                            locked_until=None,
+                            next_attempt_at=now + dt.timedelta(seconds=delay),
+                            last_error=type(exc).__name__[:200],
+                        )
+                    )
+                log.warning(
+                    "outbox %s #%d not delivered (attempt %d): %s", row.kind, row.id, attempts, type(exc).__name__
+                )
                 continue
             with self.engine.begin() as conn:
-                conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                    status="sent", sent_at=self.clock(), attempts=row.attempts + 1, locked_until=None))
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(status="sent", sent_at=self.clock(), attempts=row.attempts + 1, locked_until=None)
+                )
             sent += 1
         return sent
 
@@ -138,5 +152,6 @@ class Dispatcher:
         from sqlalchemy import func
 
         with self.engine.connect() as conn:
-            return {status: n for status, n in conn.execute(
-                select(outbox.c.status, func.count()).group_by(outbox.c.status))}
+            return {
+                status: n for status, n in conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+            }

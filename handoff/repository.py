@@ -66,15 +66,32 @@ class CaseRepository:
                         preferred_means=c.preferred_means, slots_enc=self.cipher.encrypt_json(list(c.slots)),
                     ))
                     for consent in case.consents:
-                        conn.execute(insert(consents).values(case_id=case.id, kind=consent.kind,
-                                                             notice_version=consent.notice_version, given_at=consent.given_at))
-                    conn.execute(insert(status_history).values(case_id=case.id, from_status=None,
-                                                               to_status=case.status.value, actor="person", at=now))
+                        conn.execute(
+                            insert(consents).values(
+                                case_id=case.id,
+                                kind=consent.kind,
+                                notice_version=consent.notice_version,
+                                given_at=consent.given_at,
+                            )
+                        )
+                    conn.execute(
+                        insert(status_history).values(
+                            case_id=case.id, from_status=None, to_status=case.status.value, actor="person", at=now
+                        )
+                    )
                     audit(conn, "person", "case_created", case.reference, now)
                     kinds = ["email"] + (["webhook"] if webhook else [])
                     for kind in kinds:
-                        conn.execute(insert(outbox).values(kind=kind, payload=json.dumps(self.notification(case)),
-                                                           status="pending", attempts=0, next_attempt_at=now, created_at=now))
+                        conn.execute(
+                            insert(outbox).values(
+                                kind=kind,
+                                payload=json.dumps(self.notification(case)),
+                                status="pending",
+                                attempts=0,
+                                next_attempt_at=now,
+                                created_at=now,
+                            )
+                        )
                 return case
             except IntegrityError:
                 stored = self.get(case.reference)
@@ -89,14 +106,29 @@ class CaseRepository:
         given = conn.execute(select(consents).where(consents.c.case_id == row.id).order_by(consents.c.id)).all()
         d = self.cipher.decrypt
         return Case(
-            id=row.id, reference=row.reference, status=Status(row.status), priority=Priority(row.priority),
-            flags=tuple(f for f in row.flags.split(",") if f), departement=row.departement, region=row.region,
-            outcome=row.outcome, rules_version=row.rules_version, answers=self.cipher.decrypt_json(row.answers_enc),
-            budget=self.cipher.decrypt_json(row.budget_enc), channel=row.channel, address=d(row.address_enc),
-            created_at=row.created_at, claimed_by=row.claimed_by,
-            contact=Contact(name=d(contact.name_enc), phone=d(contact.phone_enc), email=d(contact.email_enc),
-                            postcode=d(contact.postcode_enc), preferred_means=contact.preferred_means,
-                            slots=tuple(self.cipher.decrypt_json(contact.slots_enc))),
+            id=row.id,
+            reference=row.reference,
+            status=Status(row.status),
+            priority=Priority(row.priority),
+            flags=tuple(f for f in row.flags.split(",") if f),
+            departement=row.departement,
+            region=row.region,
+            outcome=row.outcome,
+            rules_version=row.rules_version,
+            answers=self.cipher.decrypt_json(row.answers_enc),
+            budget=self.cipher.decrypt_json(row.budget_enc),
+            channel=row.channel,
+            address=d(row.address_enc),
+            created_at=row.created_at,
+            claimed_by=row.claimed_by,
+            contact=Contact(
+                name=d(contact.name_enc),
+                phone=d(contact.phone_enc),
+                email=d(contact.email_enc),
+                postcode=d(contact.postcode_enc),
+                preferred_means=contact.preferred_means,
+                slots=tuple(self.cipher.decrypt_json(contact.slots_enc)),
+            ),
             consents=tuple(Consent(c.kind, c.notice_version, c.given_at) for c in given),
         )
 
@@ -105,11 +137,19 @@ class CaseRepository:
             row = conn.execute(select(cases).where(cases.c.reference == reference)).one_or_none()
             return self._row_to_case(conn, row) if row is not None else None
 
-    def queue(self, regions: list[str] | None = None, statuses: tuple[Status, ...] = (Status.NEW,),
-              with_outcome: bool = False) -> list[dict[str, Any]]:
+    def queue(
+        self, regions: list[str] | None = None, statuses: tuple[Status, ...] = (Status.NEW,), with_outcome: bool = False
+    ) -> list[dict[str, Any]]:
         """Cases by priority (urgent first) then age: reference, status, priority, region, time
         (and the pre-check's outcome with `with_outcome`, for the console's queue)."""
-        columns = [cases.c.reference, cases.c.status, cases.c.priority, cases.c.region, cases.c.flags, cases.c.created_at]
+        columns = [
+            cases.c.reference,
+            cases.c.status,
+            cases.c.priority,
+            cases.c.region,
+            cases.c.flags,
+            cases.c.created_at,
+        ]
         if with_outcome:
             columns.append(cases.c.outcome)
         query = select(*columns).where(cases.c.status.in_([s.value for s in statuses]))
@@ -132,8 +172,15 @@ class CaseRepository:
             if changed != 1:
                 return False
             case_id = conn.execute(select(cases.c.id).where(cases.c.reference == reference)).scalar_one()
-            conn.execute(insert(status_history).values(case_id=case_id, from_status=Status.NEW.value,
-                                                       to_status=Status.CLAIMED.value, actor=f"adviser:{adviser_id}", at=now))
+            conn.execute(
+                insert(status_history).values(
+                    case_id=case_id,
+                    from_status=Status.NEW.value,
+                    to_status=Status.CLAIMED.value,
+                    actor=f"adviser:{adviser_id}",
+                    at=now,
+                )
+            )
             audit(conn, f"adviser:{adviser_id}", "case_claimed", reference, now)
             return True
 
@@ -156,8 +203,9 @@ class CaseDesk:
 
         now = utcnow()
         with self.engine.begin() as conn:
-            row = conn.execute(select(cases.c.id, cases.c.status, cases.c.claimed_by)
-                               .where(cases.c.reference == reference)).one_or_none()
+            row = conn.execute(
+                select(cases.c.id, cases.c.status, cases.c.claimed_by).where(cases.c.reference == reference)
+            ).one_or_none()
             if row is None:
                 return False
             current = Status(row.status)
@@ -165,12 +213,16 @@ class CaseDesk:
             values: dict[str, Any] = {"status": wanted.value, "updated_at": now}
             if wanted is Status.NEW:
                 values.update(claimed_by=None, claimed_at=None)
-            changed = conn.execute(update(cases).where(and_(cases.c.id == row.id, cases.c.status == current.value))
-                                   .values(**values)).rowcount
+            changed = conn.execute(
+                update(cases).where(and_(cases.c.id == row.id, cases.c.status == current.value)).values(**values)
+            ).rowcount
             if changed != 1:
                 return False
-            conn.execute(insert(status_history).values(case_id=row.id, from_status=current.value, to_status=wanted.value,
-                                                       actor=actor, at=now))
+            conn.execute(
+                insert(status_history).values(
+                    case_id=row.id, from_status=current.value, to_status=wanted.value, actor=actor, at=now
+                )
+            )
             audit(conn, actor, "released" if wanted is Status.NEW else f"status_{wanted.value}", reference, now)
             return True
 
@@ -180,8 +232,11 @@ class CaseDesk:
         now = utcnow()
         with self.engine.begin() as conn:
             case_id = self._case_id(conn, reference)
-            conn.execute(insert(notes).values(case_id=case_id, adviser_id=adviser_id,
-                                              body_enc=self.cipher.encrypt(body), created_at=now))
+            conn.execute(
+                insert(notes).values(
+                    case_id=case_id, adviser_id=adviser_id, body_enc=self.cipher.encrypt(body), created_at=now
+                )
+            )
             audit(conn, f"adviser:{adviser_id}", "note_added", reference, now)
 
     def notes(self, reference: str) -> list[dict[str, Any]]:
@@ -189,9 +244,12 @@ class CaseDesk:
 
         with self.engine.connect() as conn:
             case_id = self._case_id(conn, reference)
-            rows = conn.execute(select(notes.c.body_enc, notes.c.created_at, advisers.c.login)
-                                .join(advisers, advisers.c.id == notes.c.adviser_id)
-                                .where(notes.c.case_id == case_id).order_by(notes.c.id)).all()
+            rows = conn.execute(
+                select(notes.c.body_enc, notes.c.created_at, advisers.c.login)
+                .join(advisers, advisers.c.id == notes.c.adviser_id)
+                .where(notes.c.case_id == case_id)
+                .order_by(notes.c.id)
+            ).all()
         return [{"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "by": r.login} for r in rows]
 
     def send_message(self, reference: str, adviser_id: int, body: str) -> None:
@@ -201,11 +259,24 @@ class CaseDesk:
         now = utcnow()
         with self.engine.begin() as conn:
             case_id = self._case_id(conn, reference)
-            message_id = conn.execute(insert(person_messages).values(
-                case_id=case_id, adviser_id=adviser_id, body_enc=self.cipher.encrypt(body), created_at=now,
-            )).inserted_primary_key[0]
-            conn.execute(insert(outbox).values(kind="person_message", payload=json.dumps({"message_id": message_id, "reference": reference}),
-                                               status="pending", attempts=0, next_attempt_at=now, created_at=now))
+            message_id = conn.execute(
+                insert(person_messages).values(
+                    case_id=case_id,
+                    adviser_id=adviser_id,
+                    body_enc=self.cipher.encrypt(body),
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                insert(outbox).values(
+                    kind="person_message",
+                    payload=json.dumps({"message_id": message_id, "reference": reference}),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
             audit(conn, f"adviser:{adviser_id}", "message_sent", reference, now)
 
     def messages(self, reference: str) -> list[dict[str, Any]]:
@@ -213,10 +284,13 @@ class CaseDesk:
 
         with self.engine.connect() as conn:
             case_id = self._case_id(conn, reference)
-            rows = conn.execute(select(person_messages).where(person_messages.c.case_id == case_id)
-                                .order_by(person_messages.c.id)).all()
-        return [{"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "delivered": r.delivered_at is not None}
-                for r in rows]
+            rows = conn.execute(
+                select(person_messages).where(person_messages.c.case_id == case_id).order_by(person_messages.c.id)
+            ).all()
+        return [
+            {"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "delivered": r.delivered_at is not None}
+            for r in rows
+        ]
 
     def undelivered_for(self, reference: str) -> list[tuple[int, str]]:
         """Messages the person has not seen yet (the web chat shows them when they come back)."""
@@ -224,9 +298,11 @@ class CaseDesk:
 
         with self.engine.connect() as conn:
             case_id = self._case_id(conn, reference)
-            rows = conn.execute(select(person_messages.c.id, person_messages.c.body_enc)
-                                .where(and_(person_messages.c.case_id == case_id, person_messages.c.delivered_at.is_(None)))
-                                .order_by(person_messages.c.id)).all()
+            rows = conn.execute(
+                select(person_messages.c.id, person_messages.c.body_enc)
+                .where(and_(person_messages.c.case_id == case_id, person_messages.c.delivered_at.is_(None)))
+                .order_by(person_messages.c.id)
+            ).all()
         return [(r.id, self.cipher.decrypt(r.body_enc)) for r in rows]
 
     def mark_delivered(self, message_ids: list[int]) -> None:
@@ -235,7 +311,9 @@ class CaseDesk:
         if not message_ids:
             return
         with self.engine.begin() as conn:
-            conn.execute(update(person_messages).where(person_messages.c.id.in_(message_ids)).values(delivered_at=utcnow()))
+            conn.execute(
+                update(person_messages).where(person_messages.c.id.in_(message_ids)).values(delivered_at=utcnow())
+            )
 
     def audit_view(self, reference: str, adviser_id: int) -> None:
         with self.engine.begin() as conn:

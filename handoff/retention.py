@@ -44,15 +44,31 @@ def purge_cases(engine: Engine, cipher: Cipher, now: dt.datetime, retention: Ret
     report = PurgeReport()
     limit = _months_before(now, retention.closed_case_months)
     with engine.begin() as conn:
-        old = conn.execute(select(cases.c.id, cases.c.reference).where(and_(
-            cases.c.status.in_(["closed", "withdrawn"]), cases.c.updated_at < limit, cases.c.anonymised.is_(False)))).all()
+        old = conn.execute(
+            select(cases.c.id, cases.c.reference).where(
+                and_(
+                    cases.c.status.in_(["closed", "withdrawn"]),
+                    cases.c.updated_at < limit,
+                    cases.c.anonymised.is_(False),
+                )
+            )
+        ).all()
         for row in old:
             for table in (contacts, notes, person_messages, consents):
                 conn.execute(delete(table).where(table.c.case_id == row.id))
-            conn.execute(update(cases).where(cases.c.id == row.id).values(
-                answers_enc=cipher.encrypt_json({}), budget_enc=None, address_enc=cipher.encrypt(""), anonymised=True))
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == row.id)
+                .values(
+                    answers_enc=cipher.encrypt_json({}),
+                    budget_enc=None,
+                    address_enc=cipher.encrypt(""),
+                    anonymised=True,
+                )
+            )
             audit(conn, "system", "case_anonymised", row.reference, now)
         report.anonymised_cases = len(old)
-        report.audit_events = conn.execute(delete(audit_events).where(
-            audit_events.c.at < _months_before(now, retention.audit_months))).rowcount
+        report.audit_events = conn.execute(
+            delete(audit_events).where(audit_events.c.at < _months_before(now, retention.audit_months))
+        ).rowcount
     return report

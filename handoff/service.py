@@ -65,13 +65,23 @@ class HandoffService:
             consents.append(Consent("sensitive", NOTICE_VERSION, draft.consent_at))
         departement = departement_of(draft.postcode) or ""
         case = Case(
-            reference=draft.reference or new_reference(), status=Status.NEW,
+            reference=draft.reference or new_reference(),
+            status=Status.NEW,
             priority=Priority.URGENT if draft.urgent else Priority.NORMAL,
-            flags=flags_for(facts), departement=departement, region=region_of(draft.postcode) or "",
-            outcome=draft.outcome, rules_version=draft.rules_version,
-            answers={"facts": facts, "reasons": draft.reasons}, budget=draft.budget,
-            channel=draft.channel, address=draft.address, created_at=now, consents=tuple(consents),
-            contact=Contact(draft.name, draft.phone, draft.email, draft.postcode, draft.preferred_means, tuple(draft.slots)),
+            flags=flags_for(facts),
+            departement=departement,
+            region=region_of(draft.postcode) or "",
+            outcome=draft.outcome,
+            rules_version=draft.rules_version,
+            answers={"facts": facts, "reasons": draft.reasons},
+            budget=draft.budget,
+            channel=draft.channel,
+            address=draft.address,
+            created_at=now,
+            consents=tuple(consents),
+            contact=Contact(
+                draft.name, draft.phone, draft.email, draft.postcode, draft.preferred_means, tuple(draft.slots)
+            ),
         )
         return self.repository.create(case, now, webhook=self.webhook)
 
@@ -132,13 +142,26 @@ def export_case(repository: CaseRepository, case: Case) -> dict[str, Any]:
 
     desk = CaseDesk(repository)
     return {
-        "reference": case.reference, "status": case.status.value, "created_at": case.created_at.isoformat(timespec="seconds"),
-        "contact": {"name": case.contact.name, "phone": case.contact.phone, "email": case.contact.email,
-                    "postcode": case.contact.postcode, "preferred_means": case.contact.preferred_means,
-                    "slots": list(case.contact.slots)},
-        "consents": [{"kind": c.kind, "notice_version": c.notice_version, "given_at": c.given_at.isoformat(timespec="seconds")}
-                     for c in case.consents],
-        "answers": case.answers, "budget": case.budget, "outcome": case.outcome,
+        "reference": case.reference,
+        "status": case.status.value,
+        "created_at": case.created_at.isoformat(timespec="seconds"),
+        "contact": {
+            "name": case.contact.name,
+            "phone": case.contact.phone,
+            "email": case.contact.email,
+            "postcode": case.contact.postcode,
+            "preferred_means": case.contact.preferred_means,
+            "slots": list(case.contact.slots),
+        },
+        "consents": [
+            {"kind": c.kind, "notice_version": c.notice_version, "given_at": c.given_at.isoformat(timespec="seconds")}
+            for c in case.consents
+        ],
+        "answers": case.answers,
+        "budget": case.budget,
+        "outcome": case.outcome,
         "notes": [{"body": n["body"], "at": n["at"].isoformat(timespec="seconds")} for n in desk.notes(case.reference)],
-        "messages": [{"body": m["body"], "at": m["at"].isoformat(timespec="seconds")} for m in desk.messages(case.reference)],
+        "messages": [
+            {"body": m["body"], "at": m["at"].isoformat(timespec="seconds")} for m in desk.messages(case.reference)
+        ],
     }

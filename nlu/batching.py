@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse
@@ -21,9 +22,9 @@ from rasa.core.channels import UserMessage
 from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 
 
 def _combined(features: list[Features], featurizers: list[str]) -> Features | None:
@@ -39,7 +40,8 @@ def _combined(features: list[Features], featurizers: list[str]) -> Features | No
     offsets = np.cumsum([0] + [m.shape[1] for m in matrices[:-1]])
     matrix = scipy.sparse.coo_matrix(
         (np.concatenate([m.data for m in matrices]),
-         (np.concatenate([m.row for m in matrices]), np.concatenate([m.col + o for m, o in zip(matrices, offsets)]))),
+         (np.concatenate([m.row for m in matrices]),
+          np.concatenate([m.col + o for m, o in zip(matrices, offsets, strict=True)]))),
         shape=(matrices[0].shape[0], int(sum(m.shape[1] for m in matrices))),
     )
     return Features(matrix, first.type, first.attribute, featurizers)

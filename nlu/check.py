@@ -95,7 +95,9 @@ def check_training_data(files: list[Path]) -> tuple[list[Problem], dict[str, dic
     return problems, counts
 
 
-def check_content(content_file: Path, counts: dict[str, dict[str, int]], data_file_of: dict[str, Path]) -> list[Problem]:
+def check_content(
+    content_file: Path, counts: dict[str, dict[str, int]], data_file_of: dict[str, Path]
+) -> list[Problem]:
     problems: list[Problem] = []
     try:
         data = yaml.safe_load(content_file.read_text(encoding="utf-8"))
@@ -118,29 +120,54 @@ def check_content(content_file: Path, counts: dict[str, dict[str, int]], data_fi
             if not answer:
                 problems.append(Problem(content_file, where, f"topic {key}: no {lang} answer"))
             elif len(" ".join(answer.split())) > MAX_ANSWER:
-                problems.append(Problem(content_file, where, f"topic {key}: {lang} answer is "
-                                        f"{len(' '.join(answer.split()))} characters, at most {MAX_ANSWER}"))
+                problems.append(
+                    Problem(
+                        content_file,
+                        where,
+                        f"topic {key}: {lang} answer is "
+                        f"{len(' '.join(answer.split()))} characters, at most {MAX_ANSWER}",
+                    )
+                )
             label = ((node.get("label") or {}).get(lang) or "").strip()
             if not label:
                 problems.append(Problem(content_file, line, f"topic {key}: no {lang} label"))
             elif len(label) > MAX_LABEL:
-                problems.append(Problem(content_file, marks.get(("topics", key, "label", lang), line),
-                                        f"topic {key}: {lang} label longer than {MAX_LABEL} characters"))
+                problems.append(
+                    Problem(
+                        content_file,
+                        marks.get(("topics", key, "label", lang), line),
+                        f"topic {key}: {lang} label longer than {MAX_LABEL} characters",
+                    )
+                )
         sources = node.get("sources") or ([node["source"]] if node.get("source") else [])
         if not sources or not all(isinstance(s, dict) and s.get("document") and s.get("section") for s in sources):
-            problems.append(Problem(content_file, line, f"topic {key}: every answer needs a source (document and section)"))
+            problems.append(
+                Problem(content_file, line, f"topic {key}: every answer needs a source (document and section)")
+            )
         if node.get("next_step", "none") not in NEXT_STEPS:
-            problems.append(Problem(content_file, line, f"topic {key}: next_step must be one of {', '.join(NEXT_STEPS)}"))
+            problems.append(
+                Problem(content_file, line, f"topic {key}: next_step must be one of {', '.join(NEXT_STEPS)}")
+            )
         intent = f"{project.RETRIEVAL_INTENT}/{key}"
         for lang, minimum in MIN_EXAMPLES.items():
             n = counts.get(intent, {}).get(lang, 0)
             if n < minimum:
-                problems.append(Problem(data_file_of.get(intent, content_file), line if intent not in data_file_of else 1,
-                                        f"topic {key}: {n} {lang} training examples, at least {minimum} needed"))
+                problems.append(
+                    Problem(
+                        data_file_of.get(intent, content_file),
+                        line if intent not in data_file_of else 1,
+                        f"topic {key}: {n} {lang} training examples, at least {minimum} needed",
+                    )
+                )
     for intent in counts:
         if intent.startswith(project.RETRIEVAL_INTENT + "/") and intent.split("/", 1)[1] not in topics:
-            problems.append(Problem(data_file_of.get(intent, content_file), 1,
-                                    f"{intent} has training examples but no answer in {content_file.name}"))
+            problems.append(
+                Problem(
+                    data_file_of.get(intent, content_file),
+                    1,
+                    f"{intent} has training examples but no answer in {content_file.name}",
+                )
+            )
     return problems
 
 
@@ -159,11 +186,13 @@ def rasa_validate() -> list[Problem]:
             warnings.simplefilter("always")
             importer = TrainingDataImporter.load_from_config(str(config), str(domain), [str(data)])
             validator = Validator.from_importer(importer)
-            ok = all([
-                validator.verify_domain_validity(),
-                validator.verify_intents(ignore_warnings=False),
-                validator.verify_example_repetition_in_intents(ignore_warnings=False),
-            ])
+            ok = all(
+                [
+                    validator.verify_domain_validity(),
+                    validator.verify_intents(ignore_warnings=False),
+                    validator.verify_example_repetition_in_intents(ignore_warnings=False),
+                ]
+            )
         for w in caught:
             if issubclass(w.category, UserWarning):
                 problems.append(Problem(project.DATA_DIR, 0, f"rasa: {w.message}"))
@@ -172,8 +201,7 @@ def rasa_validate() -> list[Problem]:
     return problems
 
 
-def run_checks(content_file: Path | None = None, data_dir: Path | None = None,
-               with_rasa: bool = True) -> list[Problem]:
+def run_checks(content_file: Path | None = None, data_dir: Path | None = None, with_rasa: bool = True) -> list[Problem]:
     content_file = content_file or project.CONTENT_FILE
     files = project.data_files(data_dir)
     problems, counts = check_training_data(files)

@@ -136,8 +136,11 @@ def evaluate(parser: Parser, heldout: dict[str, Path], dedupe: bool = False) -> 
 def format_report(reports: list[LanguageReport], median_ms: float) -> str:
     lines = []
     for r in reports:
-        aside = f" ({r.near_duplicates} near-duplicates of training phrasings set aside, word Jaccard >= {NEAR_DUPLICATE})" \
-            if r.near_duplicates else ""
+        aside = (
+            f" ({r.near_duplicates} near-duplicates of training phrasings set aside, word Jaccard >= {NEAR_DUPLICATE})"
+            if r.near_duplicates
+            else ""
+        )
         lines.append(f"== {r.language}: {r.examples} held-out phrasings{aside}")
         lines.append(f"intent accuracy: {r.accuracy:.1%}")
         if r.out_of_scope_fallback_rate is not None:
@@ -145,7 +148,9 @@ def format_report(reports: list[LanguageReport], median_ms: float) -> str:
         weakest = sorted(r.per_intent.items(), key=lambda kv: (kv[1]["f1"], kv[0]))
         lines.append("per-intent F1 (weakest first):")
         for name, m in weakest:
-            lines.append(f"  {m['f1']:.2f}  P={m['precision']:.2f} R={m['recall']:.2f} n={int(m['support']):3d}  {name}")
+            lines.append(
+                f"  {m['f1']:.2f}  P={m['precision']:.2f} R={m['recall']:.2f} n={int(m['support']):3d}  {name}"
+            )
         if r.confused_pairs:
             lines.append("most confused (expected -> predicted):")
             for expected, predicted, n in r.confused_pairs:
@@ -157,8 +162,12 @@ def format_report(reports: list[LanguageReport], median_ms: float) -> str:
 def save(reports: list[LanguageReport], median_ms: float, out_dir: Path) -> tuple[Path, Path | None]:
     out_dir.mkdir(parents=True, exist_ok=True)
     report_file = out_dir / "nlu_report.json"
-    report_file.write_text(json.dumps({"median_parse_ms": median_ms, "languages": [asdict(r) for r in reports]},
-                                      ensure_ascii=False, indent=2), encoding="utf-8")
+    report_file.write_text(
+        json.dumps(
+            {"median_parse_ms": median_ms, "languages": [asdict(r) for r in reports]}, ensure_ascii=False, indent=2
+        ),
+        encoding="utf-8",
+    )
     return report_file, confusion_plot(reports, out_dir / "nlu_confusion.png")
 
 
@@ -223,9 +232,14 @@ def cross_validate(folds: int, out_dir: Path) -> str:
             if component["name"] == "FallbackClassifier":
                 current = float(component.get("threshold", 0.3))
                 component["threshold"] = 0.0
-        asyncio.run(perform_nlu_cross_validation(
-            settings, training_data, str(out_dir),
-            {"folds": folds, "disable_plotting": True, "successes": True, "errors": True}))
+        asyncio.run(
+            perform_nlu_cross_validation(
+                settings,
+                training_data,
+                str(out_dir),
+                {"folds": folds, "disable_plotting": True, "successes": True, "errors": True},
+            )
+        )
     report = out_dir / "intent_report.json"
     if not report.exists():
         return "cross-validation produced no report"
@@ -234,20 +248,27 @@ def cross_validate(folds: int, out_dir: Path) -> str:
     for name in ("intent_successes.json", "intent_errors.json"):
         path = out_dir / name
         if path.exists():
-            predictions += [(p["intent"], p["intent_prediction"]["name"], float(p["intent_prediction"]["confidence"] or 0.0))
-                            for p in json.loads(path.read_text())]
-    lines = [f"cross-validation ({folds} folds, {len(predictions)} test-fold predictions): intent accuracy "
-             f"{data.get('accuracy', float('nan')):.1%}, weighted F1 {data['weighted avg']['f1-score']:.3f}",
-             "fallback threshold: right answer / wrong answer / not sure instead of right (out-of-scope declined)"]
+            predictions += [
+                (p["intent"], p["intent_prediction"]["name"], float(p["intent_prediction"]["confidence"] or 0.0))
+                for p in json.loads(path.read_text())
+            ]
+    lines = [
+        f"cross-validation ({folds} folds, {len(predictions)} test-fold predictions): intent accuracy "
+        f"{data.get('accuracy', float('nan')):.1%}, weighted F1 {data['weighted avg']['f1-score']:.3f}",
+        "fallback threshold: right answer / wrong answer / not sure instead of right (out-of-scope declined)",
+    ]
     for threshold, row in threshold_sweep(predictions).items():
         mark = "  <- nlu/config.yml" if abs(threshold - current) < 1e-9 else ""
-        lines.append(f"  {threshold:4.2f}  {row['right']:6.1%} / {row['wrong']:5.1%} / {row['unsure']:5.1%}"
-                     f"   ({row['declined']:.1%}){mark}")
+        lines.append(
+            f"  {threshold:4.2f}  {row['right']:6.1%} / {row['wrong']:5.1%} / {row['unsure']:5.1%}"
+            f"   ({row['declined']:.1%}){mark}"
+        )
     return "\n".join(lines)
 
 
-def threshold_sweep(predictions: list[tuple[str, str, float]],
-                    thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, dict[str, float]]:
+def threshold_sweep(
+    predictions: list[tuple[str, str, float]], thresholds: tuple[float, ...] = THRESHOLDS
+) -> dict[float, dict[str, float]]:
     """(expected, predicted, confidence) -> per threshold, the share of messages answered right,
     answered wrong (the harm: an answer to a question nobody asked), and left unsure although
     the model was right; and the share of out-of-scope messages declined."""

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from .project import RETRIEVAL_INTENT, normalize
 from .extract import EXTRACTOR
 from .extract import entities as rule_entities
+from .project import RETRIEVAL_INTENT, normalize
 from .result import FALLBACK, Alternative, Entity, Parse
 from .sentences import read
 
@@ -73,7 +73,14 @@ def from_rasa(raw: dict[str, Any]) -> Parse:
         if key in seen:  # DIET and the regex extractor may both find a postcode
             continue
         seen.add(key)
-        entities.append(Entity(e.get("entity"), e.get("value"), e.get("value") if e.get("text") is None else e["text"], e.get("extractor", "")))
+        entities.append(
+            Entity(
+                e.get("entity"),
+                e.get("value"),
+                e.get("value") if e.get("text") is None else e["text"],
+                e.get("extractor", ""),
+            )
+        )
     return with_rules(Parse(intent, confidence, tuple(entities), tuple(ranking)), str(raw.get("text") or ""))
 
 
@@ -82,8 +89,11 @@ def with_rules(parse: Parse, text: str) -> Parse:
     extract.py) after the model's, each with its extractor: the reader of the entities chooses
     (a model's span may be no value at all: "mon compte" for a situation)."""
     values = {(e.name, str(e.value)) for e in parse.entities}
-    added = [Entity(name, value, shown, EXTRACTOR) for name, value, shown in rule_entities(text)
-             if (name, str(value)) not in values]
+    added = [
+        Entity(name, value, shown, EXTRACTOR)
+        for name, value, shown in rule_entities(text)
+        if (name, str(value)) not in values
+    ]
     return Parse(parse.intent, parse.confidence, parse.entities + tuple(added), parse.ranking, read_by_rules=True)
 
 
@@ -164,10 +174,10 @@ class InProcessParser:
         """Rasa's raw parse results for `texts` (already cleaned), in one graph run."""
         return self._graph.parse(texts)
 
-    async def _drain(self, queue: "_Queue") -> None:
+    async def _drain(self, queue: _Queue) -> None:
         loop = asyncio.get_running_loop()
         while queue.waiting:
-            batch, queue.waiting = queue.waiting[: self.max_batch], queue.waiting[self.max_batch:]
+            batch, queue.waiting = queue.waiting[: self.max_batch], queue.waiting[self.max_batch :]
             try:
                 results = await loop.run_in_executor(self._executor, self._graph.parse, [t for t, _ in batch])
             except Exception as exc:  # one bad batch must not leave its callers waiting forever
@@ -176,7 +186,7 @@ class InProcessParser:
                     if not future.done():
                         future.set_exception(NluUnavailable("the NLU model failed on this batch"))
                 continue
-            for (_, future), raw in zip(batch, results):
+            for (_, future), raw in zip(batch, results, strict=True):
                 if not future.done():  # the caller may have gone (client disconnected)
                     future.set_result(raw)
         queue.drainer = None  # nothing here refers to the loop any more
@@ -208,7 +218,8 @@ class HttpParser:
             return Parse(FALLBACK, 0.0, (), ())
         try:
             response = await asyncio.wait_for(
-                self._client.post(f"{self.base_url}/model/parse", json={"text": cleaned}), self.timeout)
+                self._client.post(f"{self.base_url}/model/parse", json={"text": cleaned}), self.timeout
+            )
             response.raise_for_status()
             return from_rasa(response.json())
         except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from .result import FALLBACK, Alternative, Parse
 
@@ -87,4 +87,4 @@ async def read(parse_one: Callable[[str], Awaitable[Parse]], text: str) -> Parse
     if len(parts) < 2:
         return await parse_one(text)
     whole, *readings = await asyncio.gather(parse_one(text), *(parse_one(s) for s in parts))
-    return combine(whole, list(zip(parts, readings)))
+    return combine(whole, list(zip(parts, readings, strict=True)))

@@ -5,7 +5,7 @@ from .budget import Budget, BudgetError, budget
 from .engine import ASKING_ORDER, assess, next_question, question_for
 from .facts import FACT_NAMES, Facts, FactsError, parse_facts
 from .model import Assessment, Choice, Orientation, Outcome, Question, Reason, Source, Status
-from .rules import RuleSet, RulesError, rule_sets, rules_for
+from .rules import RulesError, RuleSet, rule_sets, rules_for
 
 __all__ = [
     "ASKING_ORDER", "Assessment", "Budget", "BudgetError", "Choice", "FACT_NAMES", "Facts",

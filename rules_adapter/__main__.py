@@ -6,7 +6,8 @@ import argparse
 import datetime as dt
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import BudgetError, FactsError, RulesError, assess, budget, next_question
 

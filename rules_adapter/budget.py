@@ -1,9 +1,10 @@
 """Debt ratio and remaining income, computed the way the 2021 presentation's worked examples do."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 
 class BudgetError(ValueError):

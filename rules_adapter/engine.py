@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .facts import CONTRACTS, DISASTERS, LOCATIONS, SECTORS, SITUATIONS, UNSURE, Facts, parse_facts
 from .model import Assessment, Choice, Orientation, Outcome, Question, Reason, Source, Status
@@ -55,11 +56,11 @@ def _levels(f: Facts, r: RuleSet, names: tuple[str, ...], level: Callable[..., i
     doubts = [(i, _probe_values(names[i], r)) for i in unsure]
     out: set[int] = set()
     for guess in itertools.product(*(probes for _, probes in guesses)):
-        for (i, _), value in zip(guesses, guess):
+        for (i, _), value in zip(guesses, guess, strict=True):
             values[i] = value
         settled = set()
         for doubt in itertools.product(*(probes for _, probes in doubts)):
-            for (i, _), value in zip(doubts, doubt):
+            for (i, _), value in zip(doubts, doubt, strict=True):
                 values[i] = value
             settled.add(level(*values))
         out.add(settled.pop() if len(settled) == 1 else TO_CONFIRM)
@@ -256,8 +257,8 @@ _GROUP_LEVELS = {"beneficiary": beneficiary_levels, "location": location_levels,
 
 def _outcomes_of(levels: dict[str, Levels]) -> frozenset[Outcome]:
     return frozenset(
-        _outcome(b, l, d)
-        for b in levels["beneficiary"] for l in levels["location"] for d in levels["difficulty"]
+        _outcome(b, place, d)
+        for b in levels["beneficiary"] for place in levels["location"] for d in levels["difficulty"]
     )
 
 
@@ -386,7 +387,8 @@ class _Explainer:
             node = node[key]
         return node[self.lang].format(**self.r.params)
 
-    def add(self, criterion: str, status: Status, key: str, refusal: str | None = None, sources_of: str | None = None) -> None:
+    def add(self, criterion: str, status: Status, key: str, refusal: str | None = None,
+            sources_of: str | None = None) -> None:
         """A reason; a refusal (or a redirection) comes with the seed line it rests on, first."""
         text = self.say("reasons", criterion, key)
         sources = self.r.sources[sources_of or criterion]
@@ -445,22 +447,31 @@ class _Explainer:
             if status is Status.MET and r.min_contract_months is None:
                 key = "met_any"
             elif status is Status.TO_CONFIRM:
-                key = ("to_confirm_unsure" if self.unsure("contract_months") and f.contract != "autre"
-                       else "to_confirm_interim" if f.contract == "interim" else "to_confirm_other")
+                key = (
+                    "to_confirm_unsure"
+                    if self.unsure("contract_months") and f.contract != "autre"
+                    else "to_confirm_interim"
+                    if f.contract == "interim"
+                    else "to_confirm_other"
+                )
             elif status is Status.UNKNOWN and f.contract is not None and not self.missing:
                 key = "unknown_length"  # decided without it: an adviser checks the length
             if not (disaster_route and status is not Status.MET):
                 self.add("contract", status, key, refusal="short" if status is Status.NOT_MET else None)
-        if r.disaster_any_employee and route != "job_seeker" and (
-            f.disaster in r.urgent_disasters or f.disaster == "pending" or "disaster" in self.missing
+        if (
+            r.disaster_any_employee
+            and route != "job_seeker"
+            and (f.disaster in r.urgent_disasters or f.disaster == "pending" or "disaster" in self.missing)
         ):
             status = _status(disaster_levels(f, r))
             self.add("disaster", status, status.value if f.disaster else "unknown")
         if route == "job_seeker" or (f.situation is None and self.relevant("months_since_job_end")):
             status = _status(job_seeker_levels(f, r))
             if status is Status.NOT_MET:
-                too_long = (f.months_since_job_end not in (None, UNSURE)
-                            and f.months_since_job_end > r.job_seeker.max_months_since_job_end)
+                too_long = (
+                    f.months_since_job_end not in (None, UNSURE)
+                    and f.months_since_job_end > r.job_seeker.max_months_since_job_end
+                )
                 way = "too_long" if too_long else "former_employer"
                 self.add("job_seeker", status, f"not_met_{way}", refusal=way)
             elif status is Status.TO_CONFIRM and self.unsure("months_since_job_end", "sector", "company_size"):
@@ -518,9 +529,7 @@ class _Explainer:
         out = []
         for name in names:
             node = self.texts["orientations"][name]
-            out.append(Orientation(
-                name, node["text"][self.lang], node["why"][self.lang], Source(**node["source"])
-            ))
+            out.append(Orientation(name, node["text"][self.lang], node["why"][self.lang], Source(**node["source"])))
         return tuple(out)
 
 
@@ -567,6 +576,7 @@ def assess(facts: Mapping[str, Any] | Facts, on: dt.date | str | None = None, lo
 
 def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> list[Choice]:
     """Buttons for a number, cut at the thresholds of the rules in force."""
+
     def label(key: str, **values: Any) -> dict[str, str]:
         return {lang: spec["buckets"][key][lang].format(**values) for lang in LOCALES}
 
@@ -574,7 +584,7 @@ def _bucket_choices(fact: str, spec: dict[str, Any], f: Facts, r: RuleSet) -> li
         sizes = r.job_seeker.former_employer_min_size if f.situation == "demandeur_emploi" else r.min_size
         cuts = [sizes[f.sector]] if f.sector in sizes else sorted(set(sizes.values()))
         choices = [Choice(str(cuts[0] - 1), label("below", n=cuts[0]))]
-        for low, high in zip(cuts, cuts[1:]):
+        for low, high in itertools.pairwise(cuts):
             choices.append(Choice(str(low), label("between", a=low, b=high - 1)))
         choices.append(Choice(str(cuts[-1]), label("at_least", n=cuts[-1])))
         return choices

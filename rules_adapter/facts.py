@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 SITUATIONS = ("salarie", "demandeur_emploi", "retraite", "independant", "autre")
 SECTORS = ("prive_non_agricole", "agricole", "public")

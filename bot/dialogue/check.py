@@ -23,8 +23,10 @@ from .summary import summary
 
 # Typed instead of pressed, during the check (folded text).
 BACK = re.compile(r"\W*(retour|revenir|precedent|question precedente|back|go back|previous)\W*")
-WHY = re.compile(r"\b(pourquoi (cette|ces|vous me posez cette|me demandez-vous) question|why (this|that|do you ask|are you asking))")
-RESTART = re.compile(r"\b(recommencer|recommence|reprendre (tout )?(depuis le|du) debut|depuis le debut|a zero|restart|start (over|again))\b")
+WHY = re.compile(r"\b(pourquoi (cette|ces|vous me posez cette|me demandez-vous) question|why (this|that|do you ask|are "
+                 r"you asking))")
+RESTART = re.compile(r"\b(recommencer|recommence|reprendre (tout )?(depuis le|du) debut|depuis le debut|a "
+                     r"zero|restart|start (over|again))\b")
 
 
 # --- starting, and the facts a story gives ------------------------------------------------------
@@ -38,7 +40,14 @@ def start(services: Services, state: State, facts: dict[str, Any], turn: Turn) -
         state.facts, state.answered, state.labels = noted
     state.mode = CHECK
     apply(services, facts, state)
-    turn.say(Reply(_("Vérifions ensemble si le service peut vous aider. Quelques questions, une à la fois ; vous pouvez revenir en arrière à tout moment.")))
+    turn.say(
+        Reply(
+            _(
+                "Vérifions ensemble si le service peut vous aider. Quelques questions, une à la fois ; vous pouvez "
+                "revenir en arrière à tout moment."
+            )
+        )
+    )
     proceed(services, state, turn)
 
 
@@ -105,6 +114,7 @@ def _difficulties(state: State) -> set[str]:
 
 # --- the question being asked -------------------------------------------------------------------
 
+
 def question(services: Services, state: State) -> Question | None:
     """The question being asked, with its choices for what is known so far."""
     return question_for(services, state.question, state) if state.question else None
@@ -113,8 +123,7 @@ def question(services: Services, state: State) -> Question | None:
 def question_for(services: Services, fact: str, state: State) -> Question | None:
     if fact not in rules_adapter.ASKING_ORDER:
         return None
-    known = {k: v for k, v in state.facts.items()
-             if k != fact and not (fact == "housing_location" and k == "postcode")}
+    known = {k: v for k, v in state.facts.items() if k != fact and not (fact == "housing_location" and k == "postcode")}
     return rules_adapter.question_for(fact, known, on=services.today())
 
 
@@ -133,9 +142,11 @@ def question_buttons(services: Services, question: Question | None, state: State
     if hit is not None and hit[0] is question:
         return hit[1]
     _ = translator(state.locale)
-    buttons = [] if question is None else [
-        Button(c.label[state.locale], payload("answer", f=question.fact, v=c.value)) for c in question.choices
-    ]
+    buttons = (
+        []
+        if question is None
+        else [Button(c.label[state.locale], payload("answer", f=question.fact, v=c.value)) for c in question.choices]
+    )
     buttons.append(Button(_("Pourquoi cette question ?"), payload("why")))
     if state.answered:
         buttons.append(Button(_("Retour"), payload("back")))
@@ -180,11 +191,14 @@ def not_understood(services: Services, state: State, turn: Turn) -> bool:
     _ = translator(state.locale)
     current = question(services, state)
     hint = current.hint[state.locale] if current is not None else ""
-    turn.say(Reply(_("Je n'ai pas compris votre réponse. {hint}", hint=hint), question_buttons(services, current, state)))
+    turn.say(
+        Reply(_("Je n'ai pas compris votre réponse. {hint}", hint=hint), question_buttons(services, current, state))
+    )
     return True
 
 
 # --- answers ------------------------------------------------------------------------------------
+
 
 def typed_answer(services: Services, state: State, turn: Turn, text: str, parse: nlu.Parse) -> bool:
     """The person's words as the answer to the question asked; False if they do not answer it."""
@@ -230,7 +244,9 @@ def button_answer(services: Services, state: State, turn: Turn, args: dict[str, 
     after_answer(services, fact, before, state, turn)
 
 
-def after_answer(services: Services, fact: str, before: set[str], state: State, turn: Turn, described: bool = False) -> None:
+def after_answer(
+    services: Services, fact: str, before: set[str], state: State, turn: Turn, described: bool = False
+) -> None:
     """What an answer calls for before the next question: the emergency numbers at once when
     it names violence or no home (the check then goes on), or a precision when it is "Autre"
     (unless the person already described their situation in their own words)."""
@@ -252,12 +268,15 @@ def after_answer(services: Services, fact: str, before: set[str], state: State, 
 
 # --- "Autre", precised ----------------------------------------------------------------------------
 
+
 def precision_question(fact: str, state: State, prefix: str | None = None) -> Reply:
     _ = translator(state.locale)
     spec = rules_adapter.rules.questions()[fact]["precision"]
     text = spec["text"][state.locale]
-    buttons = [Button(choice["label"][state.locale], payload("precise", fact=fact, choice=key))
-               for key, choice in spec["choices"].items()]
+    buttons = [
+        Button(choice["label"][state.locale], payload("precise", fact=fact, choice=key))
+        for key, choice in spec["choices"].items()
+    ]
     buttons.append(Button(_("Aucune de ces situations"), payload("precise", fact=fact, choice="none")))
     buttons.append(Button(_("Retour"), payload("back")))
     return Reply(f"{prefix}\n{text}" if prefix else text, tuple(buttons))
@@ -269,7 +288,12 @@ def precise(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
     _ = translator(state.locale)
     fact, choice = str(args.get("fact", "")), str(args.get("choice", ""))
     spec = rules_adapter.rules.questions().get(fact, {}).get("precision")
-    if state.mode != CHECK or state.precising != fact or spec is None or (choice != "none" and choice not in spec["choices"]):
+    if (
+        state.mode != CHECK
+        or state.precising != fact
+        or spec is None
+        or (choice != "none" and choice not in spec["choices"])
+    ):
         turn.say(Reply(_("Ce bouton n'est plus valable.")))
         reask(services, state, turn)
         return
@@ -293,8 +317,9 @@ def precision_text(services: Services, state: State, turn: Turn, text: str, pars
     _take_precision(services, fact, choice, facts, state, turn)
 
 
-def _take_precision(services: Services, fact: str, choice: str | None, facts: dict[str, Any] | None,
-                    state: State, turn: Turn) -> None:
+def _take_precision(
+    services: Services, fact: str, choice: str | None, facts: dict[str, Any] | None, state: State, turn: Turn
+) -> None:
     _ = translator(state.locale)
     spec = rules_adapter.rules.questions()[fact]["precision"]
     state.precising = None
@@ -305,11 +330,19 @@ def _take_precision(services: Services, fact: str, choice: str | None, facts: di
             state.labels[fact] = spec["choices"][choice]["label"][state.locale]
         turn.say(Reply(_("C'est noté.")))
     else:
-        turn.say(Reply(_("C'est noté : votre situation n'entre dans aucune case, un conseiller l'examinera avec vous. Ce n'est pas un refus.")))
+        turn.say(
+            Reply(
+                _(
+                    "C'est noté : votre situation n'entre dans aucune case, un conseiller l'examinera avec vous. "
+                    "Ce n'est pas un refus."
+                )
+            )
+        )
     proceed(services, state, turn)
 
 
 # --- moving around ----------------------------------------------------------------------------------
+
 
 @registry.command("start_check")
 def start_command(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
@@ -389,6 +422,7 @@ def restart_command(services: Services, state: State, turn: Turn, args: dict[str
 
 
 # --- what people type -------------------------------------------------------------------------------
+
 
 @registry.intent("start_check", "inform")
 def story(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> bool:

@@ -15,20 +15,25 @@ EMERGENCY_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "
 # A safety net under the NLU: words that must show the emergency numbers even when the model
 # is unsure. Matched on the accent-folded, lower-cased text.
 VIOLENCE = re.compile(
-    r"\b((me|m'|la|l'|le|les|nous|te|t') ?(frappe|frappait|frappent|bat|battait|tape|tapait|tabasse|cogne|etrangle|menace)"
+    r"\b((me|m'|la|l'|le|les|nous|te|t') "
+    r"?(frappe|frappait|frappent|bat|battait|tape|tapait|tabasse|cogne|etrangle|menace)"
     r"|(m'|l'|nous|m|l) ?a (\w+ ){0,3}(frap+ee?|battue?|tapee?|tabassee?|cognee?|etranglee?|menacee?)"
     r"|(se fait|se faisait) (frapper|battre|taper|tabasser)|frap+(e|es|ent|ait|aient|ee|er)?(?! a la porte)"
     r"|battue?s?|violences? conjugales?|violences? (intra)?familiales?|(est|etait|devient|sont) violente?s?"
-    r"|(plus en plus|tres|trop|devenue?|montre|se montre) violente?s?|menace (avec|d'?un) (un )?(couteau|arme)|s'en prend a (moi|elle|lui|ma|sa)"
+    r"|(plus en plus|tres|trop|devenue?|montre|se montre) violente?s?|menace (avec|d'?un) (un )?(couteau|arme)|s'en "
+    r"prend a (moi|elle|lui|ma|sa)"
     r"|en danger|menace de mort|peur pour (ma|sa|leur) vie|(il|elle) va (me|la|le|nous) tuer|harcele|harcelement"
-    r"|beats? (me|her|him)|hits? (me|her|him)|(is|was|gets) (beaten|hit)|domestic (violence|abuse)|violent (partner|husband|wife)"
+    r"|beats? (me|her|him)|hits? (me|her|him)|(is|was|gets) (beaten|hit)|domestic (violence|abuse)|violent "
+    r"(partner|husband|wife)"
     r"|i'?m in danger|(she|he)'?s in danger|afraid for (my|her|his) life|abusive (partner|husband|wife|relationship))\b"
 )
 ROUGH = re.compile(
-    r"\b(dor(s|t|ment|mir) (dans (ma|sa|leur|la|une) voiture|dans la rue|dehors)|a la rue|sans[- ]abri|sdf|nulle part ou dormir"
+    r"\b(dor(s|t|ment|mir) (dans (ma|sa|leur|la|une) voiture|dans la rue|dehors)|a la rue|sans[- ]abri|sdf|nulle part "
+    r"ou dormir"
     r"|sans (domicile|logement|toit)|pas de (toit|logement|domicile)|plus de (toit|logement)|a la porte ce soir"
     r"|sleeping rough|sleep(s|ing)? in (my|his|her|their|a) car|on the street|nowhere to sleep|homeless"
-    r"|ou (je vais|on va|nous allons|dormir|aller|passer la nuit)[^.?!]{0,20}(ce soir|cette nuit)|nul(le)? part (ou|pour|pr) [^.?!]{0,12}ce soir"
+    r"|ou (je vais|on va|nous allons|dormir|aller|passer la nuit)[^.?!]{0,20}(ce soir|cette nuit)|nul(le)? part "
+    r"(ou|pour|pr) [^.?!]{0,12}ce soir"
     r"|dehors (ce soir|cette nuit)|where (to|will (i|we|they|he|she)) sleep tonight|nowhere to (go|stay) tonight)\b"
 )
 
@@ -48,7 +53,8 @@ def kind_of(parse: nlu.Parse | None, text: str) -> str | None:
 def numbers(kind: str, state: State) -> str:
     _ = translator(state.locale)
     if kind == "violences":
-        return _("Si vous êtes en danger, appelez le 17 ou le 112 (ou envoyez un SMS au 114). Le 3919 écoute les victimes de violences, gratuitement et anonymement, 24h/24.")
+        return _("Si vous êtes en danger, appelez le 17 ou le 112 (ou envoyez un SMS au 114). Le 3919 écoute les "
+                 "victimes de violences, gratuitement et anonymement, 24h/24.")
     return _("Pour un hébergement d'urgence ce soir, appelez le 115 (gratuit, 24h/24).")
 
 

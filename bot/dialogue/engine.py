@@ -111,7 +111,12 @@ class Dialogue:
         # A question asked in the middle of the check ("mon employeur sera-t-il informé ?") is
         # answered, then the check resumes; it is not taken for an answer.
         asking = "?" in message and parse.faq_topic is not None and parse.confidence >= 0.5
-        if state.mode == CHECK and state.question and not asking and check.typed_answer(services, state, turn, message, parse):
+        if (
+            state.mode == CHECK
+            and state.question
+            and not asking
+            and check.typed_answer(services, state, turn, message, parse)
+        ):
             return
         self._intent(parse, message, state, turn)
 

@@ -58,13 +58,28 @@ def not_understood(services: Services, parse: nlu.Parse, state: State, turn: Tur
     suggestions = _suggestions(services, parse, state)
     if state.misunderstood == 1 and suggestions:
         state.suggested = [s.payload for s in suggestions]
-        turn.say(Reply(_("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :"),
-                       (*suggestions, Button(_("Aucune de ces questions"), payload("ask_question")), *_share_button(state))))
+        turn.say(
+            Reply(
+                _("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :"),
+                (*suggestions, Button(_("Aucune de ces questions"), payload("ask_question")), *_share_button(state)),
+            )
+        )
         return
-    turn.say(Reply(
-        _("Je n'ai toujours pas compris. Pouvez-vous reformuler en quelques mots, par exemple « loyers impayés » ou « mon employeur sera-t-il prévenu ? » ? Vous pouvez aussi parler à un conseiller au 09 70 800 800 (lundi–vendredi, 9h–18h30)."),
-        (Button(_("Parler à un conseiller"), payload("ask_human")),
-         Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")), *_share_button(state))))
+    turn.say(
+        Reply(
+            _(
+                "Je n'ai toujours pas compris. Pouvez-vous reformuler en quelques mots, par exemple « loyers impayés » "
+                "ou « "
+                "mon employeur sera-t-il prévenu ? » ? Vous pouvez aussi parler à un conseiller au 09 70 800 800 "
+                "(lundi–vendredi, 9h–18h30)."
+            ),
+            (
+                Button(_("Parler à un conseiller"), payload("ask_human")),
+                Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")),
+                *_share_button(state),
+            ),
+        )
+    )
 
 
 def _share_button(state: State) -> tuple[Button, ...]:
@@ -83,9 +98,16 @@ async def share(services: Services, state: State, turn: Turn, args: dict[str, An
         return
     text = CONTACT.sub("…", unclear["text"])  # an e-mail or a phone number is not needed to improve anything
     await asyncio.to_thread(services.on_share, text, unclear.get("topic", ""), state.locale)
-    turn.say(Reply(
-        _("Merci. Votre message est transmis à l'équipe qui améliore mes réponses, sans votre nom ni cette conversation ; il sera effacé dans 90 jours."),
-        menu(state).buttons))
+    turn.say(
+        Reply(
+            _(
+                "Merci. Votre message est transmis à l'équipe qui améliore mes réponses, sans votre nom ni cette "
+                "conversation "
+                "; il sera effacé dans 90 jours."
+            ),
+            menu(state).buttons,
+        )
+    )
 
 
 def _suggestions(services: Services, parse: nlu.Parse, state: State) -> list[Button]:
@@ -116,7 +138,14 @@ def greet(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: 
 @registry.intent("out_of_scope")
 def out_of_scope(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> None:
     _ = translator(state.locale)
-    turn.say(Reply(
-        _("Je ne peux pas vous aider sur ce sujet : je réponds seulement aux questions sur le service d'accompagnement des salariés en difficulté de logement."),
-        menu(state).buttons))
+    turn.say(
+        Reply(
+            _(
+                "Je ne peux pas vous aider sur ce sujet : je réponds seulement aux questions sur le service "
+                "d'accompagnement "
+                "des salariés en difficulté de logement."
+            ),
+            menu(state).buttons,
+        )
+    )
     check.reask(services, state, turn)

@@ -35,14 +35,24 @@ def status(services: Services, state: State, reference: str | None = None) -> Re
     _ = translator(state.locale)
     found = services.handoff.status(reference, state.address) if (services.handoff and reference) else None
     if found is None:
-        return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un conseiller, contactez votre interlocuteur habituel ou le 09 70 800 800."),
+        return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un "
+                       "conseiller, contactez votre interlocuteur habituel ou le 09 70 800 800."),
                      menu(state).buttons)
     label = {
-        "new": _("reçue, en attente d'un conseiller"), "claimed": _("prise en charge par un conseiller"),
-        "contacted": _("un conseiller vous a contacté(e)"), "closed": _("close"), "withdrawn": _("annulée à votre demande"),
+        "new": _("reçue, en attente d'un conseiller"),
+        "claimed": _("prise en charge par un conseiller"),
+        "contacted": _("un conseiller vous a contacté(e)"),
+        "closed": _("close"),
+        "withdrawn": _("annulée à votre demande"),
     }[found.value]
-    buttons = (Button(_("Annuler ma demande"), payload("withdraw")),) if found.value in ("new", "claimed", "contacted") else ()
-    return Reply(_("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + menu(state).buttons)
+    buttons = (
+        (Button(_("Annuler ma demande"), payload("withdraw")),)
+        if found.value in ("new", "claimed", "contacted")
+        else ()
+    )
+    return Reply(
+        _("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + menu(state).buttons
+    )
 
 
 @registry.command("status")
@@ -64,8 +74,12 @@ def withdraw_prompt(services: Services, state: State, turn: Turn, args: dict[str
     if not (services.handoff and state.case_reference):
         turn.say(status(services, state, None))
         return
-    turn.say(Reply(_("Voulez-vous vraiment annuler votre demande {reference} ?", reference=state.case_reference),
-                   (Button(_("Oui, annuler ma demande"), payload("withdraw_confirm")), Button(_("Non"), payload("menu")))))
+    turn.say(
+        Reply(
+            _("Voulez-vous vraiment annuler votre demande {reference} ?", reference=state.case_reference),
+            (Button(_("Oui, annuler ma demande"), payload("withdraw_confirm")), Button(_("Non"), payload("menu"))),
+        )
+    )
 
 
 @registry.intent("cancel_request")
@@ -77,7 +91,14 @@ def withdraw_intent(services: Services, state: State, turn: Turn, parse: nlu.Par
 def withdraw(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
     _ = translator(state.locale)
     if services.handoff and state.case_reference and services.handoff.withdraw(state.case_reference, state.address):
-        turn.say(Reply(_("Votre demande {reference} est annulée. Vous pouvez en faire une nouvelle quand vous voulez.", reference=state.case_reference)))
+        turn.say(
+            Reply(
+                _(
+                    "Votre demande {reference} est annulée. Vous pouvez en faire une nouvelle quand vous voulez.",
+                    reference=state.case_reference,
+                )
+            )
+        )
     else:
         turn.say(status(services, state, state.case_reference))
 
@@ -87,12 +108,24 @@ def export(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
     """Right of access: everything this conversation and its request hold, shown to the person."""
     _ = translator(state.locale)
     lines = [_("Voici les données que nous détenons sur vous :"), *summary.lines(state)]
-    data = services.handoff.export(state.case_reference, state.address) if (services.handoff and state.case_reference) else None
+    data = (
+        services.handoff.export(state.case_reference, state.address)
+        if (services.handoff and state.case_reference)
+        else None
+    )
     if data:
         c = data["contact"]
-        lines.append(_("Votre demande {reference} ({status}) : {name}, {phone}, {email}, {postcode}.",
-                       reference=data["reference"], status=data["status"], name=c["name"], phone=c["phone"],
-                       email=c["email"] or "-", postcode=c["postcode"]))
+        lines.append(
+            _(
+                "Votre demande {reference} ({status}) : {name}, {phone}, {email}, {postcode}.",
+                reference=data["reference"],
+                status=data["status"],
+                name=c["name"],
+                phone=c["phone"],
+                email=c["email"] or "-",
+                postcode=c["postcode"],
+            )
+        )
         lines.append(_("Notes du conseiller : {n} ; messages : {m}.", n=len(data["notes"]), m=len(data["messages"])))
     if len(lines) == 1:
         lines.append(_("Rien pour l'instant : vous n'avez donné aucune réponse."))
@@ -102,8 +135,10 @@ def export(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
 
 def erase_prompt(state: State) -> Reply:
     _ = translator(state.locale)
-    return Reply(_("Voulez-vous effacer toute cette conversation et vos réponses ? C'est définitif."),
-                 (Button(_("Oui, tout effacer"), payload("erase_confirm")), Button(_("Non, continuer"), payload("resume"))))
+    return Reply(
+        _("Voulez-vous effacer toute cette conversation et vos réponses ? C'est définitif."),
+        (Button(_("Oui, tout effacer"), payload("erase_confirm")), Button(_("Non, continuer"), payload("resume"))),
+    )
 
 
 @registry.command("erase_data")
@@ -124,7 +159,15 @@ def erase(services: Services, state: State, turn: Turn, args: dict[str, Any]) ->
     if services.handoff and state.case_reference:
         services.handoff.erase(state.case_reference, state.address)
     turn.erase = True
-    turn.say(Reply(_("C'est fait : votre conversation et vos réponses ont été effacées le {date} à {time}. Vous pouvez recommencer quand vous voulez.",
-                     date=format_date(now.date(), locale), time=now.strftime("%H:%M"))))
+    turn.say(
+        Reply(
+            _(
+                "C'est fait : votre conversation et vos réponses ont été effacées le {date} à {time}. Vous pouvez "
+                "recommencer quand vous voulez.",
+                date=format_date(now.date(), locale),
+                time=now.strftime("%H:%M"),
+            )
+        )
+    )
     fresh = State(locale=locale, greeted=True, address=state.address)
     state.__dict__.update(fresh.__dict__)

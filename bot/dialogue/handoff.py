@@ -38,12 +38,16 @@ def collecting(state: State) -> bool:
 def adviser(services: Services, state: State, turn: Turn) -> None:
     """The service's phone line, and the check offered first (a request arrives complete)."""
     _ = translator(state.locale)
-    text = _("Un conseiller social vous répond au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé). Vous pouvez aussi prendre rendez-vous en agence.")
+    text = _("Un conseiller social vous répond au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non "
+             "surtaxé). Vous pouvez aussi prendre rendez-vous en agence.")
     if state.urgent:
         text = _("Votre demande est urgente.") + " " + text
     buttons = []
     if state.mode != RESULT:
-        text += " " + _("Si vous le souhaitez, je peux d'abord vérifier avec vous si le service peut vous aider : votre demande arrivera alors complète.")
+        text += " " + _(
+            "Si vous le souhaitez, je peux d'abord vérifier avec vous si le service peut vous aider : votre "
+            "demande arrivera alors complète."
+        )
         buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
     if state.mode in ("check", "summary"):
         buttons.append(Button(_("Reprendre là où j'en étais"), payload("resume")))
@@ -79,14 +83,24 @@ def start(services: Services, state: State, turn: Turn, args: dict[str, Any] | N
         adviser(services, state, turn)
         return
     state.handoff = {"step": "notice", "urgent": state.urgent}
-    turn.say(Reply(
-        _("Avant de transmettre votre demande, voici comment vos données sont utilisées.\n"
-          "• Qui les reçoit : uniquement les conseillers sociaux du service d'accompagnement d'Action Logement Services. Votre employeur ne reçoit rien et n'est jamais contacté.\n"
-          "• Pourquoi : pour vous rappeler et étudier votre situation sans que vous ayez à tout raconter de nouveau.\n"
-          "• Combien de temps : vos coordonnées non transmises sont effacées après 30 jours ; un dossier clos est anonymisé après 24 mois.\n"
-          "• Vos droits : accès, rectification, effacement. Écrivez « effacer mes données » à tout moment."),
-        (Button(_("J'accepte, je continue"), payload("consent")),
-         Button(_("Je refuse"), payload("consent_refuse")))))
+    turn.say(
+        Reply(
+            _(
+                "Avant de transmettre votre demande, voici comment vos données sont utilisées.\n"
+                "• Qui les reçoit : uniquement les conseillers sociaux du service d'accompagnement d'Action Logement "
+                "Services. Votre employeur ne reçoit rien et n'est jamais contacté.\n"
+                "• Pourquoi : pour vous rappeler et étudier votre situation sans que vous ayez à tout raconter de "
+                "nouveau.\n"
+                "• Combien de temps : vos coordonnées non transmises sont effacées après 30 jours ; un dossier clos "
+                "est anonymisé après 24 mois.\n"
+                "• Vos droits : accès, rectification, effacement. Écrivez « effacer mes données » à tout moment."
+            ),
+            (
+                Button(_("J'accepte, je continue"), payload("consent")),
+                Button(_("Je refuse"), payload("consent_refuse")),
+            ),
+        )
+    )
 
 
 @registry.command("consent")
@@ -106,15 +120,22 @@ def _consent(services: Services, state: State, turn: Turn, given: bool) -> None:
         return
     if not given:
         state.handoff = {}
-        turn.say(Reply(
-            _("C'est noté : rien n'est transmis et vos coordonnées ne sont pas demandées. Vous pouvez parler à un conseiller au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."),
-            menu(state).buttons))
+        turn.say(
+            Reply(
+                _(
+                    "C'est noté : rien n'est transmis et vos coordonnées ne sont pas demandées. Vous pouvez parler à "
+                    "un conseiller au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."
+                ),
+                menu(state).buttons,
+            )
+        )
         return
     state.handoff["consent_at"] = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
     go_to(services, state, turn, "name")
 
 
 # --- asking and answering --------------------------------------------------------------------------
+
 
 def go_to(services: Services, state: State, turn: Turn, step: str) -> None:
     h = state.handoff
@@ -157,13 +178,18 @@ def _budget(h: dict[str, Any]) -> None:
     if not h.get("income"):
         return
     try:
-        result = rules_adapter.budget({"ressources": h["income"]}, {"logement": h.get("housing") or 0},
-                                      {"aides": h.get("aids") or 0})
+        result = rules_adapter.budget(
+            {"ressources": h["income"]}, {"logement": h.get("housing") or 0}, {"aides": h.get("aids") or 0}
+        )
     except rules_adapter.BudgetError:
         h.pop("budget", None)
         return
-    h["budget"] = {"income": h["income"], "housing": h.get("housing") or 0, "aids": h.get("aids") or 0,
-                   **result.to_dict()}
+    h["budget"] = {
+        "income": h["income"],
+        "housing": h.get("housing") or 0,
+        "aids": h.get("aids") or 0,
+        **result.to_dict(),
+    }
 
 
 def text_answer(services: Services, state: State, turn: Turn, text: str) -> None:
@@ -240,6 +266,7 @@ def edit(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> 
 
 # --- preview and submission --------------------------------------------------------------------------
 
+
 def _slot_label(value: str | None, state: State) -> str:
     _ = translator(state.locale)
     if not value or value == "any":
@@ -264,10 +291,13 @@ def preview(services: Services, state: State, error: str | None = None) -> Reply
         (_("Contact par"), means.get(h.get("means") or "", "?")),
         (_("Disponibilité"), _slot_label(h.get("slot"), state)),
     ]
-    lines = [_("Voici exactement ce que le conseiller recevra :")] + ["• " + _("{name} : {value}", name=k, value=v) for k, v in fields]
+    lines = [_("Voici exactement ce que le conseiller recevra :")] + [
+        "• " + _("{name} : {value}", name=k, value=v) for k, v in fields
+    ]
     lines += summary.lines(state, shareable_facts(state.facts, h.get("sensitive")))
     outcome = {
-        "eligible": _("le service peut vous aider"), "to_confirm": _("à confirmer par un conseiller"),
+        "eligible": _("le service peut vous aider"),
+        "to_confirm": _("à confirmer par un conseiller"),
         "not_eligible": _("hors critères de la vérification — à examiner par un conseiller"),
         "redirect": _("relève plutôt du service locatif — à examiner par un conseiller"),
     }.get(state.last_outcome or "", _("à examiner par un conseiller"))
@@ -275,20 +305,30 @@ def preview(services: Services, state: State, error: str | None = None) -> Reply
     lines.append("• " + _("{name} : {value}", name=result_label, value=outcome))
     if h.get("budget"):
         b = h["budget"]
-        lines.append("• " + _("Budget : ressources {income}, logement {housing}, aides {aids} ; taux d'endettement {ratio} %, reste à vivre {remaining} par mois",
-                              income=money(b["income"], state.locale), housing=money(b["housing"], state.locale),
-                              aids=money(b["aids"], state.locale), ratio=b["debt_ratio_percent"],
-                              remaining=money(b["remaining_income"], state.locale)))
+        lines.append(
+            "• "
+            + _(
+                "Budget : ressources {income}, logement {housing}, aides {aids} ; taux d'endettement "
+                "{ratio} %, reste à vivre {remaining} par mois",
+                income=money(b["income"], state.locale),
+                housing=money(b["housing"], state.locale),
+                aids=money(b["aids"], state.locale),
+                ratio=b["debt_ratio_percent"],
+                remaining=money(b["remaining_income"], state.locale),
+            )
+        )
     lines.append(_("Votre employeur ne reçoit rien et n'est jamais contacté."))
     if error:
         lines.insert(0, error)
-    buttons = (Button(_("Confirmer l'envoi"), payload("confirm_handoff")),
-               Button(_("Modifier le nom"), payload("hedit", field="name")),
-               Button(_("Modifier le téléphone"), payload("hedit", field="phone")),
-               Button(_("Modifier l'e-mail"), payload("hedit", field="email")),
-               Button(_("Modifier le code postal"), payload("hedit", field="postcode")),
-               Button(_("Modifier le budget"), payload("hedit", field="budget")),
-               Button(_("Annuler"), payload("cancel_handoff")))
+    buttons = (
+        Button(_("Confirmer l'envoi"), payload("confirm_handoff")),
+        Button(_("Modifier le nom"), payload("hedit", field="name")),
+        Button(_("Modifier le téléphone"), payload("hedit", field="phone")),
+        Button(_("Modifier l'e-mail"), payload("hedit", field="email")),
+        Button(_("Modifier le code postal"), payload("hedit", field="postcode")),
+        Button(_("Modifier le budget"), payload("hedit", field="budget")),
+        Button(_("Annuler"), payload("cancel_handoff")),
+    )
     return Reply("\n".join(lines), buttons)
 
 
@@ -296,25 +336,48 @@ def preview(services: Services, state: State, error: str | None = None) -> Reply
 def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
     _ = translator(state.locale)
     h = state.handoff
-    if services.handoff is None or not h or h.get("step") != "preview" \
-            or not all(h.get(k) for k in ("name", "phone", "postcode", "consent_at")):
+    if (
+        services.handoff is None
+        or not h
+        or h.get("step") != "preview"
+        or not all(h.get(k) for k in ("name", "phone", "postcode", "consent_at"))
+    ):
         turn.say(menu(state))
         return
     assessment = rules_adapter.assess(state.facts, on=services.today(), locale=state.locale) if state.facts else None
     sensitive = h.get("sensitive") if set(state.facts.get("difficulties") or ()) & SENSITIVE_DIFFICULTIES else None
-    reasons = [] if assessment is None else [
-        {"criterion": r.criterion, "status": r.status.value, "text": r.text,
-         "source": f"{r.sources[0].document}, {r.sources[0].section}" if r.sources else ""}
-        for r in assessment.reasons if sensitive or r.criterion != "difficulty"
-    ]
+    reasons = (
+        []
+        if assessment is None
+        else [
+            {
+                "criterion": r.criterion,
+                "status": r.status.value,
+                "text": r.text,
+                "source": f"{r.sources[0].document}, {r.sources[0].section}" if r.sources else "",
+            }
+            for r in assessment.reasons
+            if sensitive or r.criterion != "difficulty"
+        ]
+    )
     address = state.address
     draft = Draft(
-        facts=state.facts, reasons=reasons, outcome=state.last_outcome or "to_confirm",
+        facts=state.facts,
+        reasons=reasons,
+        outcome=state.last_outcome or "to_confirm",
         rules_version=assessment.rules_version if assessment else rules_adapter.rules_for(services.today()).version,
-        urgent=bool(h.get("urgent") or state.urgent), name=h["name"], phone=h["phone"], email=h.get("email"),
-        postcode=h["postcode"], preferred_means=h.get("means") or "phone",
-        slots=[h.get("slot") or "any"], consent_at=dt.datetime.fromisoformat(h["consent_at"]),
-        sensitive_consent=sensitive, channel=address.split(":", 1)[0], address=address, budget=h.get("budget"),
+        urgent=bool(h.get("urgent") or state.urgent),
+        name=h["name"],
+        phone=h["phone"],
+        email=h.get("email"),
+        postcode=h["postcode"],
+        preferred_means=h.get("means") or "phone",
+        slots=[h.get("slot") or "any"],
+        consent_at=dt.datetime.fromisoformat(h["consent_at"]),
+        sensitive_consent=sensitive,
+        channel=address.split(":", 1)[0],
+        address=address,
+        budget=h.get("budget"),
         reference=h.get("reference"),
     )
     case = services.handoff.submit(draft)
@@ -323,21 +386,43 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
     state.handoff = {}
     state.mode = RESULT
     if draft.outcome in ("not_eligible", "redirect"):
-        when = _("Un conseiller social de votre région examinera votre situation et vous recontactera pour vous aider ou vous orienter.")
+        when = _(
+            "Un conseiller social de votre région examinera votre situation et vous recontactera pour vous aider "
+            "ou vous orienter."
+        )
     elif services.callback_days:
-        when = _("Un conseiller social de votre région vous contactera au créneau choisi, sous {days} jours ouvrés en général (en priorité si votre situation est urgente).",
-                 days=services.callback_days)
+        when = _(
+            "Un conseiller social de votre région vous contactera au créneau choisi, sous {days} jours ouvrés en "
+            "général (en priorité si votre situation est urgente).",
+            days=services.callback_days,
+        )
     else:
-        when = _("Un conseiller social de votre région vous contactera, au créneau choisi si possible (en priorité si votre situation est urgente).")
-    turn.say(Reply(
-        _("C'est transmis. Votre référence : {reference}.", reference=case.reference) + " " + when + " "
-        + _("Votre employeur n'en saura rien. Pour suivre votre demande, écrivez « où en est ma demande ? »."),
-        (Button(_("Où en est ma demande ?"), payload("status")), Button(_("Poser une question"), payload("ask_question")))))
+        when = _(
+            "Un conseiller social de votre région vous contactera, au créneau choisi si possible (en priorité si "
+            "votre situation est urgente)."
+        )
+    turn.say(
+        Reply(
+            _("C'est transmis. Votre référence : {reference}.", reference=case.reference)
+            + " "
+            + when
+            + " "
+            + _("Votre employeur n'en saura rien. Pour suivre votre demande, écrivez « où en est ma demande ? »."),
+            (
+                Button(_("Où en est ma demande ?"), payload("status")),
+                Button(_("Poser une question"), payload("ask_question")),
+            ),
+        )
+    )
 
 
 @registry.command("cancel_handoff")
 def cancel(services: Services, state: State, turn: Turn, args: dict[str, Any] | None = None) -> None:
     _ = translator(state.locale)
     state.handoff = {}
-    turn.say(Reply(_("C'est annulé : rien n'a été transmis et vos coordonnées sont effacées de cette conversation."),
-                   menu(state).buttons))
+    turn.say(
+        Reply(
+            _("C'est annulé : rien n'a été transmis et vos coordonnées sont effacées de cette conversation."),
+            menu(state).buttons,
+        )
+    )

@@ -30,5 +30,11 @@ def language_command(services: Services, state: State, turn: Turn, args: dict[st
 @registry.intent("change_language")
 def language_intent(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> None:
     folded = nlu.normalize(text)
-    wanted = "en" if re.search(r"\b(english|anglais)\b", folded) else "fr" if re.search(r"\b(francais|french)\b", folded) else ""
+    wanted = (
+        "en"
+        if re.search(r"\b(english|anglais)\b", folded)
+        else "fr"
+        if re.search(r"\b(francais|french)\b", folded)
+        else ""
+    )
     switch(services, wanted, state, turn)

@@ -13,30 +13,44 @@ from .base import Services, Turn, registry
 
 def greeting(services: Services, state: State) -> Reply:
     _ = translator(state.locale)
-    text = _("Bonjour, je suis l'assistant du service d'accompagnement social d'Action Logement pour les salariés en difficulté de logement : je réponds à vos questions, vérifie si le service peut vous aider et transmets votre demande à un conseiller.\nC'est gratuit et confidentiel : votre employeur n'est jamais informé. Vos données : {url}",
-             url=services.privacy_url)
+    text = _(
+        "Bonjour, je suis l'assistant du service d'accompagnement social d'Action Logement pour les salariés en "
+        "difficulté de logement : je réponds à vos questions, vérifie si le service peut vous aider et transmets "
+        "votre demande à un conseiller.\nC'est gratuit et confidentiel : votre employeur n'est jamais informé. Vos "
+        "données : {url}",
+        url=services.privacy_url,
+    )
     return Reply(text, menu(state).buttons)
 
 
 def menu(state: State) -> Reply:
     _ = translator(state.locale)
-    return Reply(_("Que souhaitez-vous faire ?"), (
-        Button(_("Poser une question"), payload("ask_question")),
-        Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")),
-        Button(_("Parler à un conseiller"), payload("ask_human")),
-    ))
+    return Reply(
+        _("Que souhaitez-vous faire ?"),
+        (
+            Button(_("Poser une question"), payload("ask_question")),
+            Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")),
+            Button(_("Parler à un conseiller"), payload("ask_human")),
+        ),
+    )
 
 
 def help_reply(state: State) -> Reply:
     _ = translator(state.locale)
     other = "en" if state.locale == "fr" else "fr"
-    return Reply(_("Écrivez votre question avec vos mots, ou utilisez les boutons. Commandes : recommencer, parler à un conseiller, changer de langue, effacer mes données."), (
-        Button(_("Recommencer"), payload("restart")),
-        Button(_("Parler à un conseiller"), payload("ask_human")),
-        Button(_("English") if other == "en" else "Français", payload("language", locale=other)),
-        Button(_("Voir mes données"), payload("export")),
-        Button(_("Effacer mes données"), payload("erase_data")),
-    ))
+    return Reply(
+        _(
+            "Écrivez votre question avec vos mots, ou utilisez les boutons. Commandes : recommencer, parler à un "
+            "conseiller, changer de langue, effacer mes données."
+        ),
+        (
+            Button(_("Recommencer"), payload("restart")),
+            Button(_("Parler à un conseiller"), payload("ask_human")),
+            Button(_("English") if other == "en" else "Français", payload("language", locale=other)),
+            Button(_("Voir mes données"), payload("export")),
+            Button(_("Effacer mes données"), payload("erase_data")),
+        ),
+    )
 
 
 def unknown_command(state: State) -> Reply:
@@ -74,4 +88,11 @@ def thanks(services: Services, state: State, turn: Turn, parse: nlu.Parse, text:
 @registry.intent("goodbye")
 def goodbye(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> None:
     _ = translator(state.locale)
-    turn.say(Reply(_("Au revoir, et bon courage. Vous pouvez revenir quand vous voulez ; le service répond aussi au 09 70 800 800.")))
+    turn.say(
+        Reply(
+            _(
+                "Au revoir, et bon courage. Vous pouvez revenir quand vous voulez ; le service répond aussi au 09 "
+                "70 800 800."
+            )
+        )
+    )

@@ -42,9 +42,19 @@ def result(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
     state.urgent = state.urgent or assessment.urgent
     headline = {
         Outcome.ELIGIBLE: _("D'après vos réponses, le service d'accompagnement social peut vous aider."),
-        Outcome.TO_CONFIRM: _("D'après vos réponses, le service peut sans doute vous aider : un conseiller doit confirmer un point avec vous."),
-        Outcome.NOT_ELIGIBLE: _("D'après vos réponses, le service d'accompagnement social ne peut pas intervenir pour vous. Ce n'est pas une décision : un conseiller peut toujours examiner votre situation."),
-        Outcome.REDIRECT: _("D'après vos réponses, votre demande relève plutôt du service locatif d'Action Logement que de l'accompagnement social."),
+        Outcome.TO_CONFIRM: _(
+            "D'après vos réponses, le service peut sans doute vous aider : un conseiller doit "
+            "confirmer un point avec vous."
+        ),
+        Outcome.NOT_ELIGIBLE: _(
+            "D'après vos réponses, le service d'accompagnement social ne peut pas intervenir pour "
+            "vous. Ce n'est pas une décision : un conseiller peut toujours examiner votre "
+            "situation."
+        ),
+        Outcome.REDIRECT: _(
+            "D'après vos réponses, votre demande relève plutôt du service locatif d'Action Logement que "
+            "de l'accompagnement social."
+        ),
     }[assessment.outcome]
     if assessment.urgent:
         headline += "\n" + _("Votre situation est urgente : elle sera traitée en priorité.")
@@ -56,26 +66,48 @@ def result(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
         lines.append(f"{marks[reason.status]} {reason.text} ({sources})")
     turn.say(Reply("\n".join(lines)))
     if assessment.what_would_change:
-        turn.say(Reply("\n".join([_("Ce qui changerait le résultat :")] + [f"• {c}" for c in assessment.what_would_change])))
+        turn.say(
+            Reply("\n".join([_("Ce qui changerait le résultat :")] + [f"• {c}" for c in assessment.what_would_change]))
+        )
     if assessment.orientations:
         turn.say(Reply("\n".join([_("Autres aides possibles :")] + [f"• {o.text}" for o in assessment.orientations])))
     if assessment.outcome in (Outcome.ELIGIBLE, Outcome.TO_CONFIRM):
-        buttons = (Button(_("Être contacté(e) par un conseiller"), payload("handoff")),
-                   Button(_("Modifier mes réponses"), payload("summary")),
-                   Button(_("Poser une question"), payload("ask_question")))
-        turn.say(Reply(_("Souhaitez-vous qu'un conseiller social vous contacte ? C'est gratuit et votre employeur n'en saura rien."), buttons))
+        buttons = (
+            Button(_("Être contacté(e) par un conseiller"), payload("handoff")),
+            Button(_("Modifier mes réponses"), payload("summary")),
+            Button(_("Poser une question"), payload("ask_question")),
+        )
+        turn.say(
+            Reply(
+                _(
+                    "Souhaitez-vous qu'un conseiller social vous contacte ? C'est gratuit et votre employeur n'en "
+                    "saura rien."
+                ),
+                buttons,
+            )
+        )
     else:
         # No automated refusal: the person can still ask, here, to be called back.
-        buttons = (Button(_("Être rappelé(e) par un conseiller"), payload("handoff")),
-                   Button(_("Modifier mes réponses"), payload("summary")),
-                   Button(_("Poser une question"), payload("ask_question")),
-                   Button(_("Recommencer"), payload("restart")))
-        turn.say(Reply(_("Un conseiller peut quand même examiner votre situation : demandez ici à être rappelé(e), ou appelez le 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."), buttons))
+        buttons = (
+            Button(_("Être rappelé(e) par un conseiller"), payload("handoff")),
+            Button(_("Modifier mes réponses"), payload("summary")),
+            Button(_("Poser une question"), payload("ask_question")),
+            Button(_("Recommencer"), payload("restart")),
+        )
+        turn.say(
+            Reply(
+                _(
+                    "Un conseiller peut quand même examiner votre situation : demandez ici à être rappelé(e), ou "
+                    "appelez le 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."
+                ),
+                buttons,
+            )
+        )
 
 
 @registry.intent("affirm", "deny")
 def yes_or_no(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> bool:
-    """"Oui" on the summary is "show me the result"; in the check, not an answer to a question."""
+    """ "Oui" on the summary is "show me the result"; in the check, not an answer to a question."""
     if parse.intent == "affirm" and state.mode == SUMMARY:
         result(services, state, turn)
         return True

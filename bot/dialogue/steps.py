@@ -130,36 +130,123 @@ def _then(step: str) -> Callable[[Any], str]:
 
 _AMOUNT_HINT: Callable[[Translator], str] = lambda _: _("Indiquez un montant en euros, par exemple 1 450.")  # noqa: E731
 
-STEPS: dict[str, Step] = {step.name: step for step in (
-    Step("name", lambda _: _("Quel nom le conseiller doit-il demander au téléphone ?"), _cancel, _then("phone"),
-         read=cases.normalize_name,
-         invalid=lambda _: _("Ce nom ne semble pas valide : indiquez un prénom et un nom, sans chiffres.")),
-    Step("phone", lambda _: _("À quel numéro de téléphone vous joindre ? (France ou DROM)"), _cancel, _then("email"),
-         read=cases.normalize_phone,
-         invalid=lambda _: _("Ce numéro ne semble pas valide : indiquez un numéro français à 10 chiffres, par exemple 06 12 34 56 78 (DROM compris).")),
-    Step("email", lambda _: _("Votre adresse e-mail ? (facultatif)"), _skip_or_cancel, _then("postcode"),
-         read=cases.normalize_email, skip_to="postcode",
-         invalid=lambda _: _("Cette adresse e-mail ne semble pas valide, par exemple prenom.nom@exemple.fr ; vous pouvez aussi passer.")),
-    Step("postcode", lambda _: _("Le code postal de votre logement ? Il sert à choisir l'équipe de votre région. Sans logement, indiquez celui de la commune où vous êtes."),
-         _cancel, _then("means"), read=cases.normalize_postcode,
-         invalid=lambda _: _("Ce code postal ne semble pas valide : 5 chiffres, en France métropolitaine ou dans les DROM, par exemple 75011.")),
-    Step("means", lambda _: _("Comment préférez-vous être contacté(e) ?"), _means, _then("slot"),
-         accepts=lambda value: value in ("phone", "sms", "email")),
-    Step("slot", lambda _: _("Quand êtes-vous disponible ? (les prochains jours ouvrés)"), _slots, _then("sensitive"),
-         accepts=valid_slot),
-    Step("sensitive", lambda _: _("Votre situation comporte des informations sensibles (santé, violences). Acceptez-vous de les transmettre au conseiller ? Sinon, seul le reste sera transmis."),
-         _choices("sensitive", ("yes", lambda _: _("Oui, je les transmets")), ("no", lambda _: _("Non, pas ces informations"))),
-         _then("budget_offer"), accepts=lambda value: value in ("yes", "no"), keep=lambda value: value == "yes"),
-    Step("budget_offer", lambda _: _("Voulez-vous indiquer votre budget mensuel (ressources, loyer ou prêt, aides) ? C'est facultatif ; cela aide le conseiller à préparer l'échange."),
-         _choices("budget_offer", ("yes", lambda _: _("Oui")), ("no", lambda _: _("Passer"))),
-         lambda value: "income" if value == "yes" else "preview", accepts=lambda value: value in ("yes", "no"), stored=False),
-    Step("income", lambda _: _("Vos ressources mensuelles, en euros (salaire, indemnités, prestations) ?"), _skip, _then("housing"),
-         read=_amount, invalid=_AMOUNT_HINT, skip_to="preview"),
-    Step("housing", lambda _: _("Votre loyer ou vos mensualités de prêt immobilier par mois, charges comprises, en euros ?"), _skip,
-         _then("aids"), read=_amount, invalid=_AMOUNT_HINT, skip_to="preview"),
-    Step("aids", lambda _: _("Vos aides au logement par mois (APL…), en euros ? 0 si vous n'en avez pas."), _skip,
-         _then("preview"), read=_amount, invalid=_AMOUNT_HINT, skip_to="preview"),
-)}
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step(
+            "name",
+            lambda _: _("Quel nom le conseiller doit-il demander au téléphone ?"),
+            _cancel,
+            _then("phone"),
+            read=cases.normalize_name,
+            invalid=lambda _: _("Ce nom ne semble pas valide : indiquez un prénom et un nom, sans chiffres."),
+        ),
+        Step(
+            "phone",
+            lambda _: _("À quel numéro de téléphone vous joindre ? (France ou DROM)"),
+            _cancel,
+            _then("email"),
+            read=cases.normalize_phone,
+            invalid=lambda _: _(
+                "Ce numéro ne semble pas valide : indiquez un numéro français à 10 chiffres, par exemple "
+                "06 12 34 56 78 (DROM compris)."
+            ),
+        ),
+        Step(
+            "email",
+            lambda _: _("Votre adresse e-mail ? (facultatif)"),
+            _skip_or_cancel,
+            _then("postcode"),
+            read=cases.normalize_email,
+            skip_to="postcode",
+            invalid=lambda _: _(
+                "Cette adresse e-mail ne semble pas valide, par exemple prenom.nom@exemple.fr ; vous "
+                "pouvez aussi passer."
+            ),
+        ),
+        Step(
+            "postcode",
+            lambda _: _(
+                "Le code postal de votre logement ? Il sert à choisir l'équipe de votre région. Sans "
+                "logement, indiquez celui de la commune où vous êtes."
+            ),
+            _cancel,
+            _then("means"),
+            read=cases.normalize_postcode,
+            invalid=lambda _: _(
+                "Ce code postal ne semble pas valide : 5 chiffres, en France métropolitaine ou dans les "
+                "DROM, par exemple 75011."
+            ),
+        ),
+        Step(
+            "means",
+            lambda _: _("Comment préférez-vous être contacté(e) ?"),
+            _means,
+            _then("slot"),
+            accepts=lambda value: value in ("phone", "sms", "email"),
+        ),
+        Step(
+            "slot",
+            lambda _: _("Quand êtes-vous disponible ? (les prochains jours ouvrés)"),
+            _slots,
+            _then("sensitive"),
+            accepts=valid_slot,
+        ),
+        Step(
+            "sensitive",
+            lambda _: _(
+                "Votre situation comporte des informations sensibles (santé, violences). "
+                "Acceptez-vous de les transmettre au conseiller ? Sinon, seul le reste sera transmis."
+            ),
+            _choices(
+                "sensitive",
+                ("yes", lambda _: _("Oui, je les transmets")),
+                ("no", lambda _: _("Non, pas ces informations")),
+            ),
+            _then("budget_offer"),
+            accepts=lambda value: value in ("yes", "no"),
+            keep=lambda value: value == "yes",
+        ),
+        Step(
+            "budget_offer",
+            lambda _: _(
+                "Voulez-vous indiquer votre budget mensuel (ressources, loyer ou prêt, aides) ? "
+                "C'est facultatif ; cela aide le conseiller à préparer l'échange."
+            ),
+            _choices("budget_offer", ("yes", lambda _: _("Oui")), ("no", lambda _: _("Passer"))),
+            lambda value: "income" if value == "yes" else "preview",
+            accepts=lambda value: value in ("yes", "no"),
+            stored=False,
+        ),
+        Step(
+            "income",
+            lambda _: _("Vos ressources mensuelles, en euros (salaire, indemnités, prestations) ?"),
+            _skip,
+            _then("housing"),
+            read=_amount,
+            invalid=_AMOUNT_HINT,
+            skip_to="preview",
+        ),
+        Step(
+            "housing",
+            lambda _: _("Votre loyer ou vos mensualités de prêt immobilier par mois, charges comprises, en euros ?"),
+            _skip,
+            _then("aids"),
+            read=_amount,
+            invalid=_AMOUNT_HINT,
+            skip_to="preview",
+        ),
+        Step(
+            "aids",
+            lambda _: _("Vos aides au logement par mois (APL…), en euros ? 0 si vous n'en avez pas."),
+            _skip,
+            _then("preview"),
+            read=_amount,
+            invalid=_AMOUNT_HINT,
+            skip_to="preview",
+        ),
+    )
+}
 ORDER = (*STEPS, "preview")
 TEXT_STEPS = frozenset(name for name, step in STEPS.items() if step.read is not None)
 EDITABLE = ("name", "phone", "email", "postcode", "means", "slot")

@@ -69,7 +69,9 @@ def summary(state: State) -> Reply:
     facts_in_order = given(state.facts, state)
     text = "\n".join([_("Voici vos réponses. Vous pouvez en modifier une avant de voir le résultat :"), *lines(state)])
     buttons = [Button(_("Voir le résultat"), payload("result"))]
-    buttons += [Button(_("Modifier : {name}", name=fact_name(f, state)), payload("edit", fact=f)) for f in facts_in_order]
+    buttons += [
+        Button(_("Modifier : {name}", name=fact_name(f, state)), payload("edit", fact=f)) for f in facts_in_order
+    ]
     return Reply(text, tuple(buttons))
 
 

@@ -91,9 +91,20 @@ class FakeBotApi:
         return await handler(params)
 
     async def api_getMe(self, params):
-        return JSONResponse({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Assistant",
-                                                     "username": "assistant_test_bot", "can_join_groups": False,
-                                                     "can_read_all_group_messages": False, "supports_inline_queries": False}})
+        return JSONResponse(
+            {
+                "ok": True,
+                "result": {
+                    "id": 1,
+                    "is_bot": True,
+                    "first_name": "Assistant",
+                    "username": "assistant_test_bot",
+                    "can_join_groups": False,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                },
+            }
+        )
 
     async def api_getUpdates(self, params):
         offset = int(params.get("offset") or 0)
@@ -112,12 +123,28 @@ class FakeBotApi:
         if self.too_many_requests > 0:
             self.too_many_requests -= 1
             self.refused += 1
-            return JSONResponse({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                                 "parameters": {"retry_after": 1}}, status_code=429)
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                status_code=429,
+            )
         self.sent.append(params)
-        return JSONResponse({"ok": True, "result": {
-            "message_id": next(self._message_ids), "date": int(time.time()), "text": params.get("text", ""),
-            "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": {"id": 1, "is_bot": True, "first_name": "Bot"}}})
+        return JSONResponse(
+            {
+                "ok": True,
+                "result": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "text": params.get("text", ""),
+                    "chat": {"id": int(params["chat_id"]), "type": "private"},
+                    "from": {"id": 1, "is_bot": True, "first_name": "Bot"},
+                },
+            }
+        )
 
     async def api_editMessageReplyMarkup(self, params):
         return JSONResponse({"ok": True, "result": True})

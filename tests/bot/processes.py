@@ -14,8 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import uvicorn
@@ -57,23 +58,27 @@ class Serve:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Serve":
+    def start(self) -> Serve:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen([str(ASSISTANT), "serve", "--port", str(self.port)], cwd=ROOT, env=self.env,
                                          stdout=out, stderr=subprocess.STDOUT)
         return self
 
-    def wait_ready(self, timeout: float = 240) -> "Serve":
+    def wait_ready(self, timeout: float = 240) -> Serve:
         deadline = time.monotonic() + timeout
         while True:
-            assert self.proc is not None and self.proc.poll() is None, f"assistant serve died at start:\n{self.output()[-3000:]}"
+            assert self.proc is not None and self.proc.poll() is None, (
+                f"assistant serve died at start:\n{self.output()[-3000:]}"
+            )
             try:
                 if httpx.get(self.url + "/health", timeout=2).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, f"assistant serve not ready in {timeout:.0f} s:\n{self.output()[-3000:]}"
+            assert time.monotonic() < deadline, (
+                f"assistant serve not ready in {timeout:.0f} s:\n{self.output()[-3000:]}"
+            )
             time.sleep(0.3)
 
     def kill(self) -> None:
@@ -99,7 +104,9 @@ class Serve:
         """POST the message; a scripted conversation goes faster than a person, so a message the
         per-conversation rate limit turned away (unprocessed) is sent again a second later."""
         for _attempt in range(30):
-            response = httpx.post(self.url + WEBHOOK, json={"sender": sender, "message": message, **body}, timeout=timeout)
+            response = httpx.post(
+                self.url + WEBHOOK, json={"sender": sender, "message": message, **body}, timeout=timeout
+            )
             if response.status_code != 200 or not any(RATE_LIMITED in r.get("text", "") for r in response.json()):
                 return response
             time.sleep(1.1)
@@ -110,7 +117,7 @@ class Serve:
         assert response.status_code == 200, (response.status_code, response.text[:500])
         return response.json()
 
-    def __enter__(self) -> "Serve":
+    def __enter__(self) -> Serve:
         return self.start().wait_ready()
 
     def __exit__(self, *exc) -> None:
@@ -121,7 +128,9 @@ class Serve:
 def app_in_thread(app: Any) -> Iterator[str]:
     """A small ASGI app (a fake Bot API...) under uvicorn in a thread of the test process; its URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -164,31 +173,35 @@ def wait_until_sent(engine: Any, timeout: float) -> None:
 
 REFERENCE = re.compile(r"ASD-[2-9A-HJKMNP-Z]{6}")
 # The eligibility check answered with buttons: each answer, and what the next question asks.
-CHECK_STEPS = [('/answer{"fact":"difficulties","value":"separation"}', "situation professionnelle"),
-               ('/answer{"fact":"situation","value":"salarie"}', "secteur"),
-               ('/answer{"fact":"sector","value":"prive_non_agricole"}', "Combien de salariés"),
-               ('/answer{"fact":"company_size","value":"10"}', "contrat de travail"),
-               ('/answer{"fact":"contract","value":"cdi"}', "Où se trouve votre logement")]
+CHECK_STEPS = [
+    ('/answer{"fact":"difficulties","value":"separation"}', "situation professionnelle"),
+    ('/answer{"fact":"situation","value":"salarie"}', "secteur"),
+    ('/answer{"fact":"sector","value":"prive_non_agricole"}', "Combien de salariés"),
+    ('/answer{"fact":"company_size","value":"10"}', "contrat de travail"),
+    ('/answer{"fact":"contract","value":"cdi"}', "Où se trouve votre logement"),
+]
 
 
 def to_preview(server: Serve, sender: str, name: str, phone: str) -> None:
     """An eligible check (CDI, unpaid rent, private company of 50, Lyon), the information notice
     and consent, contact details, then the preview of what the adviser will receive."""
-    steps = [("/start", "confidentiel"),
-             ("je suis en CDI et j'ai des impayés de loyer", ""),
-             ('/answer{"fact":"situation","value":"salarie"}', ""),
-             ('/answer{"fact":"sector","value":"prive_non_agricole"}', ""),
-             ('/answer{"fact":"company_size","value":"50"}', ""),
-             ("69003", ""),
-             ("/result", "peut vous aider"),
-             ("/handoff", "uniquement les conseillers sociaux"),
-             ("/consent", "Quel nom"),
-             (name, "numéro de téléphone"),
-             (phone, "e-mail"),
-             ("/skip", "Comment préférez-vous"),
-             ('/hset{"field":"means","value":"phone"}', "disponible"),
-             ('/hset{"field":"slot","value":"any"}', "budget"),
-             ('/hset{"field":"budget_offer","value":"no"}', "exactement ce que le conseiller recevra")]
+    steps = [
+        ("/start", "confidentiel"),
+        ("je suis en CDI et j'ai des impayés de loyer", ""),
+        ('/answer{"fact":"situation","value":"salarie"}', ""),
+        ('/answer{"fact":"sector","value":"prive_non_agricole"}', ""),
+        ('/answer{"fact":"company_size","value":"50"}', ""),
+        ("69003", ""),
+        ("/result", "peut vous aider"),
+        ("/handoff", "uniquement les conseillers sociaux"),
+        ("/consent", "Quel nom"),
+        (name, "numéro de téléphone"),
+        (phone, "e-mail"),
+        ("/skip", "Comment préférez-vous"),
+        ('/hset{"field":"means","value":"phone"}', "disponible"),
+        ('/hset{"field":"slot","value":"any"}', "budget"),
+        ('/hset{"field":"budget_offer","value":"no"}', "exactement ce que le conseiller recevra"),
+    ]
     for message, expected in steps:
         texts = "\n".join(r["text"] for r in server.replies(sender, message))
         assert expected in texts, (message, texts)

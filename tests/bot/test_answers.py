@@ -74,22 +74,43 @@ def test_several_difficulties_in_one_sentence_are_all_kept():
     facts = answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()),
                                         "je ne paie plus mon loyer depuis que j'ai perdu mon travail")
     assert set(facts["difficulties"]) >= {"impayes_loyer", "perte_emploi"}
-    assert answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()), "ma maison a été inondée")["difficulties"] == ["sinistre"]
+    assert answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()), "ma maison a été inondée")["difficulties"] == [
+        "sinistre"
+    ]
 
 
-@pytest.mark.parametrize("text, amount", [
-    ("1 450", 1450), ("1450,50", 1450.5), ("1.450", 1450), ("1,400", 1400), ("about 1,400 euros", 1400),
-    ("€1,400.50", 1400.5), ("1.400,50", 1400.5), ("12,5", 12.5), ("0", 0),
-])
+@pytest.mark.parametrize(
+    "text, amount",
+    [
+        ("1 450", 1450),
+        ("1450,50", 1450.5),
+        ("1.450", 1450),
+        ("1,400", 1400),
+        ("about 1,400 euros", 1400),
+        ("€1,400.50", 1400.5),
+        ("1.400,50", 1400.5),
+        ("12,5", 12.5),
+        ("0", 0),
+    ],
+)
 def test_amounts_as_typed(text, amount):
     assert parse_amount(text) == amount
 
 
-@pytest.mark.parametrize("text", [
-    "mon conjoint est violent", "mon conjoint est violent avec moi", "il me tape", "il m'a tapé encore hier soir",
-    "ma sœur se fait frapper par son mari", "un homme qui la frappe depuis des mois", "son ex la harcèle",
-    "mon mari me tape jpeu pa rester ici", "my sister's husband beats her",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon conjoint est violent",
+        "mon conjoint est violent avec moi",
+        "il me tape",
+        "il m'a tapé encore hier soir",
+        "ma sœur se fait frapper par son mari",
+        "un homme qui la frappe depuis des mois",
+        "son ex la harcèle",
+        "mon mari me tape jpeu pa rester ici",
+        "my sister's husband beats her",
+    ],
+)
 def test_violence_in_people_s_words_reaches_the_safety_net(text):
     assert VIOLENCE.search(nlu.normalize(text))
 
@@ -103,20 +124,34 @@ def facts(text: str) -> dict:
     return answers.facts_from_entities(nlu.Parse("inform", 0.9, (), ()), text)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("je suis en CDI depuis 4 ans dans une boîte de transport d'une centaine de salariés à Lille",
-     {"contract": "cdi", "company_size": 100, "housing_location": "metropole", "situation": "salarie"}),
-    ("J'ai été licencié il y a quatre mois, j'habite dans le 93", {"situation": "demandeur_emploi", "months_since_job_end": 4,
-                                                                  "housing_location": "metropole"}),
-    ("je vis à Fort-de-France", {"housing_location": "drom"}),
-    ("I work for a logistics company in Lyon with about 200 staff", {"company_size": 200, "housing_location": "metropole",
-                                                                      "situation": "salarie", "sector": "prive_non_agricole"}),
-    ("un CDD de six semaines", {"contract": "cdd", "contract_months": 1.4}),
-    ("mission d'un an en intérim", {"contract": "interim", "contract_months": 12}),
-    ("je travaille à la mairie", {"sector": "public", "situation": "salarie"}),
-    ("dans une exploitation viticole de 60 personnes", {"sector": "agricole", "company_size": 60}),
-    ("mon numéro est le 06 12 34 56 78", {}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "je suis en CDI depuis 4 ans dans une boîte de transport d'une centaine de salariés à Lille",
+            {"contract": "cdi", "company_size": 100, "housing_location": "metropole", "situation": "salarie"},
+        ),
+        (
+            "J'ai été licencié il y a quatre mois, j'habite dans le 93",
+            {"situation": "demandeur_emploi", "months_since_job_end": 4, "housing_location": "metropole"},
+        ),
+        ("je vis à Fort-de-France", {"housing_location": "drom"}),
+        (
+            "I work for a logistics company in Lyon with about 200 staff",
+            {
+                "company_size": 200,
+                "housing_location": "metropole",
+                "situation": "salarie",
+                "sector": "prive_non_agricole",
+            },
+        ),
+        ("un CDD de six semaines", {"contract": "cdd", "contract_months": 1.4}),
+        ("mission d'un an en intérim", {"contract": "interim", "contract_months": 12}),
+        ("je travaille à la mairie", {"sector": "public", "situation": "salarie"}),
+        ("dans une exploitation viticole de 60 personnes", {"sector": "agricole", "company_size": 60}),
+        ("mon numéro est le 06 12 34 56 78", {}),
+    ],
+)
 def test_facts_of_a_story_in_people_s_words(text, expected):
     found = facts(text)
     for fact, value in expected.items():

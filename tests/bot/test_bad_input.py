@@ -16,14 +16,14 @@ from sqlalchemy import create_engine, text
 
 import nlu
 import rules_adapter
+from bot.config import session_secret
 from bot.dialogue import Dialogue
 from bot.ratelimit import RateLimiter
 from bot.replies import parse_payload
 from bot.service import Assistant
 from bot.state import IDLE, SUMMARY, State
-from bot.web import MAX_BODY
-from bot.config import session_secret
 from bot.store import pseudonym
+from bot.web import MAX_BODY
 
 WEBHOOK = "/webhooks/rest/webhook"
 COMMANDS = ("start", "menu", "ask_question", "start_check", "answer", "why", "back", "edit", "result", "summary", "faq",
@@ -52,42 +52,122 @@ known_values = st.sampled_from(
 def forged_payloads(draw) -> str:
     """`/command{json}` with known or unknown commands, real or absurd arguments."""
     name = draw(st.sampled_from(COMMANDS) | st.from_regex(r"[a-z_]{1,12}", fullmatch=True))
-    args = draw(st.dictionaries(st.sampled_from(["fact", "value", "topic", "field", "locale", "urgent"]) | st.text(max_size=4),
-                                json_values | known_values, max_size=3))
+    args = draw(
+        st.dictionaries(
+            st.sampled_from(["fact", "value", "topic", "field", "locale", "urgent"]) | st.text(max_size=4),
+            json_values | known_values,
+            max_size=3,
+        )
+    )
     return f"/{name}{json.dumps(args, ensure_ascii=draw(st.booleans()))}" if args else f"/{name}"
 
 
-broken_payloads = st.sampled_from([
-    "/", "//", "/ start", "/answer{", '/answer{"fact":', "/answer{'fact': 'situation'}", "/answer[]", '/answer"x"',
-    "/answer{}trailing", '/answer{"fact":"situation","value":"salarie"', "/start_check{{}}", "/" + "a" * 600,
-    '/answer{"fact":"company_size","value":NaN}', '/answer{"fact":"company_size","value":1e999}', "/\x00", "/😀",
-])
-ordinary_texts = st.sampled_from([
-    "bonjour", "mon employeur sera-t-il au courant ?", "CDD de 6 mois", "on est 200 dans la boîte", "75011", "97400",
-    "je suis salarié", "oui", "non", "retour", "annuler", "effacer mes données", "voir mes données",
-    "où en est ma demande ?", "ASD-7K3F9Q", "Camille Martin", "06 12 34 56 78", "camille@exemple.fr", "1 450 €",
-    "il me frappe", "je dors dans ma voiture", "english please", "hello", "I can't pay my rent",
-])
-markup_texts = st.sampled_from([
-    "<script>window.__xss=1</script>", '<img src=x onerror="window.__xss=1">', "**gras** _italique_ `code`",
-    "[lien](javascript:alert(1))", "# titre\n- liste", "&lt;&amp;&gt;", "{{ 7*7 }} {% if %}", "${jndi:ldap://x}",
-    "'; DROP TABLE conversations; --", "%s%s%s%n",
-])
-numbers = (st.integers(min_value=-10**40, max_value=10**40).map(str)
-           | st.floats(allow_nan=True, allow_infinity=True).map(str)
-           | st.sampled_from(["1e999", "-0", "0000000", "٣٤٥", "½", "10⁹", "1,5", "9" * 300]))
-huge_texts = st.builds(lambda unit, n: unit * n, st.sampled_from(["a", "é ", "😀", "<b>x</b>", "\x00", "mot "]),
-                       st.integers(min_value=2001, max_value=100_000))
-any_text = (st.text(max_size=60)  # every script, emoji, control characters
-            | st.text(alphabet=st.characters(whitelist_categories=("Cc", "Cf", "Zs", "Zl", "Zp", "Mn")), max_size=20))
-messages = (st.just("") | st.just("   \n\t ") | any_text | ordinary_texts | markup_texts | numbers | huge_texts
-            | forged_payloads() | broken_payloads)
+broken_payloads = st.sampled_from(
+    [
+        "/",
+        "//",
+        "/ start",
+        "/answer{",
+        '/answer{"fact":',
+        "/answer{'fact': 'situation'}",
+        "/answer[]",
+        '/answer"x"',
+        "/answer{}trailing",
+        '/answer{"fact":"situation","value":"salarie"',
+        "/start_check{{}}",
+        "/" + "a" * 600,
+        '/answer{"fact":"company_size","value":NaN}',
+        '/answer{"fact":"company_size","value":1e999}',
+        "/\x00",
+        "/😀",
+    ]
+)
+ordinary_texts = st.sampled_from(
+    [
+        "bonjour",
+        "mon employeur sera-t-il au courant ?",
+        "CDD de 6 mois",
+        "on est 200 dans la boîte",
+        "75011",
+        "97400",
+        "je suis salarié",
+        "oui",
+        "non",
+        "retour",
+        "annuler",
+        "effacer mes données",
+        "voir mes données",
+        "où en est ma demande ?",
+        "ASD-7K3F9Q",
+        "Camille Martin",
+        "06 12 34 56 78",
+        "camille@exemple.fr",
+        "1 450 €",
+        "il me frappe",
+        "je dors dans ma voiture",
+        "english please",
+        "hello",
+        "I can't pay my rent",
+    ]
+)
+markup_texts = st.sampled_from(
+    [
+        "<script>window.__xss=1</script>",
+        '<img src=x onerror="window.__xss=1">',
+        "**gras** _italique_ `code`",
+        "[lien](javascript:alert(1))",
+        "# titre\n- liste",
+        "&lt;&amp;&gt;",
+        "{{ 7*7 }} {% if %}",
+        "${jndi:ldap://x}",
+        "'; DROP TABLE conversations; --",
+        "%s%s%s%n",
+    ]
+)
+numbers = (
+    st.integers(min_value=-(10**40), max_value=10**40).map(str)
+    | st.floats(allow_nan=True, allow_infinity=True).map(str)
+    | st.sampled_from(["1e999", "-0", "0000000", "٣٤٥", "½", "10⁹", "1,5", "9" * 300])
+)
+huge_texts = st.builds(
+    lambda unit, n: unit * n,
+    st.sampled_from(["a", "é ", "😀", "<b>x</b>", "\x00", "mot "]),
+    st.integers(min_value=2001, max_value=100_000),
+)
+any_text = (
+    st.text(max_size=60)  # every script, emoji, control characters
+    | st.text(alphabet=st.characters(whitelist_categories=("Cc", "Cf", "Zs", "Zl", "Zp", "Mn")), max_size=20)
+)
+messages = (
+    st.just("")
+    | st.just("   \n\t ")
+    | any_text
+    | ordinary_texts
+    | markup_texts
+    | numbers
+    | huge_texts
+    | forged_payloads()
+    | broken_payloads
+)
 # Starting points where forged buttons hurt most: the check, an eligible result, an urgent handoff.
-ELIGIBLE = ["je suis en CDI et j'ai des impayés de loyer", '/answer{"fact":"situation","value":"salarie"}',
-            '/answer{"fact":"sector","value":"prive_non_agricole"}', '/answer{"fact":"company_size","value":"50"}',
-            "69003", "/result"]
-openings = st.sampled_from([[], ["/start_check"], ELIGIBLE, ELIGIBLE + ["/handoff", "/consent"],
-                            ['/handoff{"urgent":true}', "/consent"], ['/handoff{"urgent":true}', "/consent", "Camille Martin"]])
+ELIGIBLE = [
+    "je suis en CDI et j'ai des impayés de loyer",
+    '/answer{"fact":"situation","value":"salarie"}',
+    '/answer{"fact":"sector","value":"prive_non_agricole"}',
+    '/answer{"fact":"company_size","value":"50"}',
+    "69003",
+    "/result",
+]
+openings = st.sampled_from(
+    [
+        [],
+        ["/start_check"],
+        ELIGIBLE,
+        ELIGIBLE + ["/handoff", "/consent"],
+        ['/handoff{"urgent":true}', "/consent"],
+        ['/handoff{"urgent":true}', "/consent", "Camille Martin"],
+    ]
+)
 conversations = st.tuples(openings, st.lists(messages, min_size=1, max_size=6)).map(lambda t: t[0] + t[1])
 
 
@@ -108,15 +188,15 @@ def assert_it_still_works(replies_to_start_check, replies_to_an_answer) -> None:
 
 # --- the dialogue engine, with the real NLU model -------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def dialogue(parser, tmp_path_factory):
     from cryptography.fernet import Fernet
 
+    from bot.store import make_engine
     from handoff import CaseRepository, Cipher
     from handoff.migrate import upgrade
     from handoff.service import HandoffService
-
-    from bot.store import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'fuzz.db'}")
     upgrade(engine)
@@ -160,8 +240,14 @@ def test_any_sequence_of_messages_gets_answers_and_leaves_a_working_conversation
         assert position == noted + 1, texts
         answered = (await dialogue.handle(asked.buttons[0].payload, state, None, address=address)).replies
         texts = [r.text for r in answered]
-        assert any(f"Question {position + 1} " in t or "Voici vos réponses" in t or "Here are your answers" in t
-                   or "préciser" in t or "say a few words" in t for t in texts), texts
+        assert any(
+            f"Question {position + 1} " in t
+            or "Voici vos réponses" in t
+            or "Here are your answers" in t
+            or "préciser" in t
+            or "say a few words" in t
+            for t in texts
+        ), texts
 
     asyncio.run(run())
 
@@ -179,6 +265,7 @@ def test_the_engine_reads_a_100_kb_text_without_breaking(dialogue):
 
 # --- the web endpoint, over real HTTP -------------------------------------------------------------
 
+
 def post(server, sender, message, **extra):
     return httpx.post(server.url + WEBHOOK, json={"sender": sender, "message": message, **extra}, timeout=60)
 
@@ -191,14 +278,19 @@ def texts_of(response) -> list[str]:
     return [r["text"] for r in replies]
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(conversation=conversations)
 def test_the_web_endpoint_answers_any_sequence_with_a_200_and_a_reply(web_server, conversation):
     sender = str(uuid.uuid4())
     for message in conversation:
         body = json.dumps({"sender": sender, "message": message}, ensure_ascii=False).encode()
-        response = httpx.post(web_server.url + WEBHOOK, content=body, headers={"Content-Type": "application/json"}, timeout=60)
+        response = httpx.post(
+            web_server.url + WEBHOOK, content=body, headers={"Content-Type": "application/json"}, timeout=60
+        )
         if len(body) > MAX_BODY:
             assert response.status_code == 413 and response.json()["error"]
         else:
@@ -209,13 +301,27 @@ def test_the_web_endpoint_answers_any_sequence_with_a_200_and_a_reply(web_server
     assert any("Question 2 sur" in t or "Question 2 of" in t for t in answered), answered
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(body=json_values | st.dictionaries(st.sampled_from(["sender", "message", "metadata"]), json_values, max_size=3)
-       | st.fixed_dictionaries({"sender": json_values | st.text(max_size=140), "message": json_values | st.text(max_size=40),
-                                "metadata": json_values | st.dictionaries(st.just("locale"), json_values)}))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    body=json_values
+    | st.dictionaries(st.sampled_from(["sender", "message", "metadata"]), json_values, max_size=3)
+    | st.fixed_dictionaries(
+        {
+            "sender": json_values | st.text(max_size=140),
+            "message": json_values | st.text(max_size=40),
+            "metadata": json_values | st.dictionaries(st.just("locale"), json_values),
+        }
+    )
+)
 def test_any_json_body_gets_an_answer_or_a_400_with_a_reason_never_a_500(web_server, body):
-    response = httpx.post(web_server.url + WEBHOOK, content=json.dumps(body).encode(),
-                          headers={"Content-Type": "application/json"}, timeout=60)
+    response = httpx.post(
+        web_server.url + WEBHOOK,
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
     assert response.status_code in (200, 400), (response.status_code, response.text[:300])
     if response.status_code == 400:
         assert isinstance(response.json()["error"], str) and "Traceback" not in response.text
@@ -230,6 +336,7 @@ def test_a_sender_with_control_characters_gets_a_400(web_server):
 
 # --- sizes ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", [WEBHOOK, "/webhooks/telegram", "/console/login"])
 def test_a_body_over_the_limit_gets_a_413_with_a_reason(web_server, path):
     big = json.dumps({"sender": "big", "message": "x" * MAX_BODY}).encode()
@@ -238,12 +345,16 @@ def test_a_body_over_the_limit_gets_a_413_with_a_reason(web_server, path):
     assert str(MAX_BODY) in response.json()["error"]
 
 
-@pytest.mark.parametrize("path, content_type, start, end", [
-    (WEBHOOK, "application/json", b'{"sender": "streamer", "message": "', b'"}'),
-    ("/console/login", "application/x-www-form-urlencoded", b"csrf=x&login=marie&password=", b""),
-])
-def test_a_streamed_body_without_content_length_is_counted_and_refused_over_the_limit(web_server, path, content_type,
-                                                                                      start, end):
+@pytest.mark.parametrize(
+    "path, content_type, start, end",
+    [
+        (WEBHOOK, "application/json", b'{"sender": "streamer", "message": "', b'"}'),
+        ("/console/login", "application/x-www-form-urlencoded", b"csrf=x&login=marie&password=", b""),
+    ],
+)
+def test_a_streamed_body_without_content_length_is_counted_and_refused_over_the_limit(
+    web_server, path, content_type, start, end
+):
     def chunks():  # httpx sends a generator as Transfer-Encoding: chunked, without Content-Length
         yield start
         for _ in range(MAX_BODY // 4096 + 2):
@@ -260,7 +371,9 @@ def test_a_streamed_body_under_the_limit_is_read(web_server):
         yield b'{"sender": "small-streamer", '
         yield b'"message": "bonjour"}'
 
-    response = httpx.post(web_server.url + WEBHOOK, content=chunks(), headers={"Content-Type": "application/json"}, timeout=60)
+    response = httpx.post(
+        web_server.url + WEBHOOK, content=chunks(), headers={"Content-Type": "application/json"}, timeout=60
+    )
     assert "gratuit et confidentiel" in " ".join(texts_of(response))
 
 
@@ -290,7 +403,9 @@ def test_a_first_message_too_long_stores_no_conversation(web_server, settings):
         assert conn.execute(text("SELECT count(*) FROM conversations")).scalar() == 0
 
 
-def test_a_long_telegram_message_gets_the_same_polite_answer(settings, parser, fake_bot_api, monkeypatch, running_server):
+def test_a_long_telegram_message_gets_the_same_polite_answer(
+    settings, parser, fake_bot_api, monkeypatch, running_server
+):
     from bot.config import load_settings
     from bot.web import create_app
 
@@ -306,6 +421,7 @@ def test_a_long_telegram_message_gets_the_same_polite_answer(settings, parser, f
 
 
 # --- floods ---------------------------------------------------------------------------------------
+
 
 class Clock:
     def __init__(self):
@@ -347,8 +463,9 @@ def test_the_buckets_take_bounded_memory_whatever_the_traffic():
 def test_a_flood_from_one_sender_is_answered_politely_and_counted(web_server):
     async def flood():
         async with httpx.AsyncClient(base_url=web_server.url, timeout=60) as client:
-            return await asyncio.gather(*(client.post(WEBHOOK, json={"sender": "flooder", "message": "/menu"})
-                                          for _ in range(60)))
+            return await asyncio.gather(
+                *(client.post(WEBHOOK, json={"sender": "flooder", "message": "/menu"}) for _ in range(60))
+            )
 
     responses = asyncio.run(flood())  # 60 at once; the bucket holds 30
     assert {r.status_code for r in responses} == {200}
@@ -363,11 +480,12 @@ def test_a_flood_from_one_sender_is_answered_politely_and_counted(web_server):
 def test_the_rate_limit_is_per_conversation_on_every_channel(parser, tmp_path):
     from cryptography.fernet import Fernet
 
-    from handoff import Cipher
     from bot.store import ConversationStore, make_engine
+    from handoff import Cipher
 
-    store = ConversationStore(make_engine(f"sqlite:///{tmp_path / 'c.db'}"), Cipher([Fernet.generate_key().decode()]),
-                              "test-pseudonyms")
+    store = ConversationStore(
+        make_engine(f"sqlite:///{tmp_path / 'c.db'}"), Cipher([Fernet.generate_key().decode()]), "test-pseudonyms"
+    )
     assistant = Assistant(Dialogue(parser, nlu.FaqContent()), store, burst=3, per_second=0.01)
 
     async def run():
@@ -381,6 +499,7 @@ def test_the_rate_limit_is_per_conversation_on_every_channel(parser, tmp_path):
 
 
 # --- logs -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def server_with_secrets(settings, parser, monkeypatch, running_server):
@@ -410,8 +529,12 @@ def test_bad_input_leaves_no_text_sender_or_secret_in_the_logs(server_with_secre
     texts_of(post(server, sender, f"je suis {word}, " * 300))  # too long
     for _ in range(35):  # a flood
         post(server, sender, f"{word} {phone}")
-    httpx.post(url, content=json.dumps({"sender": sender, "message": word * 30_000}).encode(),
-               headers={"Content-Type": "application/json"}, timeout=60)  # too big
+    httpx.post(
+        url,
+        content=json.dumps({"sender": sender, "message": word * 30_000}).encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )  # too big
     httpx.post(url, content=f'{{"sender": "{sender}", "message": "{word}', timeout=60)  # not JSON
     post(server, f"{sender}-2", f'/answer{{"fact":"company_size","value":"1e999","x":"{word}"}}')
     post(server, f"{sender}-2", f'/hset{{"field":"slot","value":"{word}|am"}}')

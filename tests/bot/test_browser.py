@@ -25,7 +25,9 @@ def page(web_server):
         ])
         context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 800})
         # The neutral site of the quick exit is outside this machine: answer it locally.
-        context.route("https://www.google.com/**", lambda route: route.fulfill(status=200, body="<title>Météo</title>neutral"))
+        context.route(
+            "https://www.google.com/**", lambda route: route.fulfill(status=200, body="<title>Météo</title>neutral")
+        )
         page = context.new_page()
         page.goto(web_server.url + "/")
         yield page
@@ -63,7 +65,7 @@ def test_faq_then_the_first_questions_of_the_check(page):
 
 def test_user_text_is_shown_as_text(page):
     page.wait_for_selector("text=gratuit et confidentiel")
-    page.fill("#message", "<img src=x onerror=\"document.body.dataset.pwned=1\"><b>gras</b>")
+    page.fill("#message", '<img src=x onerror="document.body.dataset.pwned=1"><b>gras</b>')
     page.keyboard.press("Enter")
     page.wait_for_selector("text=<b>gras</b>")
     assert page.evaluate("document.body.dataset.pwned") is None

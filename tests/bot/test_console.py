@@ -24,11 +24,23 @@ def say(server, sender, message):
 
 
 def handoff_on_the_web(server, sender="person-1") -> str:
-    for message in ["/start", "je suis en CDI et j'ai des impayés de loyer", '/answer{"fact":"situation","value":"salarie"}',
-                    '/answer{"fact":"sector","value":"prive_non_agricole"}', '/answer{"fact":"company_size","value":"50"}',
-                    "69003", "/result", "/handoff", "/consent", NAME, PHONE, "/skip",
-                    '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}',
-                    '/hset{"field":"budget_offer","value":"no"}']:
+    for message in [
+        "/start",
+        "je suis en CDI et j'ai des impayés de loyer",
+        '/answer{"fact":"situation","value":"salarie"}',
+        '/answer{"fact":"sector","value":"prive_non_agricole"}',
+        '/answer{"fact":"company_size","value":"50"}',
+        "69003",
+        "/result",
+        "/handoff",
+        "/consent",
+        NAME,
+        PHONE,
+        "/skip",
+        '/hset{"field":"means","value":"phone"}',
+        '/hset{"field":"slot","value":"any"}',
+        '/hset{"field":"budget_offer","value":"no"}',
+    ]:
         say(server, sender, message)
     texts = say(server, sender, "/confirm_handoff")
     return re.search(r"ASD-[A-Z0-9]{6}", " ".join(texts)).group()
@@ -41,7 +53,9 @@ def csrf_of(html: str) -> str:
 def login(server, login_name, password):
     client = httpx.Client(base_url=server.url, follow_redirects=True, timeout=30)
     page = client.get("/console/login")
-    response = client.post("/console/login", data={"csrf": csrf_of(page.text), "login": login_name, "password": password})
+    response = client.post(
+        "/console/login", data={"csrf": csrf_of(page.text), "login": login_name, "password": password}
+    )
     return client, response
 
 
@@ -62,9 +76,13 @@ def test_from_the_chat_to_the_console_and_back(web_server, advisers):
     assert NAME in case_page.text and PHONE in case_page.text
     csrf = csrf_of(case_page.text)
     assert client.post(f"/console/cases/{reference}/claim", data={"csrf": csrf}).status_code == 200
-    page = client.post(f"/console/cases/{reference}/note", data={"csrf": csrf, "body": "<script>alert(1)</script> rappel demain"})
+    page = client.post(
+        f"/console/cases/{reference}/note", data={"csrf": csrf, "body": "<script>alert(1)</script> rappel demain"}
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt; rappel demain" in page.text and "<script>alert(1)" not in page.text
-    client.post(f"/console/cases/{reference}/message", data={"csrf": csrf, "body": "Bonjour, je vous appelle demain à 10h."})
+    client.post(
+        f"/console/cases/{reference}/message", data={"csrf": csrf, "body": "Bonjour, je vous appelle demain à 10h."}
+    )
 
     texts = say(web_server, "person-1", "merci")
     assert any("Message de votre conseiller : Bonjour, je vous appelle demain à 10h." in t for t in texts)
@@ -82,10 +100,25 @@ def test_from_the_chat_to_the_console_and_back(web_server, advisers):
 def test_the_console_shows_the_pre_check_s_outcome_in_words(web_server, advisers):
     """A person refused by the automated pre-check may still ask to be called back."""
     services = web_server.server.config.app.state.services  # the app's composition root, in this process
-    case = services.handoff.submit(Draft(
-        facts={"situation": "salarie"}, reasons=[], outcome="not_eligible", rules_version="2022-06-15", urgent=False,
-        name=NAME, phone="+33698765432", email=None, postcode="69003", preferred_means="phone", slots=["any"],
-        consent_at=dt.datetime(2026, 11, 25, 9, 0), sensitive_consent=None, channel="web", address="web:refused"))
+    case = services.handoff.submit(
+        Draft(
+            facts={"situation": "salarie"},
+            reasons=[],
+            outcome="not_eligible",
+            rules_version="2022-06-15",
+            urgent=False,
+            name=NAME,
+            phone="+33698765432",
+            email=None,
+            postcode="69003",
+            preferred_means="phone",
+            slots=["any"],
+            consent_at=dt.datetime(2026, 11, 25, 9, 0),
+            sensitive_consent=None,
+            channel="web",
+            address="web:refused",
+        )
+    )
     client, response = login(web_server, "marie", "correct-horse-battery")
     assert case.reference in response.text
     row = re.search(rf"<tr><td><a href=\"/console/cases/{case.reference}\">.*?</tr>", response.text, re.S).group()

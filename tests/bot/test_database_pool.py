@@ -42,9 +42,9 @@ def test_more_conversations_at_once_than_pooled_connections_are_all_answered(par
     the pool wait their turn rather than take the threads the holders need to let go."""
     import asyncio
 
-    import nlu
     from cryptography.fernet import Fernet
 
+    import nlu
     from bot.dialogue import Dialogue
     from bot.service import Assistant
     from bot.store import ConversationStore

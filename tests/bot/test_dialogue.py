@@ -35,14 +35,20 @@ def talk(dialogue: Dialogue, state: State, *messages: str):
 
 
 def test_not_understood_suggests_readable_labels_then_offers_an_adviser():
-    parser = ScriptedParser(fallback("faq/confidentialite_employeur", "greet", "faq/gratuite", "start_check", "faq/deroulement"),
-                            fallback("faq/gratuite"))
+    parser = ScriptedParser(
+        fallback("faq/confidentialite_employeur", "greet", "faq/gratuite", "start_check", "faq/deroulement"),
+        fallback("faq/gratuite"),
+    )
     dialogue = Dialogue(parser, nlu.FaqContent())
     state = State()
     greeting, first, second = talk(dialogue, state, "/start", "euh", "bof")
     titles = [b.title for b in first[0].buttons]
-    assert titles == ["Mon employeur sera-t-il informé ?", "Le service est-il gratuit ?",
-                      "Vérifier si je peux être aidé(e)", "Aucune de ces questions"]
+    assert titles == [
+        "Mon employeur sera-t-il informé ?",
+        "Le service est-il gratuit ?",
+        "Vérifier si je peux être aidé(e)",
+        "Aucune de ces questions",
+    ]
     assert not any("/" in t or "_" in t for t in titles)
     assert "reformuler" in second[0].text and "09 70 800 800" in second[0].text
 
@@ -60,7 +66,13 @@ def test_a_stale_or_forged_button_is_refused_without_losing_anything():
     dialogue = Dialogue(ScriptedParser(), nlu.FaqContent())
     state = State()
     talk(dialogue, state, "/start", "/start_check")
-    replies = talk(dialogue, state, '/answer{"fact":"company_size","value":"-4"}', '/answer{"fact":"nope","value":"1"}', "/answer{broken")
+    replies = talk(
+        dialogue,
+        state,
+        '/answer{"fact":"company_size","value":"-4"}',
+        '/answer{"fact":"nope","value":"1"}',
+        "/answer{broken",
+    )
     assert "plus valable" in replies[0][0].text
     assert "plus valable" in replies[1][0].text
     assert state.facts == {} and state.question == "difficulties"
@@ -82,7 +94,7 @@ def test_other_situation_is_precised_and_none_of_these_is_to_be_confirmed():
     talk(dialogue, state, "/start", "/start_check", '/answer{"f":"difficulties","v":"impayes_loyer"}')
     (asked,) = talk(dialogue, state, '/answer{"f":"situation","v":"autre"}')
     assert state.precising == "situation" and "préciser" in asked[-1].text
-    forged, = talk(dialogue, state, '/precise{"fact":"situation","choice":"ceo"}')
+    (forged,) = talk(dialogue, state, '/precise{"fact":"situation","choice":"ceo"}')
     assert "plus valable" in forged[0].text and state.precising == "situation"
     (taken,) = talk(dialogue, state, '/precise{"fact":"situation","choice":"none"}')
     assert "Ce n'est pas un refus" in taken[0].text
@@ -92,16 +104,26 @@ def test_other_situation_is_precised_and_none_of_these_is_to_be_confirmed():
 def test_a_precision_button_gives_its_facts_and_its_label():
     dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
     state = State()
-    talk(dialogue, state, "/start", "/start_check", '/answer{"f":"difficulties","v":"impayes_loyer"}',
-         '/answer{"f":"situation","v":"autre"}', '/precise{"fact":"situation","choice":"temp"}')
+    talk(
+        dialogue,
+        state,
+        "/start",
+        "/start_check",
+        '/answer{"f":"difficulties","v":"impayes_loyer"}',
+        '/answer{"f":"situation","v":"autre"}',
+        '/precise{"fact":"situation","choice":"temp"}',
+    )
     assert state.facts["situation"] == "salarie" and state.facts["contract"] == "interim"
     assert state.labels["situation"] == "Intérimaire" and state.question == "sector"
 
 
 def test_a_stored_conversation_with_the_removed_peec_question_is_asked_the_new_ones():
-    stored = State(mode=CHECK, facts={"situation": "demandeur_emploi", "former_employer_peec": True,
-                                      "difficulties": ["perte_emploi"]},
-                   answered=["difficulties", "situation", "former_employer_peec"], question="former_employer_peec")
+    stored = State(
+        mode=CHECK,
+        facts={"situation": "demandeur_emploi", "former_employer_peec": True, "difficulties": ["perte_emploi"]},
+        answered=["difficulties", "situation", "former_employer_peec"],
+        question="former_employer_peec",
+    )
     restored = State.loads(stored.dumps())
     assert "former_employer_peec" not in restored.facts and restored.answered == ["difficulties", "situation"]
     assert restored.question is None
@@ -129,8 +151,11 @@ def test_a_fact_typed_out_of_turn_joins_the_check_without_erasing_anything():
 
 def test_retour_typed_goes_back_and_a_guessed_restart_erases_nothing():
     restart = nlu.Parse("restart", 0.9, (), ())
-    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', '/answer{"f":"situation","v":"salarie"}',
-                                parser=ScriptedParser(restart))
+    dialogue, state = _in_check(
+        '/answer{"f":"difficulties","v":"impayes_loyer"}',
+        '/answer{"f":"situation","v":"salarie"}',
+        parser=ScriptedParser(restart),
+    )
     (guessed,) = talk(dialogue, state, "euh bon")
     assert state.facts == {"difficulties": ["impayes_loyer"], "situation": "salarie"}
     assert "pas compris" in guessed[0].text
@@ -145,9 +170,14 @@ def test_pourquoi_cette_question_typed_is_answered():
 
 
 def test_editing_the_sector_asks_again_a_size_chosen_by_button():
-    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', '/answer{"f":"situation","v":"salarie"}',
-                                '/answer{"f":"sector","v":"prive_non_agricole"}', '/answer{"f":"company_size","v":"10"}',
-                                '/answer{"f":"contract","v":"cdi"}', '/answer{"f":"housing_location","v":"metropole"}')
+    dialogue, state = _in_check(
+        '/answer{"f":"difficulties","v":"impayes_loyer"}',
+        '/answer{"f":"situation","v":"salarie"}',
+        '/answer{"f":"sector","v":"prive_non_agricole"}',
+        '/answer{"f":"company_size","v":"10"}',
+        '/answer{"f":"contract","v":"cdi"}',
+        '/answer{"f":"housing_location","v":"metropole"}',
+    )
     talk(dialogue, state, '/edit{"fact":"sector"}')
     (replies,) = talk(dialogue, state, '/answer{"f":"sector","v":"agricole"}')
     assert "company_size" not in state.facts and "Combien de salariés" in replies[-1].text
@@ -155,9 +185,14 @@ def test_editing_the_sector_asks_again_a_size_chosen_by_button():
 
 
 def test_becoming_a_job_seeker_drops_the_contract():
-    dialogue, state = _in_check('/answer{"f":"difficulties","v":"impayes_loyer"}', '/answer{"f":"situation","v":"salarie"}',
-                                '/answer{"f":"sector","v":"prive_non_agricole"}', '/answer{"f":"company_size","v":"10"}',
-                                '/answer{"f":"contract","v":"autre"}', '/answer{"f":"housing_location","v":"metropole"}')
+    dialogue, state = _in_check(
+        '/answer{"f":"difficulties","v":"impayes_loyer"}',
+        '/answer{"f":"situation","v":"salarie"}',
+        '/answer{"f":"sector","v":"prive_non_agricole"}',
+        '/answer{"f":"company_size","v":"10"}',
+        '/answer{"f":"contract","v":"autre"}',
+        '/answer{"f":"housing_location","v":"metropole"}',
+    )
     talk(dialogue, state, '/edit{"fact":"situation"}', '/answer{"f":"situation","v":"demandeur_emploi"}')
     assert "contract" not in state.facts and "contract" not in state.answered
 
@@ -167,7 +202,13 @@ def test_danger_typed_during_the_call_back_request_shows_the_numbers_and_keeps_t
 
     dialogue, state = _in_check()
     state.last_outcome = "eligible"
-    state.handoff = {"step": "postcode", "name": "A B", "phone": "+33612345678", "email": None, "consent_at": "2026-01-01T10:00:00"}
+    state.handoff = {
+        "step": "postcode",
+        "name": "A B",
+        "phone": "+33612345678",
+        "email": None,
+        "consent_at": "2026-01-01T10:00:00",
+    }
     assert "postcode" in TEXT_STEPS
     (replies,) = talk(dialogue, state, "je suis sans domicile, je n'ai pas de code postal")
     assert "115" in replies[0].text and "code postal" in replies[-1].text
@@ -177,10 +218,26 @@ def test_danger_typed_during_the_call_back_request_shows_the_numbers_and_keeps_t
 def test_the_budget_can_be_changed_from_the_preview():
     dialogue, state = _in_check()
     state.last_outcome = "eligible"
-    state.handoff = {"step": "preview", "name": "A B", "phone": "+33612345678", "email": None, "postcode": "75011",
-                     "means": "phone", "slot": "any", "consent_at": "2026-01-01T10:00:00", "income": 1.4, "housing": 450.0,
-                     "aids": 0.0, "budget": {"income": 1.4, "housing": 450.0, "aids": 0.0, "debt_ratio_percent": 32142,
-                                             "remaining_income": -448.6}}
+    state.handoff = {
+        "step": "preview",
+        "name": "A B",
+        "phone": "+33612345678",
+        "email": None,
+        "postcode": "75011",
+        "means": "phone",
+        "slot": "any",
+        "consent_at": "2026-01-01T10:00:00",
+        "income": 1.4,
+        "housing": 450.0,
+        "aids": 0.0,
+        "budget": {
+            "income": 1.4,
+            "housing": 450.0,
+            "aids": 0.0,
+            "debt_ratio_percent": 32142,
+            "remaining_income": -448.6,
+        },
+    }
     talk(dialogue, state, '/hedit{"field":"budget"}', "1,400", "450", "0")
     assert state.handoff["step"] == "preview" and state.handoff["budget"]["income"] == 1400
     assert state.handoff["budget"]["debt_ratio_percent"] == 32
@@ -189,7 +246,9 @@ def test_the_budget_can_be_changed_from_the_preview():
 def test_a_story_asking_for_help_in_general_reads_its_situation_then_starts_the_check():
     content = nlu.FaqContent()
     story = "Je suis intérimaire et j'ai deux loyers de retard. Pouvez-vous m'aider ?"
-    dialogue = Dialogue(ScriptedParser(nlu.Parse("start_check", 0.9, (), ())), content, today=lambda: dt.date(2026, 1, 1))
+    dialogue = Dialogue(
+        ScriptedParser(nlu.Parse("start_check", 0.9, (), ())), content, today=lambda: dt.date(2026, 1, 1)
+    )
     state = State()
     _, replies = talk(dialogue, state, "/start", story)
     # The first difficulty told is the situation (unpaid rent before the temp's contract).
@@ -199,7 +258,9 @@ def test_a_story_asking_for_help_in_general_reads_its_situation_then_starts_the_
 
 
 def test_a_request_for_the_check_without_a_situation_starts_it_at_once():
-    dialogue = Dialogue(ScriptedParser(nlu.Parse("start_check", 0.9, (), ())), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    dialogue = Dialogue(
+        ScriptedParser(nlu.Parse("start_check", 0.9, (), ())), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1)
+    )
     state = State()
     _, replies = talk(dialogue, state, "/start", "je voudrais vérifier si je peux être aidé")
     assert "Vérifions ensemble" in replies[0].text
@@ -216,13 +277,16 @@ def test_a_situation_told_during_the_check_does_not_repeat_an_faq_answer():
 
 def test_the_topic_for_a_situation_prefers_the_difficulty_then_the_status():
     content = nlu.FaqContent()
-    assert content.for_situation({"contract": "cdd", "difficulties": ["separation", "impayes_loyer"]}).key == "separation"
+    assert (
+        content.for_situation({"contract": "cdd", "difficulties": ["separation", "impayes_loyer"]}).key == "separation"
+    )
     assert content.for_situation({"contract": "interim"}).key == "interimaires_cdd"
     assert content.for_situation({"situation": "demandeur_emploi"}).key == "demandeurs_emploi"
     assert content.for_situation({"situation": "salarie", "contract": "cdi"}) is None
 
 
 # --- the journeys' registry, and what a payload may not say ------------------------------------------
+
 
 def test_every_button_the_journeys_can_show_names_a_registered_command():
     import re

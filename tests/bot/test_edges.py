@@ -15,7 +15,7 @@ ELIGIBLE = "le service d'accompagnement social peut vous aider"
 
 
 def answer(fact: str, value: str) -> str:
-    return '/answer{"fact":"%s","value":"%s"}' % (fact, value)
+    return f'/answer{{"fact":"{fact}","value":"{value}"}}'
 
 
 class Chat:
@@ -106,7 +106,9 @@ def test_job_seeker_just_below_the_line_is_refused_with_the_seed_line(chat):
     assert "Voir le résultat" in c.buttons  # decided: nothing more is asked
     result = c.press("^Voir le résultat$")
     assert REFUSED in result and "Ce n'est pas une décision" in result
-    assert "« Salariés ou demandeurs d'emploi (- 12 mois) des entreprises des secteurs privé (10 salariés et +)" in result
+    assert (
+        "« Salariés ou demandeurs d'emploi (- 12 mois) des entreprises des secteurs privé (10 salariés et +)" in result
+    )
     assert any("rappelé" in t for t in c.buttons)
 
 
@@ -121,6 +123,7 @@ def test_job_seeker_past_twelve_months_is_refused_with_the_seed_line(chat):
 
 
 # --- 2. Situation « Autre »: a precision, never a refusal -------------------------------------------
+
 
 def test_other_situation_on_sick_leave_is_taken_as_an_employee(chat):
     c = chat()
@@ -169,6 +172,7 @@ def test_other_situation_precision_can_be_taken_back(chat):
 
 # --- 3. A disaster whose order is not published yet ------------------------------------------------
 
+
 def _small_firm_to_disaster(c: Chat) -> None:
     c.start_check()
     c.press("^Sinistre dans le logement$")
@@ -200,10 +204,15 @@ def test_disaster_answered_no_below_ten_employees_is_refused_with_the_seed_line(
     c.press("^Non$")
     result = _to_result(c)
     assert REFUSED in result
-    assert "« Peuvent bénéficier du service accompagnement social, les salariés du secteur privé non agricole d'au moins 10 salariés" in result
+    assert (
+        "« Peuvent bénéficier du service accompagnement social, les salariés du secteur privé non agricole d'au moins "
+        "10 salariés"
+        in result
+    )
 
 
 # --- 4. Temp workers: the employer is the agency ---------------------------------------------------
+
 
 def test_temp_worker_is_asked_about_the_agency(chat):
     c = chat()
@@ -230,6 +239,7 @@ def test_temp_worker_who_says_so_first_gets_the_agency_questions(chat):
 
 # --- 5. Violence or no home chosen by button: the numbers at once ---------------------------------
 
+
 @pytest.mark.parametrize("choice, numbers", [("^Violences$", ["17 ou le 112", "3919"]), ("^Sans logement$", ["115"])])
 def test_danger_chosen_by_button_shows_the_numbers_in_that_very_reply(chat, choice, numbers):
     c = chat()
@@ -254,10 +264,11 @@ def test_danger_chosen_when_editing_from_the_summary_also_shows_the_numbers(chat
 
 # --- 6. Refused, then asking to be called back in the chat -----------------------------------------
 
+
 def test_refused_person_asks_to_be_called_back_and_the_case_is_marked_out_of_criteria(chat, settings):
+    from bot.store import make_cipher, make_engine
     from handoff import CaseRepository
     from handoff.domain import Priority
-    from bot.store import make_cipher, make_engine
 
     c = chat()
     c.start_check()
@@ -265,7 +276,10 @@ def test_refused_person_asks_to_be_called_back_and_the_case_is_marked_out_of_cri
     result = c.press("^Retraité")
     result = c.press("^Voir le résultat$") if "Voir le résultat" in c.buttons else result
     assert REFUSED in result and "Ce n'est pas une décision" in result
-    assert "« Service d'accompagnement ouvert aux personnes salariées en difficulté dans leur parcours résidentiel. »" in result
+    assert (
+        "« Service d'accompagnement ouvert aux personnes salariées en difficulté dans leur parcours résidentiel. »"
+        in result
+    )
     notice = c.press("^Être rappelé")
     assert "uniquement les conseillers sociaux" in notice and "employeur ne reçoit rien" in notice
     c.press("^J'accepte")
@@ -287,6 +301,7 @@ def test_refused_person_asks_to_be_called_back_and_the_case_is_marked_out_of_cri
 
 # --- 7. Overseas collectivities are not DROM --------------------------------------------------------
 
+
 def _employee_to_location(c: Chat) -> None:
     c.start_check()
     c.press("^Loyers impayés$")
@@ -304,7 +319,9 @@ def test_saint_martin_and_saint_barthelemy_are_not_taken_for_guadeloupe(chat, wh
     c.say(where)
     result = c.press("^Voir le résultat$")
     assert REFUSED in result
-    assert "« Le logement ou l'hébergement doit être situé sur le territoire métropolitain ou dans les DROM. »" in result
+    assert (
+        "« Le logement ou l'hébergement doit être situé sur le territoire métropolitain ou dans les DROM. »" in result
+    )
     assert any("rappelé" in t for t in c.buttons)
 
 
@@ -321,6 +338,7 @@ def test_the_drom_are_in(chat, where):
 
 # --- 8. Illness and death are urgent (seed 001) -----------------------------------------------------
 
+
 @pytest.mark.parametrize("difficulty", ["^Maladie$", "^Décès d'un proche$"])
 def test_illness_and_death_are_urgent(chat, difficulty):
     c = chat()
@@ -336,6 +354,7 @@ def test_illness_and_death_are_urgent(chat, difficulty):
 
 
 # --- Every button of the check fits Telegram (64 bytes of callback_data) ---------------------------
+
 
 def test_every_button_of_the_check_fits_telegram_s_callback_data():
     import datetime as dt

@@ -20,13 +20,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
+from processes import CHECK_STEPS, Serve, confirm, free_port, serve_env, to_preview, wait_until_sent
+from smtp_inbox import Inbox
 from sqlalchemy import create_engine, select
 
 from handoff import CaseRepository, Cipher, Status
 from handoff.orm import outbox
-
-from processes import CHECK_STEPS, Serve, confirm, free_port, serve_env, to_preview, wait_until_sent
-from smtp_inbox import Inbox
 
 LEASE = 35  # seconds; must outlast the longest delivery attempt (30 s), the production default is 120
 CHECK = CHECK_STEPS[:3]  # the person is killed / cut off before answering the third
@@ -74,9 +73,13 @@ def after_the_kill(nlu_model, tmp_path_factory):
     var = tmp_path_factory.mktemp("faults-var")
     database = f"sqlite:///{var / 'assistant.db'}"
     key = Fernet.generate_key().decode()
-    common = dict(DATABASE_URL=database, HANDOFF_KEYS=key, TEAM_EMAIL="equipe@exemple.fr", OUTBOX_LEASE_SECONDS=str(LEASE))
+    common = dict(
+        DATABASE_URL=database, HANDOFF_KEYS=key, TEAM_EMAIL="equipe@exemple.fr", OUTBOX_LEASE_SECONDS=str(LEASE)
+    )
     silent = SilentSmtp()
-    first = Serve(serve_env(nlu_model, var, SMTP_HOST="127.0.0.1", SMTP_PORT=str(silent.port), **common), var / "first.log")
+    first = Serve(
+        serve_env(nlu_model, var, SMTP_HOST="127.0.0.1", SMTP_PORT=str(silent.port), **common), var / "first.log"
+    )
     controller = second = None
     engine = create_engine(database, future=True)
     try:
@@ -96,17 +99,30 @@ def after_the_kill(nlu_model, tmp_path_factory):
             rows = {r.payload: r for r in conn.execute(select(outbox))}
         [taken] = [r for p, r in rows.items() if in_flight in p]
         [queued] = [r for p, r in rows.items() if waiting in p]
-        assert (taken.status, taken.attempts) == ("pending", 0) and taken.locked_until is not None, "not killed mid-delivery"
+        assert (taken.status, taken.attempts) == ("pending", 0) and taken.locked_until is not None, (
+            "not killed mid-delivery"
+        )
         assert (queued.status, queued.locked_until) == ("pending", None)
 
         inbox = Inbox()
         controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
         controller.start()
-        second = Serve(serve_env(nlu_model, var, SMTP_HOST="127.0.0.1", SMTP_PORT=str(controller.port), **common),
-                       var / "second.log", port=first.port)
+        second = Serve(
+            serve_env(nlu_model, var, SMTP_HOST="127.0.0.1", SMTP_PORT=str(controller.port), **common),
+            var / "second.log",
+            port=first.port,
+        )
         with second:
-            yield AfterTheKill(second, inbox, CaseRepository(engine, Cipher([key])), engine, in_flight, waiting,
-                               taken.locked_until, [first.log, second.log])
+            yield AfterTheKill(
+                second,
+                inbox,
+                CaseRepository(engine, Cipher([key])),
+                engine,
+                in_flight,
+                waiting,
+                taken.locked_until,
+                [first.log, second.log],
+            )
     finally:
         first.stop()
         if second is not None:
@@ -146,7 +162,10 @@ def test_each_notification_arrives_exactly_once_and_both_cases_are_intact(after_
     k = after_the_kill
     wait_until_sent(k.engine, timeout=LEASE + 15)  # a row marked sent is never sent again: the inbox is final
     assert len(k.inbox.about(k.waiting)) == 1 and len(k.inbox.about(k.in_flight)) == 1
-    for reference, name, phone in ((k.in_flight, "Marie Curie", "+33612345678"), (k.waiting, "Pierre Curie", "+33712345678")):
+    for reference, name, phone in (
+        (k.in_flight, "Marie Curie", "+33612345678"),
+        (k.waiting, "Pierre Curie", "+33712345678"),
+    ):
         case = k.repo.get(reference)
         assert case is not None and case.status is Status.NEW
         assert (case.contact.name, case.contact.phone, case.region) == (name, phone, "Auvergne-Rhône-Alpes")

@@ -26,16 +26,14 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
+from fake_bot_api import FakeBotApi
+from processes import CHECK_STEPS, Serve, app_in_thread, confirm, free_port, serve_env, to_preview, wait_until_sent
+from smtp_inbox import Inbox
 from sqlalchemy import create_engine, func, select, text
 
 from bot.store import pseudonym
 from handoff import CaseRepository, Cipher
 from handoff.orm import cases, contacts, outbox
-
-from fake_bot_api import FakeBotApi
-from processes import (CHECK_STEPS, Serve, app_in_thread, confirm, free_port, serve_env, to_preview,
-                       wait_until_sent)
-from smtp_inbox import Inbox
 
 UNAVAILABLE = "momentanément indisponible"
 CHAT = 515151  # a Telegram chat
@@ -96,8 +94,11 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run([*self.prefix, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, timeout=60)
+            subprocess.run(
+                [*self.prefix, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -149,8 +150,16 @@ def outage(nlu_model, tmp_path_factory):
         engine = create_engine(postgres.url, future=True)
         with contextlib.ExitStack() as stack:
             telegram.url = stack.enter_context(app_in_thread(telegram.app))
-            env = serve_env(nlu_model, var, DATABASE_URL=postgres.url, HANDOFF_KEYS=key, SMTP_HOST="127.0.0.1",
-                            SMTP_PORT=str(controller.port), TELEGRAM_TOKEN="123:TEST", TELEGRAM_API_URL=telegram.url)
+            env = serve_env(
+                nlu_model,
+                var,
+                DATABASE_URL=postgres.url,
+                HANDOFF_KEYS=key,
+                SMTP_HOST="127.0.0.1",
+                SMTP_PORT=str(controller.port),
+                TELEGRAM_TOKEN="123:TEST",
+                TELEGRAM_API_URL=telegram.url,
+            )
             server = stack.enter_context(Serve(env, var / "serve.log"))
             found = Outage(server, server.proc.pid, CaseRepository(engine, Cipher([key])), inbox, telegram, "")
             to_preview(server, "before", "Marie Curie", "06 12 34 56 78")
@@ -167,15 +176,24 @@ def outage(nlu_model, tmp_path_factory):
 
             locker = engine.connect()
             locker.begin()
-            locker.execute(text("SELECT key FROM conversations WHERE key = :key FOR UPDATE"),
-                           {"key": pseudonym(env["SESSION_SECRET"], "web:interrupted")})
+            locker.execute(
+                text("SELECT key FROM conversations WHERE key = :key FOR UPDATE"),
+                {"key": pseudonym(env["SESSION_SECRET"], "web:interrupted")},
+            )
             with ThreadPoolExecutor(1) as pool:
                 pending = pool.submit(timed, server, "interrupted", "/confirm_handoff")
 
                 def saving_waits() -> bool:
                     with engine.connect() as conn:
-                        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                                 " AND query LIKE 'INSERT INTO conversations%'")).scalar_one() == 1
+                        return (
+                            conn.execute(
+                                text(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                    " AND query LIKE 'INSERT INTO conversations%'"
+                                )
+                            ).scalar_one()
+                            == 1
+                        )
 
                 wait_until(saving_waits, 30, "the confirmation's save waiting on the row lock")
                 postgres.stop("immediate")
@@ -192,11 +210,15 @@ def outage(nlu_model, tmp_path_factory):
             wait_until(lambda: "outbox dispatch failed" in server.output(), 10, "the dispatcher meeting the outage")
             found.health_during = httpx.get(server.url + "/health", timeout=10)
             postgres.start()
-            wait_until(lambda: httpx.get(server.url + "/health", timeout=10).status_code == 200, 30,
-                       "/health back to 200 once PostgreSQL is back")
+            wait_until(
+                lambda: httpx.get(server.url + "/health", timeout=10).status_code == 200,
+                30,
+                "/health back to 200 once PostgreSQL is back",
+            )
             with engine.connect() as conn:
-                found.cases_right_after = {r.reference: found.repo.get(r.reference).address
-                                           for r in conn.execute(select(cases.c.reference))}
+                found.cases_right_after = {
+                    r.reference: found.repo.get(r.reference).address for r in conn.execute(select(cases.c.reference))
+                }
                 found.contacts_right_after = conn.execute(select(func.count()).select_from(contacts)).scalar_one()
                 found.outbox_right_after = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
             yield found
@@ -211,12 +233,12 @@ def outage(nlu_model, tmp_path_factory):
 
 def test_messages_during_the_outage_get_a_short_unavailable_reply_with_the_phone(outage):
     replies = dict(outage.during, interrupted_confirmation=outage.interrupted)
-    for what, (response, elapsed) in replies.items():
+    for what, (response, _elapsed) in replies.items():
         assert response.status_code == 200, (what, response.status_code, response.text[:300])
         [reply] = response.json()
         assert UNAVAILABLE in reply["text"] and "09 70 800 800" in reply["text"], (what, reply)
         assert "Traceback" not in response.text and "Error" not in response.text
-    for what, (response, elapsed) in outage.during.items():
+    for what, (_response, elapsed) in outage.during.items():
         assert elapsed < 5, f"{what}: {elapsed:.1f} s"
 
 

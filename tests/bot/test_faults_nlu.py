@@ -12,7 +12,6 @@ import threading
 import time
 
 import pytest
-
 from processes import Serve, serve_env
 
 PHONE = "09 70 800 800"
@@ -94,13 +93,15 @@ def text_of(replies: list[dict]) -> str:
     return "\n".join(r["text"] for r in replies)
 
 
-def test_a_hanging_nlu_server_gets_the_phone_number_within_5_s_buttons_work_and_text_recovers(assistant_behind_proxy, proxy):
+def test_a_hanging_nlu_server_gets_the_phone_number_within_5_s_buttons_work_and_text_recovers(
+    assistant_behind_proxy, proxy
+):
     server = assistant_behind_proxy
     server.replies("lou", "/start")
     assert "employeur" in text_of(server.replies("lou", FAQ_QUESTION))  # understood while Rasa answers
 
     proxy.mode = "hang"
-    for attempt in range(2):  # every written message, not just the first one
+    for _attempt in range(2):  # every written message, not just the first one
         started = time.monotonic()
         replies = server.replies("lou", FAQ_QUESTION)
         elapsed = time.monotonic() - started
@@ -109,7 +110,9 @@ def test_a_hanging_nlu_server_gets_the_phone_number_within_5_s_buttons_work_and_
     started = time.monotonic()
     assert "Question 1" in text_of(server.replies("lou", "/start_check"))  # buttons need no NLU
     assert time.monotonic() - started < 2
-    assert "situation professionnelle" in text_of(server.replies("lou", '/answer{"fact":"difficulties","value":"impayes_loyer"}'))
+    assert "situation professionnelle" in text_of(
+        server.replies("lou", '/answer{"fact":"difficulties","value":"impayes_loyer"}')
+    )
 
     proxy.mode = "forward"
     replies = server.replies("lou", "je suis salarié")  # free text again: the answer to the pending question

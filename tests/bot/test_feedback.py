@@ -7,6 +7,7 @@ import datetime as dt
 import os
 
 import pytest
+from postgres_reset import reset
 
 import nlu
 from bot.dialogue import Dialogue
@@ -14,7 +15,6 @@ from bot.feedback import SampleStore, UnderstandingLog, judge, week_of
 from bot.state import State
 from bot.store import make_engine
 from handoff.migrate import upgrade
-from postgres_reset import reset
 
 MARKER = "Zorglub-marqueur-7731 ne comprend rien"
 
@@ -125,7 +125,8 @@ def test_no_share_button_without_a_store_nor_during_the_check():
     state = State(greeted=True)
     assert share_button(asyncio.run(dialogue.handle(MARKER, state)).replies) is None
     shared = []
-    dialogue = Dialogue(Unsure(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1), on_share=lambda *a: shared.append(a))
+    dialogue = Dialogue(Unsure(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1),
+                        on_share=lambda *a: shared.append(a))
     asyncio.run(dialogue.handle("/start_check", state))
     assert share_button(asyncio.run(dialogue.handle(MARKER, state)).replies) is None
     asyncio.run(dialogue.handle("/share_message", state))
@@ -166,12 +167,15 @@ def test_the_cli_lists_shared_messages(tmp_path, monkeypatch, capsys):
     assert main(["nlu", "feedback", "--texts"]) == 0
     assert "no message shared" in capsys.readouterr().out
     settings = load_settings()
-    SampleStore(make_engine(f"sqlite:///{tmp_path / 'var' / 'assistant.db'}"), make_cipher(settings)).add(MARKER, "faq/gratuite", "fr")
+    SampleStore(make_engine(f"sqlite:///{tmp_path / 'var' / 'assistant.db'}"), make_cipher(settings)).add(
+        MARKER, "faq/gratuite", "fr"
+    )
     assert main(["nlu", "feedback", "--texts"]) == 0
     assert MARKER in capsys.readouterr().out
 
 
 # --- the server adds the counts to the database every minute and when it stops -----------------
+
 
 def _serve_and_ask(settings, running_server, monkeypatch, period: float, check_while_running):
     import functools

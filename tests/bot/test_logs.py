@@ -122,8 +122,13 @@ def test_the_command_refuses_an_unknown_log_format_or_the_trace_level(variable, 
 # --- a real server ---------------------------------------------------------------------------------
 
 FREE_TEXT = "merci beaucoup, ma voisine Ornithorynquette m'a aidée à écrire"
-NAME, PHONE, PHONE_E164, EMAIL = "Quetzalcoatlia Marquise", "06 47 21 93 58", "+33647219358", "quetzal.marquise@exemple.fr"
-NOTE, ADVISER_MESSAGE, PASSWORD = "rappeler Vercingetorixa jeudi", "Bonjour Zanzibarette, je vous appelle demain", "cheval-batterie-agrafe"
+NAME, PHONE, PHONE_E164 = "Quetzalcoatlia Marquise", "06 47 21 93 58", "+33647219358"
+EMAIL = "quetzal.marquise@exemple.fr"
+NOTE, ADVISER_MESSAGE, PASSWORD = (
+    "rappeler Vercingetorixa jeudi",
+    "Bonjour Zanzibarette, je vous appelle demain",
+    "cheval-batterie-agrafe",
+)
 CHAT_ID = 7301994215
 TELEGRAM_TEXT = "bonjour je m'appelle Cunegondine et je dors dans ma voiture"
 
@@ -161,19 +166,31 @@ def csrf_of(html: str) -> str:
 def served(tmp_path, nlu_model, fake_bot_api):
     """`assistant serve` as in production (JSON logs by default), here at the debug level with
     every secret set to a marker; its stdout and stderr go to files read at the end."""
-    secrets = {"HANDOFF_KEYS": Fernet.generate_key().decode(), "SESSION_SECRET": f"session-{uuid.uuid4().hex}",
-               "TELEGRAM_TOKEN": f"987654:tok{uuid.uuid4().hex}", "CASE_WEBHOOK_SECRET": f"hook-{uuid.uuid4().hex}"}
+    secrets = {
+        "HANDOFF_KEYS": Fernet.generate_key().decode(),
+        "SESSION_SECRET": f"session-{uuid.uuid4().hex}",
+        "TELEGRAM_TOKEN": f"987654:tok{uuid.uuid4().hex}",
+        "CASE_WEBHOOK_SECRET": f"hook-{uuid.uuid4().hex}",
+    }
     port = free_port()
-    env = {**os.environ, **secrets, "ASSISTANT_VAR_DIR": str(tmp_path / "var"), "ASSISTANT_MODELS_DIR": str(nlu_model.parent),
-           "LOG_LEVEL": "debug", "TELEGRAM_API_URL": fake_bot_api.url,
-           "CASE_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/nobody-listens"}  # a delivery that fails and is logged
+    env = {
+        **os.environ,
+        **secrets,
+        "ASSISTANT_VAR_DIR": str(tmp_path / "var"),
+        "ASSISTANT_MODELS_DIR": str(nlu_model.parent),
+        "LOG_LEVEL": "debug",
+        "TELEGRAM_API_URL": fake_bot_api.url,
+        "CASE_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/nobody-listens",
+    }  # a delivery that fails and is logged
     # TF_CPP_MIN_LOG_LEVEL: jax, imported by this test process, sets it to 1 in our environment;
     # a deployment does not have it, and `assistant` then keeps TensorFlow's native notices out.
     for name in ("DATABASE_URL", "RASA_URL", "LOG_FORMAT", "SMTP_HOST", "TELEGRAM_WEBHOOK_URL", "TF_CPP_MIN_LOG_LEVEL"):
         env.pop(name, None)
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen([str(ASSISTANT), "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
+        proc = subprocess.Popen(
+            [str(ASSISTANT), "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=stdout, stderr=stderr
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, proc, err)
@@ -193,11 +210,23 @@ def test_a_served_conversation_leaves_only_json_lines_without_personal_data_or_s
     sender = f"sender-{uuid.uuid4().hex}"
 
     # The web chat: a handoff with a name, a phone number and an e-mail address.
-    for message in ["/start", "je suis en CDI et j'ai des impayés de loyer", '/answer{"fact":"situation","value":"salarie"}',
-                    '/answer{"fact":"sector","value":"prive_non_agricole"}', '/answer{"fact":"company_size","value":"50"}',
-                    "69003", "/result", "/handoff", "/consent", NAME, PHONE, EMAIL,
-                    '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}',
-                    '/hset{"field":"budget_offer","value":"no"}']:
+    for message in [
+        "/start",
+        "je suis en CDI et j'ai des impayés de loyer",
+        '/answer{"fact":"situation","value":"salarie"}',
+        '/answer{"fact":"sector","value":"prive_non_agricole"}',
+        '/answer{"fact":"company_size","value":"50"}',
+        "69003",
+        "/result",
+        "/handoff",
+        "/consent",
+        NAME,
+        PHONE,
+        EMAIL,
+        '/hset{"field":"means","value":"phone"}',
+        '/hset{"field":"slot","value":"any"}',
+        '/hset{"field":"budget_offer","value":"no"}',
+    ]:
         say(url, sender, message)
     reference = re.search(r"ASD-[A-Z0-9]{6}", " ".join(say(url, sender, "/confirm_handoff"))).group()
 
@@ -206,8 +235,10 @@ def test_a_served_conversation_leaves_only_json_lines_without_personal_data_or_s
     add_adviser(engine, "marie", PASSWORD, "adviser", ["Auvergne-Rhône-Alpes"])
     engine.dispose()
     with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as console:
-        page = console.post("/console/login", data={"csrf": csrf_of(console.get("/console/login").text),
-                                                    "login": "marie", "password": PASSWORD})
+        page = console.post(
+            "/console/login",
+            data={"csrf": csrf_of(console.get("/console/login").text), "login": "marie", "password": PASSWORD},
+        )
         assert reference in page.text
         case = console.get(f"/console/cases/{reference}")
         assert NAME in case.text and EMAIL in case.text
@@ -236,9 +267,25 @@ def test_a_served_conversation_leaves_only_json_lines_without_personal_data_or_s
     assert "uvicorn.error" in loggers and "uvicorn.access" not in loggers
     assert any(entry["logger"] == "handoff.outbox" and entry["level"] == "WARNING" for entry in entries), loggers
     everything = stderr + (tmp_path / "stdout").read_text()
-    markers = [sender, "Ornithorynquette", NAME, "Quetzalcoatlia", PHONE, PHONE.replace(" ", ""), PHONE_E164, EMAIL, NOTE, "Vercingetorixa",
-               ADVISER_MESSAGE, "Zanzibarette", PASSWORD, str(CHAT_ID), "Cunegondine", *secrets.values(),
-               secrets["TELEGRAM_TOKEN"].split(":")[1]]
+    markers = [
+        sender,
+        "Ornithorynquette",
+        NAME,
+        "Quetzalcoatlia",
+        PHONE,
+        PHONE.replace(" ", ""),
+        PHONE_E164,
+        EMAIL,
+        NOTE,
+        "Vercingetorixa",
+        ADVISER_MESSAGE,
+        "Zanzibarette",
+        PASSWORD,
+        str(CHAT_ID),
+        "Cunegondine",
+        *secrets.values(),
+        secrets["TELEGRAM_TOKEN"].split(":")[1],
+    ]
     assert [marker for marker in markers if marker in everything] == []
 
 
@@ -262,6 +309,7 @@ def test_an_error_nobody_awaited_is_logged_without_its_message(caplog):
 
     asyncio.run(main())
     import gc
+
     gc.collect()
     assert "ValueError" in caplog.text
     assert "Zorglubette" not in caplog.text

@@ -7,13 +7,13 @@ import sqlite3
 
 import pytest
 from cryptography.fernet import Fernet
+from postgres_reset import reset
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.state import CHECK, State
 from bot.store import ConversationStore, conversations, make_engine, pseudonym
 from handoff import Cipher
-from postgres_reset import reset
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -37,7 +37,9 @@ def dialogue(parser):
     return Dialogue(parser, nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
 
 
-@pytest.mark.parametrize("story", STORIES, ids=[f"{n:02d}-{s['locale']}-{s['text'][:40]}" for n, s in enumerate(STORIES)])
+@pytest.mark.parametrize(
+    "story", STORIES, ids=[f"{n:02d}-{s['locale']}-{s['text'][:40]}" for n, s in enumerate(STORIES)]
+)
 def test_every_fact_of_a_one_message_story_is_kept_and_not_asked_again(dialogue, story):
     given = story["facts"]
 
@@ -52,7 +54,7 @@ def test_every_fact_of_a_one_message_story_is_kept_and_not_asked_again(dialogue,
         while state.mode == CHECK and len(asked) < 12:
             asked.append(state.precising or state.question)
             if state.precising:
-                await dialogue.handle('/precise{"fact":"%s","choice":"none"}' % state.precising, state)
+                await dialogue.handle(f'/precise{{"fact":"{state.precising}","choice":"none"}}', state)
                 continue
             question = check.question(dialogue.services, state)
             await dialogue.handle(check.question_buttons(dialogue.services, question, state)[0].payload, state)

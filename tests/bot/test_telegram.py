@@ -123,10 +123,19 @@ def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, f
     for data in presses:
         fake_bot_api.user_presses(chat, data)
         count = len(fake_bot_api.wait_for(chat, count + 1))
-    for action, value in [("say", "33000"), ("press", "/result"), ("press", "/handoff"), ("press", "/consent"),
-                          ("say", "Camille Martin"), ("say", "07 12 34 56 78"), ("press", "/skip"),
-                          ("press", '/hset{"field":"means","value":"phone"}'), ("press", '/hset{"field":"slot","value":"any"}'),
-                          ("press", '/hset{"field":"budget_offer","value":"no"}'), ("press", "/confirm_handoff")]:
+    for action, value in [
+        ("say", "33000"),
+        ("press", "/result"),
+        ("press", "/handoff"),
+        ("press", "/consent"),
+        ("say", "Camille Martin"),
+        ("say", "07 12 34 56 78"),
+        ("press", "/skip"),
+        ("press", '/hset{"field":"means","value":"phone"}'),
+        ("press", '/hset{"field":"slot","value":"any"}'),
+        ("press", '/hset{"field":"budget_offer","value":"no"}'),
+        ("press", "/confirm_handoff"),
+    ]:
         (fake_bot_api.user_says if action == "say" else fake_bot_api.user_presses)(chat, value)
         count = len(fake_bot_api.wait_for(chat, count + 1))
         time.sleep(0.2)

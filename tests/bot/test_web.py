@@ -7,9 +7,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.web import create_app
 from bot.config import session_secret
 from bot.store import pseudonym
+from bot.web import create_app
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -66,8 +66,11 @@ def test_messages_of_one_conversation_sent_together_are_handled_in_order(web_ser
     async def burst():
         async with httpx.AsyncClient(base_url=web_server.url, timeout=60) as client:
             await client.post(WEBHOOK, json={"sender": "dana", "message": "/start_check"})
-            steps = ['/answer{"fact":"difficulties","value":"separation"}', '/answer{"fact":"situation","value":"salarie"}',
-                     '/answer{"fact":"sector","value":"prive_non_agricole"}']
+            steps = [
+                '/answer{"fact":"difficulties","value":"separation"}',
+                '/answer{"fact":"situation","value":"salarie"}',
+                '/answer{"fact":"sector","value":"prive_non_agricole"}',
+            ]
             tasks = []
             for step in steps:
                 tasks.append(asyncio.create_task(client.post(WEBHOOK, json={"sender": "dana", "message": step})))
@@ -117,8 +120,10 @@ def test_purge_deletes_conversations_left_for_30_days(web_server, settings):
     post(web_server, "iris", "/start_check")
     engine = create_engine(settings.database_url, future=True)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE conversations SET updated_at = :old WHERE key = :key"),
-                     {"old": dt.datetime(2026, 1, 1), "key": pseudonym(session_secret(settings), "web:henri")})
+        conn.execute(
+            text("UPDATE conversations SET updated_at = :old WHERE key = :key"),
+            {"old": dt.datetime(2026, 1, 1), "key": pseudonym(session_secret(settings), "web:henri")},
+        )
     report = run_purge(settings, now=dt.datetime(2026, 2, 15))
     assert report.conversations == 1
     with engine.connect() as conn:
@@ -184,9 +189,14 @@ def test_conversations_stored_by_an_earlier_version_take_their_pseudonym(setting
     state.facts["situation"] = "salarie"
     now = dt.datetime(2026, 11, 1)
     with engine.begin() as conn:
-        conn.execute(conversations.insert().values(key="web:old-timer", state=cipher.encrypt_json(state.to_json()),
-                                                   created_at=now, updated_at=now))
+        conn.execute(
+            conversations.insert().values(
+                key="web:old-timer", state=cipher.encrypt_json(state.to_json()), created_at=now, updated_at=now
+            )
+        )
     store = ConversationStore(engine, cipher, "secret")
     with engine.connect() as conn:
-        assert conn.execute(text("select key from conversations")).scalars().all() == [pseudonym("secret", "web:old-timer")]
+        assert conn.execute(text("select key from conversations")).scalars().all() == [
+            pseudonym("secret", "web:old-timer")
+        ]
     assert store.load("web:old-timer").facts["situation"] == "salarie"

@@ -8,11 +8,10 @@ import os
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine
-
-from processes import CHECK_STEPS as STEPS
 from postgres_reset import reset
+from processes import CHECK_STEPS as STEPS
 from processes import WEBHOOK, Serve, serve_env, start_all
+from sqlalchemy import create_engine
 
 
 @pytest.fixture

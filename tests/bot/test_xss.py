@@ -81,15 +81,32 @@ def test_what_the_person_types_is_shown_as_text_also_after_a_reload(web_server, 
 
 def test_an_adviser_s_message_with_html_reaches_the_chat_as_text(web_server, browser, settings):
     sender = str(uuid.uuid4())
-    for message in ["/start", "je suis en CDI et j'ai des impayés de loyer", '/answer{"fact":"situation","value":"salarie"}',
-                    '/answer{"fact":"sector","value":"prive_non_agricole"}', '/answer{"fact":"company_size","value":"50"}',
-                    "69003", "/result", "/handoff", "/consent", "Camille Martin", "06 12 34 56 78", "/skip",
-                    '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}',
-                    '/hset{"field":"budget_offer","value":"no"}']:
+    for message in [
+        "/start",
+        "je suis en CDI et j'ai des impayés de loyer",
+        '/answer{"fact":"situation","value":"salarie"}',
+        '/answer{"fact":"sector","value":"prive_non_agricole"}',
+        '/answer{"fact":"company_size","value":"50"}',
+        "69003",
+        "/result",
+        "/handoff",
+        "/consent",
+        "Camille Martin",
+        "06 12 34 56 78",
+        "/skip",
+        '/hset{"field":"means","value":"phone"}',
+        '/hset{"field":"slot","value":"any"}',
+        '/hset{"field":"budget_offer","value":"no"}',
+    ]:
         say(web_server, sender, message)
     reference = re.search(r"ASD-[A-Z0-9]{6}", " ".join(say(web_server, sender, "/confirm_handoff"))).group()
-    adviser = add_adviser(create_engine(settings.database_url, future=True), "marie", "correct-horse-battery", "adviser",
-                          ["Auvergne-Rhône-Alpes"])
+    adviser = add_adviser(
+        create_engine(settings.database_url, future=True),
+        "marie",
+        "correct-horse-battery",
+        "adviser",
+        ["Auvergne-Rhône-Alpes"],
+    )
     message = " ".join(PAYLOADS) + " https://example.org/ok"
     CaseDesk(web_server_services(web_server).cases).send_message(reference, adviser.id, message)
 
@@ -111,11 +128,25 @@ def test_the_console_shows_html_in_contact_details_answers_notes_and_messages_as
     services = web_server_services(web_server)
     name, email, slot, answer, note, reply = PAYLOADS[:3] + PAYLOADS[3:6]
     # The chat's validation would refuse most of these; the console must not rely on it.
-    case = services.handoff.submit(Draft(
-        facts={"situation": answer}, reasons=[{"criterion": "x", "status": "met", "text": answer, "source": answer}],
-        outcome="eligible", rules_version="2022-06-15", urgent=True, name=name, phone="+33612345678", email=email,
-        postcode="75011", preferred_means="phone", slots=[slot], consent_at=dt.datetime(2026, 11, 25, 9, 0),
-        sensitive_consent=None, channel="web", address="web:xss"))
+    case = services.handoff.submit(
+        Draft(
+            facts={"situation": answer},
+            reasons=[{"criterion": "x", "status": "met", "text": answer, "source": answer}],
+            outcome="eligible",
+            rules_version="2022-06-15",
+            urgent=True,
+            name=name,
+            phone="+33612345678",
+            email=email,
+            postcode="75011",
+            preferred_means="phone",
+            slots=[slot],
+            consent_at=dt.datetime(2026, 11, 25, 9, 0),
+            sensitive_consent=None,
+            channel="web",
+            address="web:xss",
+        )
+    )
     add_adviser(create_engine(settings.database_url, future=True), "sophie", "correct-horse-battery", "supervisor", [])
 
     # bypass_csp: the console's Content-Security-Policy would block inline scripts anyway; escaping

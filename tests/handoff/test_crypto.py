@@ -6,7 +6,6 @@ from cryptography.fernet import Fernet
 from handoff import Cipher
 from handoff.crypto import KeyError_
 
-
 # Both kinds of value: Fernet (`encrypt`) and AES-256-GCM (`seal`, conversation states).
 KINDS = pytest.mark.parametrize("kind", ["encrypt", "seal"])
 
@@ -56,10 +55,10 @@ def test_a_bad_key_is_a_clear_error():
 
 
 def test_rotating_every_stored_value_to_a_new_key(engine):
+    from test_repository import MARKERS, make_case
+
     from handoff import CaseRepository
     from handoff.rotation import rotate_all
-
-    from test_repository import MARKERS, make_case
 
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     reference = CaseRepository(engine, Cipher([old])).create(make_case()).reference

@@ -7,26 +7,23 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from smtp_inbox import Inbox
 from sqlalchemy import select
+from test_repository import MARKERS, make_case
 
 from handoff import CaseRepository
 from handoff.orm import outbox
 from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
-
-from smtp_inbox import Inbox
-from test_repository import MARKERS, make_case
 
 ROOT = Path(__file__).resolve().parents[2]
 

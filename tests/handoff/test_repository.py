@@ -2,6 +2,7 @@
 exactly-one-wins claims under real concurrency, nothing about the employer."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 
@@ -10,19 +11,35 @@ from sqlalchemy import inspect, select, text
 from handoff import Case, CaseRepository, Consent, Contact, Priority, Status, flags_for, new_reference
 from handoff.orm import cases, outbox
 
-MARKERS = {"name": "Zorglubette Marquise", "phone": "+33698765432", "email": "zorglubette@exemple.fr", "postcode": "69003"}
+MARKERS = {
+    "name": "Zorglubette Marquise",
+    "phone": "+33698765432",
+    "email": "zorglubette@exemple.fr",
+    "postcode": "69003",
+}
 
 
 def make_case(**changes) -> Case:
     now = dt.datetime(2026, 11, 25, 10, 0)
     facts = {"situation": "salarie", "contract": "cdi", "difficulties": ["violences", "impayes_loyer"]}
     values = dict(
-        reference=new_reference(), status=Status.NEW, priority=Priority.URGENT, flags=flags_for(facts),
-        departement="69", region="Auvergne-Rhône-Alpes", outcome="eligible", rules_version="2022-06-15",
-        answers={"facts": facts}, budget={"debt_ratio_percent": 52}, channel="web", address="web:session-xyz",
-        created_at=now, consents=(Consent("data", "2026-11", now), Consent("sensitive", "2026-11", now)),
-        contact=Contact(MARKERS["name"], MARKERS["phone"], MARKERS["email"], MARKERS["postcode"], "phone",
-                        ("2026-11-26 matin",)),
+        reference=new_reference(),
+        status=Status.NEW,
+        priority=Priority.URGENT,
+        flags=flags_for(facts),
+        departement="69",
+        region="Auvergne-Rhône-Alpes",
+        outcome="eligible",
+        rules_version="2022-06-15",
+        answers={"facts": facts},
+        budget={"debt_ratio_percent": 52},
+        channel="web",
+        address="web:session-xyz",
+        created_at=now,
+        consents=(Consent("data", "2026-11", now), Consent("sensitive", "2026-11", now)),
+        contact=Contact(
+            MARKERS["name"], MARKERS["phone"], MARKERS["email"], MARKERS["postcode"], "phone", ("2026-11-26 matin",)
+        ),
     )
     values.update(changes)
     return Case(**values)
@@ -61,7 +78,9 @@ def test_contact_data_is_unreadable_in_the_database(engine, cipher):
 
 def test_nothing_about_the_employer_exists_in_the_schema(engine):
     columns = [c["name"] for t in inspect(engine).get_table_names() for c in inspect(engine).get_columns(t)]
-    assert not [c for c in columns if any(w in c.lower() for w in ("employer", "employeur", "company", "entreprise", "siret"))]
+    assert not [
+        c for c in columns if any(w in c.lower() for w in ("employer", "employeur", "company", "entreprise", "siret"))
+    ]
 
 
 def test_creating_a_case_queues_its_notification_in_the_same_transaction(engine, cipher):
@@ -79,10 +98,8 @@ def test_creating_a_case_queues_its_notification_in_the_same_transaction(engine,
 def test_a_failed_creation_leaves_neither_case_nor_notification(engine, cipher):
     repo = CaseRepository(engine, cipher)
     broken = make_case(contact=None)
-    try:
+    with contextlib.suppress(AttributeError):
         repo.create(broken)
-    except AttributeError:
-        pass
     with engine.connect() as conn:
         assert conn.execute(select(cases.c.id)).all() == []
         assert conn.execute(select(outbox.c.id)).all() == []
@@ -107,9 +124,17 @@ def add_advisers(engine, count: int) -> None:
 
     with engine.begin() as conn:
         for i in range(1, count + 1):
-            conn.execute(insert(advisers).values(id=i, login=f"adviser{i}", password_hash="x", role="adviser",
-                                                 regions="Auvergne-Rhône-Alpes", failed_logins=0,
-                                                 created_at=dt.datetime(2026, 1, 1)))
+            conn.execute(
+                insert(advisers).values(
+                    id=i,
+                    login=f"adviser{i}",
+                    password_hash="x",
+                    role="adviser",
+                    regions="Auvergne-Rhône-Alpes",
+                    failed_logins=0,
+                    created_at=dt.datetime(2026, 1, 1),
+                )
+            )
 
 
 def test_two_advisers_claiming_at_the_same_moment_exactly_one_wins(engine, cipher):
@@ -120,11 +145,11 @@ def test_two_advisers_claiming_at_the_same_moment_exactly_one_wins(engine, ciphe
         barrier = threading.Barrier(4)
         results: list[bool] = []
 
-        def claim(adviser_id: int) -> None:
+        def claim(adviser_id: int, barrier: threading.Barrier, results: list[bool], reference: str) -> None:
             barrier.wait()
-            results.append(repo.claim(case.reference, adviser_id))
+            results.append(repo.claim(reference, adviser_id))
 
-        threads = [threading.Thread(target=claim, args=(i,)) for i in range(1, 5)]
+        threads = [threading.Thread(target=claim, args=(i, barrier, results, case.reference)) for i in range(1, 5)]
         for t in threads:
             t.start()
         for t in threads:

@@ -4,13 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import inspect, select, text
+from test_repository import MARKERS, add_advisers, make_case
 
 from handoff import CaseRepository, Status
 from handoff.orm import audit_events, cases
 from handoff.repository import CaseDesk
 from handoff.retention import Retention, purge_cases
-
-from test_repository import MARKERS, add_advisers, make_case
 
 T0 = dt.datetime(2024, 1, 10, 9, 0)
 

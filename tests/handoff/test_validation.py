@@ -3,8 +3,15 @@ from __future__ import annotations
 import pytest
 
 from handoff import (
-    InvalidContact, departement_of, format_phone, normalize_email, normalize_name, normalize_phone,
-    normalize_postcode, normalize_reference, region_of,
+    InvalidContact,
+    departement_of,
+    format_phone,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_postcode,
+    normalize_reference,
+    region_of,
 )
 from handoff.domain import new_reference
 
@@ -27,7 +34,9 @@ def test_french_phone_numbers_drom_included_are_normalised(typed, e164):
     assert normalize_phone(typed) == e164
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "06 12 34 56", "08 92 12 34 56", "+44 20 7946 0958", "06 12 34 56 78 90", "abc"])
+@pytest.mark.parametrize(
+    "typed", ["", "12345", "06 12 34 56", "08 92 12 34 56", "+44 20 7946 0958", "06 12 34 56 78 90", "abc"]
+)
 def test_bad_phone_numbers_are_refused_without_echo(typed):
     with pytest.raises(InvalidContact) as error:
         normalize_phone(typed)
@@ -54,25 +63,28 @@ def test_emails_names_postcodes():
     assert normalize_postcode("97150") == "97150"  # Saint-Martin: a COM, the person can be called back
 
 
-@pytest.mark.parametrize("postcode, departement, region", [
-    ("75011", "75", "Île-de-France"),
-    ("20000", "2A", "Corse"),
-    ("20200", "2B", "Corse"),
-    ("97400", "974", "La Réunion"),
-    ("97600", "976", "Mayotte"),
-    ("76000", "76", "Normandie"),
-    ("59000", "59", "Hauts-de-France"),
-    ("97100", "971", "Guadeloupe"),
-    ("97133", "977", "Saint-Barthélemy"),
-    ("97150", "978", "Saint-Martin"),
-    ("97500", "975", "Saint-Pierre-et-Miquelon"),
-    ("98600", "986", "Wallis-et-Futuna"),
-    ("98714", "987", "Polynésie française"),
-    ("98800", "988", "Nouvelle-Calédonie"),
-    ("98000", None, None),  # Monaco
-    ("97700", None, None),  # 977 and 978 are codes, not postcode ranges
-    ("97800", None, None),
-])
+@pytest.mark.parametrize(
+    "postcode, departement, region",
+    [
+        ("75011", "75", "Île-de-France"),
+        ("20000", "2A", "Corse"),
+        ("20200", "2B", "Corse"),
+        ("97400", "974", "La Réunion"),
+        ("97600", "976", "Mayotte"),
+        ("76000", "76", "Normandie"),
+        ("59000", "59", "Hauts-de-France"),
+        ("97100", "971", "Guadeloupe"),
+        ("97133", "977", "Saint-Barthélemy"),
+        ("97150", "978", "Saint-Martin"),
+        ("97500", "975", "Saint-Pierre-et-Miquelon"),
+        ("98600", "986", "Wallis-et-Futuna"),
+        ("98714", "987", "Polynésie française"),
+        ("98800", "988", "Nouvelle-Calédonie"),
+        ("98000", None, None),  # Monaco
+        ("97700", None, None),  # 977 and 978 are codes, not postcode ranges
+        ("97800", None, None),
+    ],
+)
 def test_postcode_to_departement_to_region(postcode, departement, region):
     assert departement_of(postcode) == departement
     assert region_of(postcode) == region
@@ -86,7 +98,7 @@ def test_overseas_collectivities_are_not_drom():
     for postcode in ("97100", "97200", "97300", "97400", "97600", "75011", "98000", "97700", ""):
         assert not is_overseas_collectivity(postcode), postcode
     assert not set(REGIONS) & set(COLLECTIVITIES)
-    assert ALL_REGIONS == tuple(REGIONS) + tuple(COLLECTIVITIES)
+    assert tuple(REGIONS) + tuple(COLLECTIVITIES) == ALL_REGIONS
 
 
 def test_every_departement_has_a_region():
@@ -94,7 +106,9 @@ def test_every_departement_has_a_region():
 
     metropolitan = {f"{n:02d}" for n in range(1, 96) if n != 20} | {"2A", "2B"}
     assert metropolitan | {"971", "972", "973", "974", "976"} == {dep for deps in REGIONS.values() for dep in deps}
-    assert metropolitan | {"971", "972", "973", "974", "976"} | {"975", "977", "978", "986", "987", "988"} == set(REGION_OF)
+    assert metropolitan | {"971", "972", "973", "974", "976"} | {"975", "977", "978", "986", "987", "988"} == set(
+        REGION_OF
+    )
 
 
 def test_advisers_can_be_given_an_overseas_collectivity(engine):

@@ -79,7 +79,9 @@ def test_cli_reports_problems_with_a_non_zero_exit(tmp_path):
     import sys
 
     assistant = Path(sys.executable).parent / "assistant"
-    ok = subprocess.run([str(assistant), "content", "check", "--skip-rasa"], capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [str(assistant), "content", "check", "--skip-rasa"], capture_output=True, text=True, timeout=120
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "content check passed" in ok.stdout
 

@@ -90,7 +90,7 @@ def test_a_batch_gives_rasas_own_one_message_results(parser, nlu_model):
     expected = asyncio.run(one_by_one())
     batched = parser.parse_many(texts)
     assert len(batched) == len(expected)
-    for got, want in zip(batched, expected):
+    for got, want in zip(batched, expected, strict=True):
         assert got["intent"]["name"] == want["intent"]["name"], got["text"]
         assert got["intent"]["confidence"] == pytest.approx(want["intent"]["confidence"], abs=1e-5)
         assert got["entities"] == want["entities"]

@@ -9,7 +9,10 @@ from nlu.sentences import combine, read, sentences
 
 def test_a_letter_is_cut_into_sentences_and_short_pieces_join_the_next():
     text = "Madame, Monsieur,\nje vous écris car mon loyer est impayé. Merci. Que dois-je faire ?"
-    assert sentences(text) == ["Madame, Monsieur, je vous écris car mon loyer est impayé.", "Merci. Que dois-je faire ?"]
+    assert sentences(text) == [
+        "Madame, Monsieur, je vous écris car mon loyer est impayé.",
+        "Merci. Que dois-je faire ?",
+    ]
 
 
 def test_a_sure_reading_of_the_whole_stands():
@@ -22,9 +25,11 @@ def test_a_sure_reading_of_the_whole_stands():
 
 def test_an_unsure_whole_gives_way_to_its_most_confident_sentence_never_to_a_greeting():
     whole = Parse("nlu_fallback", 0.3, (), ())
-    parts = [("Bonjour à vous tous", Parse("greet", 0.99, (), ())),
-             ("mon mari est décédé et je ne peux plus payer", Parse("faq/deces_perte_emploi", 0.7, (), ())),
-             ("que dois-je faire ?", Parse("help", 0.4, (), ()))]
+    parts = [
+        ("Bonjour à vous tous", Parse("greet", 0.99, (), ())),
+        ("mon mari est décédé et je ne peux plus payer", Parse("faq/deces_perte_emploi", 0.7, (), ())),
+        ("que dois-je faire ?", Parse("help", 0.4, (), ())),
+    ]
     assert combine(whole, parts).intent == "faq/deces_perte_emploi"
 
 

@@ -19,7 +19,9 @@ SEED_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("name, incomes, charges, aids, ratio, remaining", SEED_EXAMPLES, ids=[e[0] for e in SEED_EXAMPLES])
+@pytest.mark.parametrize(
+    "name, incomes, charges, aids, ratio, remaining", SEED_EXAMPLES, ids=[e[0] for e in SEED_EXAMPLES]
+)
 def test_seed_worked_examples(name, incomes, charges, aids, ratio, remaining):
     result = budget(incomes, charges, aids)
     assert result.debt_ratio_percent == ratio
@@ -29,7 +31,8 @@ def test_seed_worked_examples(name, incomes, charges, aids, ratio, remaining):
 
 def test_exact_remaining_income():
     assert budget({"salaire": 2000}, {"a": 183.96, "b": 175, "c": 352.38}).to_dict() == {
-        "debt_ratio_percent": 35, "remaining_income": 1288.66,
+        "debt_ratio_percent": 35,
+        "remaining_income": 1288.66,
     }
 
 
@@ -37,14 +40,17 @@ def test_aids_larger_than_charges_cost_nothing():
     assert budget({"salaire": 1000}, {"loyer": 100}, {"apl": 300}).debt_ratio_percent == 0
 
 
-@pytest.mark.parametrize("incomes, charges, message", [
-    ({}, {}, "more than zero"),
-    ({"salaire": 0}, {}, "more than zero"),
-    ({"salaire": -5}, {}, "positive"),
-    ({"salaire": "abc"}, {}, "amount"),
-    ({"salaire": 1000}, {"loyer": True}, "amount"),
-    ({"salaire": 1000}, [400], "object"),
-])
+@pytest.mark.parametrize(
+    "incomes, charges, message",
+    [
+        ({}, {}, "more than zero"),
+        ({"salaire": 0}, {}, "more than zero"),
+        ({"salaire": -5}, {}, "positive"),
+        ({"salaire": "abc"}, {}, "amount"),
+        ({"salaire": 1000}, {"loyer": True}, "amount"),
+        ({"salaire": 1000}, [400], "object"),
+    ],
+)
 def test_bad_budgets(incomes, charges, message):
     with pytest.raises(BudgetError, match=message):
         budget(incomes, charges)

@@ -30,7 +30,9 @@ class TestBoundaries:
         facts = with_(sector="agricole", company_size=size, disaster="none")
         assert assess(facts, on=TODAY).outcome is outcome
 
-    @pytest.mark.parametrize("months, outcome", [(2, Outcome.NOT_ELIGIBLE), (2.9, Outcome.NOT_ELIGIBLE), (3, Outcome.ELIGIBLE)])
+    @pytest.mark.parametrize(
+        "months, outcome", [(2, Outcome.NOT_ELIGIBLE), (2.9, Outcome.NOT_ELIGIBLE), (3, Outcome.ELIGIBLE)]
+    )
     def test_fixed_term_contract_needs_three_months(self, months, outcome):
         facts = with_(contract="cdd", contract_months=months, disaster="none")
         assert assess(facts, on=TODAY).outcome is outcome
@@ -42,19 +44,37 @@ class TestBoundaries:
 
     @pytest.mark.parametrize("months, outcome", [(12, Outcome.TO_CONFIRM), (13, Outcome.NOT_ELIGIBLE)])
     def test_job_seeker_within_twelve_months(self, months, outcome):
-        facts = {"situation": "demandeur_emploi", "months_since_job_end": months, "sector": "prive_non_agricole",
-                 "company_size": 200, "difficulties": ["perte_emploi"], "housing_location": "metropole"}
+        facts = {
+            "situation": "demandeur_emploi",
+            "months_since_job_end": months,
+            "sector": "prive_non_agricole",
+            "company_size": 200,
+            "difficulties": ["perte_emploi"],
+            "housing_location": "metropole",
+        }
         assert assess(facts, on=TODAY).outcome is outcome
 
-    @pytest.mark.parametrize("sector, size, outcome", [
-        ("prive_non_agricole", 9, Outcome.NOT_ELIGIBLE), ("prive_non_agricole", 10, Outcome.TO_CONFIRM),
-        ("agricole", 49, Outcome.NOT_ELIGIBLE), ("agricole", 50, Outcome.TO_CONFIRM),
-        ("public", 5000, Outcome.NOT_ELIGIBLE), ("prive_non_agricole", "unsure", Outcome.TO_CONFIRM),
-        ("unsure", 30, Outcome.TO_CONFIRM),
-    ])
+    @pytest.mark.parametrize(
+        "sector, size, outcome",
+        [
+            ("prive_non_agricole", 9, Outcome.NOT_ELIGIBLE),
+            ("prive_non_agricole", 10, Outcome.TO_CONFIRM),
+            ("agricole", 49, Outcome.NOT_ELIGIBLE),
+            ("agricole", 50, Outcome.TO_CONFIRM),
+            ("public", 5000, Outcome.NOT_ELIGIBLE),
+            ("prive_non_agricole", "unsure", Outcome.TO_CONFIRM),
+            ("unsure", 30, Outcome.TO_CONFIRM),
+        ],
+    )
     def test_job_seeker_former_employer_as_seed_001_says(self, sector, size, outcome):
-        facts = {"situation": "demandeur_emploi", "months_since_job_end": 2, "sector": sector, "company_size": size,
-                 "difficulties": ["perte_emploi"], "housing_location": "metropole"}
+        facts = {
+            "situation": "demandeur_emploi",
+            "months_since_job_end": 2,
+            "sector": sector,
+            "company_size": size,
+            "difficulties": ["perte_emploi"],
+            "housing_location": "metropole",
+        }
         result = assess(facts, on=TODAY)
         assert result.outcome is outcome
         if outcome is Outcome.NOT_ELIGIBLE:
@@ -126,7 +146,10 @@ class TestOutcomes:
         assert assess(facts, on=TODAY).outcome is Outcome.ELIGIBLE
 
     def test_postcode_implies_the_location(self):
-        assert assess(with_(housing_location=None, postcode="97300"), on=TODAY).reason("housing_location").status is Status.MET
+        assert (
+            assess(with_(housing_location=None, postcode="97300"), on=TODAY).reason("housing_location").status
+            is Status.MET
+        )
         assert assess(with_(housing_location=None, postcode="98000"), on=TODAY).outcome is Outcome.NOT_ELIGIBLE
 
     def test_negative_outcome_explains_what_would_change_and_other_help(self):
@@ -178,8 +201,15 @@ class TestUrgency:
 
 class TestNextQuestion:
     def test_walks_a_person_to_a_decision_one_question_at_a_time(self):
-        answers = {"difficulties": ["impayes_loyer"], "situation": "salarie", "sector": "prive_non_agricole",
-                   "company_size": 40, "contract": "cdd", "contract_months": 6, "housing_location": "metropole"}
+        answers = {
+            "difficulties": ["impayes_loyer"],
+            "situation": "salarie",
+            "sector": "prive_non_agricole",
+            "company_size": 40,
+            "contract": "cdd",
+            "contract_months": 6,
+            "housing_location": "metropole",
+        }
         facts: dict = {}
         asked = []
         while (question := next_question(facts, on=TODAY)) is not None:
@@ -200,14 +230,22 @@ class TestNextQuestion:
         question = next_question(facts, on=TODAY)
         assert question.fact == "company_size"
         assert [(c.value, c.label["fr"]) for c in question.choices] == [
-            ("49", "Moins de 50"), ("50", "50 ou plus"), ("unsure", "Je ne sais pas")]
+            ("49", "Moins de 50"),
+            ("50", "50 ou plus"),
+            ("unsure", "Je ne sais pas"),
+        ]
         facts.pop("sector")
         facts["contract"] = "cdi"
         assert next_question(facts, on=TODAY).fact == "sector"
 
     def test_contract_length_is_not_asked_for_a_cdi_nor_before_2022(self):
-        facts = {"difficulties": ["separation"], "situation": "salarie", "sector": "prive_non_agricole",
-                 "company_size": 40, "contract": "cdi"}
+        facts = {
+            "difficulties": ["separation"],
+            "situation": "salarie",
+            "sector": "prive_non_agricole",
+            "company_size": 40,
+            "contract": "cdi",
+        }
         assert next_question(facts, on=TODAY).fact == "housing_location"
         facts["contract"] = "cdd"
         assert next_question(facts, on=TODAY).fact == "contract_months"
@@ -218,21 +256,24 @@ class TestNextQuestion:
 
 
 class TestBadFacts:
-    @pytest.mark.parametrize("facts, message", [
-        ({"salary": 2000}, "unknown fact 'salary'"),
-        ({"company_size": -1}, "must not be negative"),
-        ({"company_size": "big"}, "expected a number"),
-        ({"company_size": 10.5}, "whole number"),
-        ({"company_size": True}, "expected a number"),
-        ({"contract": "freelance"}, "not one of cdi, cdd, interim, autre"),
-        ({"difficulties": "impayes_loyer"}, "expected a list"),
-        ({"difficulties": ["pas_de_chance"]}, "not one of"),
-        ({"former_employer_peec": True}, "unknown fact"),
-        ({"situation": "unsure"}, "not one of"),
-        ({"postcode": "7501"}, "five digits"),
-        ({"postcode": "97400", "housing_location": "metropole"}, "disagree"),
-        ([], "JSON object"),
-    ])
+    @pytest.mark.parametrize(
+        "facts, message",
+        [
+            ({"salary": 2000}, "unknown fact 'salary'"),
+            ({"company_size": -1}, "must not be negative"),
+            ({"company_size": "big"}, "expected a number"),
+            ({"company_size": 10.5}, "whole number"),
+            ({"company_size": True}, "expected a number"),
+            ({"contract": "freelance"}, "not one of cdi, cdd, interim, autre"),
+            ({"difficulties": "impayes_loyer"}, "expected a list"),
+            ({"difficulties": ["pas_de_chance"]}, "not one of"),
+            ({"former_employer_peec": True}, "unknown fact"),
+            ({"situation": "unsure"}, "not one of"),
+            ({"postcode": "7501"}, "five digits"),
+            ({"postcode": "97400", "housing_location": "metropole"}, "disagree"),
+            ([], "JSON object"),
+        ],
+    )
     def test_clear_errors(self, facts, message):
         with pytest.raises(FactsError, match=message):
             assess(facts, on=TODAY)
@@ -243,6 +284,7 @@ class TestBadFacts:
 
 def test_assessment_is_json_ready():
     import json
+
     data = assess(EMPLOYEE, on=TODAY).to_dict()
     assert json.loads(json.dumps(data))["outcome"] == "eligible"
 
@@ -254,11 +296,14 @@ def test_assess_is_fast():
     assert per_call < 0.05
 
 
-@pytest.mark.parametrize("valid, invalid", [
-    ({"contract_months": 1}, {"contract_months": True}),
-    ({"company_size": 10}, {"company_size": 10.5}),
-    ({"difficulties": ["separation"]}, {"difficulties": [1]}),
-])
+@pytest.mark.parametrize(
+    "valid, invalid",
+    [
+        ({"contract_months": 1}, {"contract_months": True}),
+        ({"company_size": 10}, {"company_size": 10.5}),
+        ({"difficulties": ["separation"]}, {"difficulties": [1]}),
+    ],
+)
 def test_facts_checked_once_are_not_taken_for_equal_values_of_another_type(valid, invalid):
     from rules_adapter import parse_facts
 

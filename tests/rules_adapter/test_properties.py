@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 
 from rules_adapter import FACT_NAMES, Outcome, assess, next_question
 from rules_adapter.facts import (
-    CONTRACTS, DIFFICULTIES, DISASTERS, LOCATIONS, OCCUPANCIES, SECTORS, SITUATIONS,
+    CONTRACTS,
+    DIFFICULTIES,
+    DISASTERS,
+    LOCATIONS,
+    OCCUPANCIES,
+    SECTORS,
+    SITUATIONS,
 )
 
 FACT_VALUES = {

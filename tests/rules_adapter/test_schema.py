@@ -82,7 +82,8 @@ def test_a_question_without_a_button_for_a_value_the_rules_know_is_named(files):
 
 def test_broken_files_are_not_loaded(files):
     edit(files / "rules" / "2022-06-15.yml", lambda d: d["criteria"]["employer"]["min_size"].update(publique=3))
-    with pytest.raises(RulesError, match=r"rules/2022-06-15.yml: criteria.employer.min_size: .*'publique' was unexpected"):
+    with pytest.raises(RulesError, match=r"rules/2022-06-15.yml: criteria.employer.min_size: .*'publique' was "
+                                         r"unexpected"):
         load()
 
 
@@ -99,5 +100,8 @@ def test_content_check_fails_with_the_file_and_key(files, capsys):
     edit(files / "rules" / "2022-06-15.yml", lambda d: d["criteria"]["occupancy"].update(allowd=["locataire"]))
     assert main(["content", "check", "--skip-rasa"]) == 1
     out = capsys.readouterr()
-    assert "rules/2022-06-15.yml: criteria.occupancy: Additional properties are not allowed ('allowd' was unexpected)" in out.out
+    assert (
+        "rules/2022-06-15.yml: criteria.occupancy: Additional properties are not allowed ('allowd' was unexpected)"
+        in out.out
+    )
     assert "problem(s)" in out.err and "Traceback" not in out.err
