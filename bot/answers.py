@@ -175,11 +175,11 @@ def answer(question: Question, text: str, parse: nlu.Parse | None) -> dict[str, 
             if value is not None:
                 facts[fact] = value
     else:
-        value = _label_match(text, question)
-        if value is None and fact == "sector":
-            value = next((v for v, pattern in SECTOR_ANSWERS.items() if re.search(pattern, folded)), None)
-        if value is not None:
-            facts[fact] = value
+        choice = _label_match(text, question)
+        if choice is None and fact == "sector":
+            choice = next((v for v, pattern in SECTOR_ANSWERS.items() if re.search(pattern, folded)), None)
+        if choice is not None:
+            facts[fact] = choice
         elif fact == "disaster" and (folded in NO or (parse and parse.intent == "deny")):
             facts[fact] = "none"
     return facts

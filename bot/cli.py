@@ -9,13 +9,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import logs
 from .config import ROOT, load_settings
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         print(f"assistant: {message}", file=sys.stderr)
         raise SystemExit(2)
 

@@ -189,6 +189,6 @@ def _log_uncaught(exc_type: type[BaseException], exc: BaseException, tb: Traceba
 def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
     if args.exc_type is SystemExit:
         return
-    logging.getLogger("bot").critical(
-        "uncaught exception in a thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
-    )
+    # exc_value may be None (typeshed's tuple says otherwise; logging prints the type alone then)
+    exc_info: Any = (args.exc_type, args.exc_value, args.exc_traceback)
+    logging.getLogger("bot").critical("uncaught exception in a thread", exc_info=exc_info)

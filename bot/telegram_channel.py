@@ -83,7 +83,7 @@ class TelegramChannel:
         if self.webhook_url:
             await self.application.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
                                                    allowed_updates=["message", "callback_query"])
-        else:
+        elif self.application.updater is not None:
             await self.application.updater.start_polling(allowed_updates=["message", "callback_query"],
                                                          drop_pending_updates=False)
 
@@ -131,6 +131,8 @@ class TelegramChannel:
             return
         chat = update.effective_chat
         user = update.effective_user
+        if chat is None:  # an update with no chat (a poll, a channel post): nothing to answer
+            return
         replies = await self.assistant.handle(CHANNEL, str(chat.id), message, user.language_code if user else None)
         for reply in replies:
             await self.application.bot.send_message(chat.id, reply.text, reply_markup=keyboard(reply))
@@ -146,6 +148,8 @@ class TelegramChannel:
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query is None:
+            return
         await query.answer()
         if query.message is not None:
             # A pressed keyboard is spent: remove it so old buttons cannot be pressed again.

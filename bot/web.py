@@ -11,7 +11,7 @@ import hmac
 import logging
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -28,7 +28,7 @@ import rules_adapter
 from handoff import CaseRepository
 from handoff.console import Console
 from handoff.migrate import upgrade as migrate
-from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
+from handoff.outbox import Dispatcher, EmailTransport, Transport, WebhookTransport
 from handoff.service import HandoffService
 
 from .config import Settings, load_settings, session_secret
@@ -38,6 +38,9 @@ from .i18n import negotiate, translator
 from .replies import Reply
 from .service import Assistant
 from .store import ConversationStore, make_cipher, make_engine
+
+if TYPE_CHECKING:
+    from .telegram_channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -67,7 +70,7 @@ class Services:
         self.handoff = HandoffService(
             self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret)
         )
-        transports = {}
+        transports: dict[str, Transport] = {}
         if settings.smtp_host:
             transports["email"] = EmailTransport(
                 settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.team_emails, settings.team_email
@@ -82,7 +85,7 @@ class Services:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
-        self.telegram = None
+        self.telegram: TelegramChannel | None = None
 
     def prepare_nlu(self) -> nlu.Parser:
         """Train on first start when there is no model, then load it (or use RASA_URL)."""
@@ -397,7 +400,7 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(signal.SIGHUP, services.reload_content)
         services.loop = loop
-        services.ready(parser or await loop.run_in_executor(None, services.prepare_nlu))
+        services.ready(parser if parser is not None else await loop.run_in_executor(None, services.prepare_nlu))
         if parser is None:
             # The model and the libraries are some 600 000 long-lived objects: taken out of the
             # garbage collector's sight, its full passes no longer walk them every few batches

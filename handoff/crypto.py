@@ -20,7 +20,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -72,6 +72,10 @@ class Cipher:
                         "set HANDOFF_KEYS in production and keep it out of backups of the database", path)
         return cls([path.read_text().strip()])
 
+    @overload
+    def encrypt(self, value: str) -> str: ...
+    @overload
+    def encrypt(self, value: None) -> None: ...
     def encrypt(self, value: str | None) -> str | None:
         if value is None:
             return None
@@ -83,6 +87,10 @@ class Cipher:
         sealed = self._seal_key.encrypt(nonce, value.encode(), self._seal_id)
         return SEALED + base64.urlsafe_b64encode(self._seal_id + nonce + sealed).decode()
 
+    @overload
+    def decrypt(self, token: str) -> str: ...
+    @overload
+    def decrypt(self, token: None) -> None: ...
     def decrypt(self, token: str | None) -> str | None:
         if token is None:
             return None

@@ -4,6 +4,8 @@ Put the new key first in HANDOFF_KEYS (keep the old ones after it), restart, run
 then drop the old keys from HANDOFF_KEYS."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Engine
 
@@ -15,7 +17,7 @@ def encrypted_columns(tables: list[Table]) -> list[tuple[Table, str]]:
     return [(t, c.name) for t in tables for c in t.columns if c.name.endswith("_enc")]
 
 
-def rotate_all(engine: Engine, cipher: Cipher, extra: list[tuple[Table, str]] = ()) -> int:
+def rotate_all(engine: Engine, cipher: Cipher, extra: Sequence[tuple[Table, str]] = ()) -> int:
     """Returns how many values were re-encrypted."""
     count = 0
     for table, column in encrypted_columns(list(metadata.sorted_tables)) + list(extra):

@@ -657,7 +657,7 @@ _A_JOB_ENDED = re.compile(
 )
 
 
-def company_size(text: str, folded: str | None = None) -> float | str | None:
+def company_size(text: str, folded: str | None = None) -> float | None:
     folded = normalize(text) if folded is None else folded
     folded = re.sub(r"\bd (une?)\b", r"d'\1", folded)  # SMS "d une centaine"
     folded = re.sub(r"\b(\d+)aine\b", r"\1", folded)  # "une 50aine"

@@ -73,11 +73,11 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
             if (e.name, str(e.value)) not in seen:
                 seen.add((e.name, str(e.value)))
                 entities.append(e)
-    best: dict[str, float] = {}
+    top: dict[str, float] = {}  # each intent's best confidence, in the whole or a sentence
     for p in (whole, *(p for _, p in parts)):
         for alternative in p.ranking:
-            best[alternative.intent] = max(best.get(alternative.intent, 0.0), alternative.confidence)
-    ranking = tuple(sorted((Alternative(i, c) for i, c in best.items()), key=lambda a: a.confidence, reverse=True))
+            top[alternative.intent] = max(top.get(alternative.intent, 0.0), alternative.confidence)
+    ranking = tuple(sorted((Alternative(i, c) for i, c in top.items()), key=lambda a: a.confidence, reverse=True))
     return Parse(chosen.intent, chosen.confidence, tuple(entities), ranking, read_by_rules=whole.read_by_rules)
 
 

@@ -7,13 +7,13 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from . import BudgetError, FactsError, RulesError, assess, budget, next_question
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like every other error here
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other error here
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         data = _read_json()
+        result: dict[str, Any] | None
         if args.command == "assess":
             result = assess(data, on=args.on, locale=args.locale).to_dict()
         elif args.command == "next":

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from .facts import CONTRACTS, DISASTERS, LOCATIONS, SECTORS, SITUATIONS, UNSURE, Facts, parse_facts
 from .model import Assessment, Choice, Orientation, Outcome, Question, Reason, Source, Status
@@ -21,7 +21,8 @@ from .schema import QUESTION_FACTS
 
 NOT_MET, TO_CONFIRM, MET = 0, 1, 2
 REDIRECT = -1  # a difficulty level only: the request belongs to another service
-Levels = frozenset
+Levels = frozenset[int]
+T = TypeVar("T")
 
 _LEVEL_STATUS = {MET: Status.MET, TO_CONFIRM: Status.TO_CONFIRM, NOT_MET: Status.NOT_MET}
 _STATUS_LEVEL = {status: level for level, status in _LEVEL_STATUS.items()}
@@ -128,21 +129,22 @@ def _kept(name: str, f: Facts, r: RuleSet, compute: Callable[[], Levels]) -> Lev
 
 def employer_levels(f: Facts, r: RuleSet) -> Levels:
     return _kept("employer", f, r, lambda: _levels(
-        f, r, ("sector", "company_size"), lambda *values: employer_level(*values, r)))
+        f, r, ("sector", "company_size"), lambda sector, size: employer_level(sector, size, r)))
 
 
 def contract_levels(f: Facts, r: RuleSet) -> Levels:
     return _kept("contract", f, r, lambda: _levels(
-        f, r, ("contract", "contract_months"), lambda *values: contract_level(*values, r)))
+        f, r, ("contract", "contract_months"), lambda contract, months: contract_level(contract, months, r)))
 
 
 def disaster_levels(f: Facts, r: RuleSet) -> Levels:
-    return _kept("disaster", f, r, lambda: _levels(f, r, ("disaster",), lambda *values: disaster_level(*values, r)))
+    return _kept("disaster", f, r, lambda: _levels(f, r, ("disaster",), lambda disaster: disaster_level(disaster, r)))
 
 
 def job_seeker_levels(f: Facts, r: RuleSet) -> Levels:
     return _kept("job_seeker", f, r, lambda: _levels(
-        f, r, ("months_since_job_end", "sector", "company_size"), lambda *values: job_seeker_level(*values, r)))
+        f, r, ("months_since_job_end", "sector", "company_size"),
+        lambda months, sector, size: job_seeker_level(months, sector, size, r)))
 
 
 def beneficiary_levels(f: Facts, r: RuleSet) -> Levels:
@@ -271,7 +273,7 @@ def _with(f: Facts, changes: dict[str, Any]) -> Facts:
 
 
 def _matters(fact: str, f: Facts, r: RuleSet, levels: dict[str, Levels],
-             seen: dict[tuple, Levels]) -> bool:
+             seen: dict[tuple[Any, ...], Levels]) -> bool:
     """Whether some value of an unknown fact could change the outcome.
 
     Facts feed three independent groups (who the person is, where the home is, what the
@@ -307,23 +309,24 @@ def _matters(fact: str, f: Facts, r: RuleSet, levels: dict[str, Levels],
     return False
 
 
-class _Memo:
+class _Memo(Generic[T]):
     """Results kept per rule set and hashable arguments (facts are frozen), the oldest dropped
     past `size`. A rule set is identified by the object itself: a reloaded one starts afresh."""
 
     def __init__(self, size: int):
-        self._entries: dict[tuple, tuple[RuleSet, Any]] = {}
+        self._entries: dict[tuple[Any, ...], tuple[RuleSet, T]] = {}
         self._size = size
 
-    def get(self, r: RuleSet, key: tuple) -> Any:
+    def get(self, r: RuleSet, key: tuple[Any, ...]) -> T | None:
         hit = self._entries.get((id(r), *key))
         return hit[1] if hit is not None and hit[0] is r else None
 
-    def put(self, r: RuleSet, key: tuple, value: Any) -> Any:
+    def put(self, r: RuleSet, key: tuple[Any, ...], value: T) -> T:
         if len(self._entries) >= self._size:
             with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
                 self._entries.pop(next(iter(self._entries)))
-        self._entries[(id(r), *key)] = (r, value)
+        entry = (id(r), *key)
+        self._entries[entry] = (r, value)
         return value
 
     def clear(self) -> None:
@@ -333,9 +336,9 @@ class _Memo:
 # missing_facts probes every value of every unknown fact, and a question is rendered from the
 # rules' texts and thresholds: the hot path of a conversation. The same few hundred combinations
 # of facts come back in every conversation, so answers are kept.
-_MISSING = _Memo(4096)
-_QUESTIONS = _Memo(4096)
-_LEVELS = _Memo(65536)  # (criterion, facts): the probes of missing_facts are facts too
+_MISSING: _Memo[tuple[str, ...]] = _Memo(4096)
+_QUESTIONS: _Memo[Question] = _Memo(4096)
+_LEVELS: _Memo[Levels] = _Memo(65536)  # (criterion, facts): the probes of missing_facts are facts too
 
 
 def clear_memos() -> None:
@@ -356,7 +359,7 @@ def _missing_facts(f: Facts, r: RuleSet, levels: dict[str, Levels] | None) -> tu
     levels = group_levels(f, r) if levels is None else levels
     if len(_outcomes_of(levels)) == 1:
         return ()
-    seen: dict[tuple, Levels] = {}
+    seen: dict[tuple[Any, ...], Levels] = {}
     return tuple(x for x in ASKING_ORDER if not _is_known(f, x) and _matters(x, f, r, levels, seen))
 
 
@@ -385,7 +388,7 @@ class _Explainer:
         node: Any = self.texts
         for key in path:
             node = node[key]
-        return node[self.lang].format(**self.r.params)
+        return str(node[self.lang].format(**self.r.params))
 
     def add(self, criterion: str, status: Status, key: str, refusal: str | None = None,
             sources_of: str | None = None) -> None:
@@ -430,17 +433,15 @@ class _Explainer:
         # conditions decide nothing: they are not listed against the person.
         disaster_route = r.disaster_any_employee and f.disaster in ("catnat", "technologique", "pending")
         if route == "employee" or (f.situation is None and self.relevant("sector", "company_size")):
-            status = _status(employer_levels(f, r))
-            if disaster_route and status is not Status.MET:
-                status = None
-            if status is None:
+            employer = _status(employer_levels(f, r))
+            if disaster_route and employer is not Status.MET:
                 pass
-            elif status is Status.NOT_MET and f.sector in r.excluded_sectors:
-                self.add("employer", status, "not_met_public", refusal="excluded_sector")
-            elif status is Status.NOT_MET:
-                self.add("employer", status, "not_met", refusal="size")
+            elif employer is Status.NOT_MET and f.sector in r.excluded_sectors:
+                self.add("employer", employer, "not_met_public", refusal="excluded_sector")
+            elif employer is Status.NOT_MET:
+                self.add("employer", employer, "not_met", refusal="size")
             else:
-                self.add("employer", status, status.value)
+                self.add("employer", employer, employer.value)
         if route == "employee" or (f.situation is None and self.relevant("contract", "contract_months")):
             status = _status(contract_levels(f, r))
             key = status.value
@@ -469,7 +470,7 @@ class _Explainer:
             status = _status(job_seeker_levels(f, r))
             if status is Status.NOT_MET:
                 too_long = (
-                    f.months_since_job_end not in (None, UNSURE)
+                    isinstance(f.months_since_job_end, (int, float))
                     and f.months_since_job_end > r.job_seeker.max_months_since_job_end
                 )
                 way = "too_long" if too_long else "former_employer"
@@ -608,8 +609,8 @@ def _wording(spec: dict[str, Any], f: Facts) -> dict[str, str]:
     asked about their former employer, a temp worker about their agency)."""
     for variant in spec.get("variants") or ():
         if all(_holds(getattr(f, name), value) for name, value in variant["when"].items()):
-            return variant["text"]
-    return spec["text"]
+            return cast(dict[str, str], variant["text"])
+    return cast(dict[str, str], spec["text"])
 
 
 def _render(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:

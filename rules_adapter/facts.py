@@ -130,10 +130,10 @@ def parse_facts(raw: Mapping[str, Any] | Facts) -> Facts:
 # A conversation's facts are checked several times a message, and the same few hundred
 # combinations come back in every conversation: the typed facts are kept, by value and type
 # (True == 1 and 10 == 10.0 in Python, and each must still be checked as itself).
-_PARSED: dict[tuple, Facts] = {}
+_PARSED: dict[tuple[Any, ...], Facts] = {}
 
 
-def _key(raw: Mapping[str, Any]) -> tuple | None:
+def _key(raw: Mapping[str, Any]) -> tuple[Any, ...] | None:
     items = []
     for name, value in raw.items():
         if isinstance(value, list):

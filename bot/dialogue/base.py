@@ -6,7 +6,7 @@ import datetime as dt
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import nlu
 
@@ -62,6 +62,8 @@ CommandHandler = Callable[[Services, State, Turn, dict[str, Any]], "Awaitable[No
 # An intent's handler: (services, state, turn, the parse, the text); False: the intent does not
 # fit where the person is, and the message is taken as not understood.
 IntentHandler = Callable[[Services, State, Turn, nlu.Parse, str], "bool | None"]
+C = TypeVar("C", bound=CommandHandler)
+I = TypeVar("I", bound=IntentHandler)  # noqa: E741
 
 
 class Registry:
@@ -71,8 +73,8 @@ class Registry:
         self.commands: dict[str, CommandHandler] = {}
         self.intents: dict[str, IntentHandler] = {}
 
-    def command(self, *names: str) -> Callable[[CommandHandler], CommandHandler]:
-        def register(handler: CommandHandler) -> CommandHandler:
+    def command(self, *names: str) -> Callable[[C], C]:
+        def register(handler: C) -> C:
             for name in names:
                 if name in self.commands:
                     raise ValueError(f"command {name!r} is already answered by {self.commands[name].__module__}")
@@ -80,8 +82,8 @@ class Registry:
             return handler
         return register
 
-    def intent(self, *names: str) -> Callable[[IntentHandler], IntentHandler]:
-        def register(handler: IntentHandler) -> IntentHandler:
+    def intent(self, *names: str) -> Callable[[I], I]:
+        def register(handler: I) -> I:
             for name in names:
                 if name in self.intents:
                     raise ValueError(f"intent {name!r} is already answered by {self.intents[name].__module__}")

@@ -228,7 +228,7 @@ def button_answer(services: Services, state: State, turn: Turn, args: dict[str, 
     asked = question_for(services, fact, state)
     before = _difficulties(state)
     try:
-        value = answers.typed(asked, raw)
+        value = answers.typed(asked, raw) if asked is not None else None
     except (ValueError, TypeError, OverflowError):  # a forged payload: "1e999" employees
         value = None
     if value is None or not apply(services, {fact: value}, state):
@@ -236,7 +236,7 @@ def button_answer(services: Services, state: State, turn: Turn, args: dict[str, 
         reask(services, state, turn)
         return
     label = next((c.label.get(state.locale) for c in asked.choices if c.value == raw), None) if asked else None
-    if label and asked is not None and asked.kind in ("integer", "number"):
+    if label and asked and asked.kind in ("integer", "number"):
         state.labels[fact] = label  # "Moins de 10" says more than the 9 it stands for
     else:
         state.labels.pop(fact, None)

@@ -71,6 +71,7 @@ def result(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
         )
     if assessment.orientations:
         turn.say(Reply("\n".join([_("Autres aides possibles :")] + [f"• {o.text}" for o in assessment.orientations])))
+    buttons: tuple[Button, ...]
     if assessment.outcome in (Outcome.ELIGIBLE, Outcome.TO_CONFIRM):
         buttons = (
             Button(_("Être contacté(e) par un conseiller"), payload("handoff")),

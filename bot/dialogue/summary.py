@@ -31,7 +31,7 @@ def fact_name(fact: str, state: State) -> str:
 def value_label(fact: str, state: State) -> str:
     _ = translator(state.locale)
     locale = state.locale
-    value = state.facts.get(fact)
+    value: Any = state.facts.get(fact)
     if fact == "housing_location" and value is None and "postcode" in state.facts:
         return str(state.facts["postcode"])
     spec = rules_adapter.rules.questions().get(fact, {})
