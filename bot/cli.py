@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import json
 import logging
 import os
 import signal
@@ -11,8 +13,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import uvicorn
+from cryptography.fernet import Fernet
+
+import nlu
+from handoff import CaseRepository, Cipher, Status
+from handoff.advisers import AdviserError, add_adviser
+from handoff.rotation import rotate_all
+from nlu import project
+from nlu.content import SITUATION_FACTS
+from rules_adapter.rules import check_files, questions
+
 from . import logs
+from . import understanding as u
 from .config import ROOT, load_settings
+from .feedback import SampleStore, UnderstandingLog
+from .maintenance import engine_for, run_purge
+from .store import conversations, make_cipher
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,9 +48,7 @@ def _pid_file(settings) -> Path:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .web import create_app
+    from .web import create_app  # the web app's import (Starlette, the console, the channels) is seconds
 
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -57,7 +72,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _nlu_train(args: argparse.Namespace) -> int:
-    import nlu
 
     settings = load_settings()
     path, trained = nlu.train(settings.models_dir, force=args.force)
@@ -69,7 +83,6 @@ def _nlu_train(args: argparse.Namespace) -> int:
 
 
 def _nlu_evaluate(args: argparse.Namespace) -> int:
-    import nlu
 
     settings = load_settings()
     out_dir = Path(args.out)
@@ -92,8 +105,6 @@ def _nlu_evaluate(args: argparse.Namespace) -> int:
 async def _end_to_end(parser, misses: bool) -> str:
     """The sets never tuned on, through the whole dialogue: long messages answered on topic,
     and the facts kept from one-message stories."""
-    from . import understanding as u
-
     dialogue = u.dialogue_for(parser)
     longs = await u.long_messages(dialogue, u.load(u.LONG_TEST), "test set (never tuned on)")
     facts = await u.facts(dialogue, u.load(u.FACTS_TEST), "test set (never tuned on)")
@@ -101,16 +112,11 @@ async def _end_to_end(parser, misses: bool) -> str:
 
 
 def _nlu_feedback(args: argparse.Namespace) -> int:
-    import json
-
-    from .feedback import UnderstandingLog
 
     if args.weeks < 1:
         return _fail("--weeks must be at least 1")
     settings = load_settings()
     if args.texts:
-        from .feedback import SampleStore
-        from .store import make_cipher
 
         shared = SampleStore(_engine(settings), make_cipher(settings)).weeks(args.weeks)
         if args.json:
@@ -135,8 +141,6 @@ def _nlu_feedback(args: argparse.Namespace) -> int:
 
 
 def _content_check(args: argparse.Namespace) -> int:
-    import nlu
-    from rules_adapter.rules import check_files
 
     # The rules, their questions and texts (file: key: message), then the FAQ and training data.
     problems = [*check_files(), *nlu.run_checks(with_rasa=not args.skip_rasa), *_situation_problems()]
@@ -151,10 +155,6 @@ def _content_check(args: argparse.Namespace) -> int:
 
 def _situation_problems() -> list[str]:
     """An FAQ topic's `situations` name facts and values the questionnaire knows."""
-    import nlu
-    from nlu import project
-    from nlu.content import SITUATION_FACTS
-    from rules_adapter.rules import questions
 
     known = {fact: set(spec.get("choices") or ()) for fact, spec in questions().items()}
     problems = []
@@ -183,7 +183,6 @@ def _content_reload(args: argparse.Namespace) -> int:
 
 
 def _engine(settings):
-    from .maintenance import engine_for
 
     return engine_for(settings)
 
@@ -195,9 +194,6 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _advisers_add(args: argparse.Namespace) -> int:
-    import getpass
-
-    from handoff.advisers import AdviserError, add_adviser
 
     typed = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     password = os.environ.get("ADVISER_PASSWORD") or typed
@@ -210,11 +206,7 @@ def _advisers_add(args: argparse.Namespace) -> int:
 
 
 def _cases_list(args: argparse.Namespace) -> int:
-    import json
 
-    from handoff import CaseRepository, Status
-
-    from .store import make_cipher
 
     settings = load_settings()
     repo = CaseRepository(_engine(settings), make_cipher(settings))
@@ -238,7 +230,6 @@ def _cases_list(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from .maintenance import run_purge
 
     report = run_purge(load_settings())
     print(
@@ -249,17 +240,12 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _keys_generate(args: argparse.Namespace) -> int:
-    from cryptography.fernet import Fernet
 
     print(Fernet.generate_key().decode())
     return 0
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
-    from handoff import Cipher
-    from handoff.rotation import rotate_all
-
-    from .store import conversations
 
     settings = load_settings()
     keys = settings.handoff_keys

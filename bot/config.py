@@ -1,6 +1,7 @@
 """Configuration, read once from the environment then a `.env` file, with embedded defaults."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +103,6 @@ def session_secret(settings: Settings) -> str:
     must have the same."""
     if settings.session_secret:
         return str(settings.session_secret)
-    import secrets
 
     path = settings.var_dir / "session.key"
     if not path.exists():

@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
@@ -54,7 +55,6 @@ _UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:key))")
 def _save_statement(dialect: str):
     """One statement writes a conversation, new or not: SQLite and PostgreSQL both have
     INSERT ... ON CONFLICT DO UPDATE (one round trip, and no race between two workers)."""
-    from sqlalchemy.dialects import postgresql, sqlite
 
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt = insert(conversations).values(key=bindparam("k"), state=bindparam("s"),

@@ -7,9 +7,11 @@ ConversationHandler or pickle persistence, which do not survive several processe
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import secrets
 
+import anyio
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -111,7 +113,6 @@ class TelegramChannel:
         """The same update delivered twice (a retry, two workers) is processed once. When the
         database cannot tell, the update goes on to the assistant, whose answer is then most
         likely "momentarily unavailable": better than silence, and Telegram will not resend it."""
-        import datetime as dt
 
         try:
             with self.engine.begin() as conn:
@@ -125,7 +126,6 @@ class TelegramChannel:
             return True
 
     async def _handle(self, update: Update, message: str) -> None:
-        import anyio
 
         if not await anyio.to_thread.run_sync(self._first_time, update):
             return

@@ -13,8 +13,11 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,13 +31,17 @@ import rules_adapter
 from handoff import CaseRepository
 from handoff.console import Console
 from handoff.migrate import upgrade as migrate
+from handoff.orm import cases, person_messages
 from handoff.outbox import Dispatcher, EmailTransport, Transport, WebhookTransport
+from handoff.repository import CaseDesk
 from handoff.service import HandoffService
 
+from . import metrics
 from .config import Settings, load_settings, session_secret
 from .dialogue import Dialogue
 from .feedback import SampleStore, UnderstandingLog
 from .i18n import negotiate, translator
+from .maintenance import run_purge
 from .replies import Reply
 from .service import Assistant
 from .store import ConversationStore, make_cipher, make_engine
@@ -114,6 +121,7 @@ class Services:
             dialogue, self.store, connections=self.settings.database_pool_size + self.settings.database_max_overflow
         )
         if self.settings.telegram_token:
+            # python-telegram-bot's import is a second: only where a Telegram token is configured.
             from .telegram_channel import TelegramChannel
 
             # Every worker must answer Telegram's pushes with the secret the last one registered:
@@ -155,10 +163,6 @@ class PersonMessageTransport:
         self.services = services
 
     def send(self, payload: dict[str, Any]) -> None:
-        from sqlalchemy import select
-
-        from handoff.orm import cases, person_messages
-        from handoff.repository import CaseDesk
 
         s = self.services
         with s.cases.engine.connect() as conn:
@@ -324,10 +328,6 @@ async def telegram_webhook(request: Request) -> Response:
 
 
 async def metrics_page(request: Request) -> Response:
-    import anyio
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-    from . import metrics
 
     services: Services = request.app.state.services
     try:
@@ -354,7 +354,6 @@ async def health(request: Request) -> JSONResponse:
 
 async def _dispatch_forever(services: Services, every: float = 5.0) -> None:
     """Deliver the outbox in the background (notifications survive a crash: they wait there)."""
-    import anyio
 
     while True:
         try:
@@ -366,7 +365,6 @@ async def _dispatch_forever(services: Services, every: float = 5.0) -> None:
 
 async def _count_misunderstandings(services: Services, every: float = 60.0) -> None:
     """Add the counts of what was not understood to the database every minute (bot/feedback.py)."""
-    import anyio
 
     while True:
         await asyncio.sleep(every)
@@ -377,9 +375,6 @@ async def _count_misunderstandings(services: Services, every: float = 60.0) -> N
 
 
 async def _purge_daily(services: Services) -> None:
-    import anyio
-
-    from .maintenance import run_purge
 
     while True:
         try:

@@ -8,18 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .advisers import Adviser, authenticate, get_adviser
 from .domain import OUTCOME_LABELS, Status, TransitionError
+from .orm import cases
 from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository, audit
+from .service import HandoffService, export_case
 from .validation import format_phone
 
 _templates = Environment(
@@ -180,9 +183,6 @@ class Console:
 
     async def export(self, request: Request) -> Response:
         """A supervisor's export of one person's case (right of access), as JSON."""
-        from starlette.responses import JSONResponse
-
-        from .service import export_case
 
         adviser = self._adviser(request)
         if adviser is None or adviser.role != "supervisor":
@@ -201,9 +201,6 @@ class Console:
         )
 
     async def stats(self, request: Request) -> Response:
-        from sqlalchemy import func, select
-
-        from .orm import cases
 
         adviser = self._adviser(request)
         if adviser is None or adviser.role != "supervisor":
@@ -244,7 +241,6 @@ class Console:
                         "console_error.html", request, status_code=409, message="Le dossier a changé entre-temps."
                     )
             elif action == "erase" and adviser.role == "supervisor":
-                from .service import HandoffService
 
                 HandoffService(self.repo).erase(reference, None, actor=f"adviser:{adviser.id}")
                 return RedirectResponse("/console/?status=all", status_code=303)

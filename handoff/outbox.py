@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 
 from .orm import outbox
@@ -149,7 +149,6 @@ class Dispatcher:
         return sent
 
     def backlog(self) -> dict[str, int]:
-        from sqlalchemy import func
 
         with self.engine.connect() as conn:
             return {

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from .crypto import Cipher
-from .domain import Case, Consent, Contact, Priority, Status, new_reference
-from .orm import audit_events, cases, consents, contacts, outbox, status_history
+from .domain import Case, Consent, Contact, Priority, Status, check_transition, new_reference
+from .orm import advisers, audit_events, cases, consents, contacts, notes, outbox, person_messages, status_history
 
 
 def utcnow() -> dt.datetime:
@@ -199,7 +199,6 @@ class CaseDesk:
     def transition(self, reference: str, wanted: Status, actor: str) -> bool:
         """Move a case to `wanted` if the transition is allowed and nobody changed it meanwhile;
         `actor` is "adviser:<id>" or "person". Raises TransitionError for a forbidden move."""
-        from .domain import check_transition
 
         now = utcnow()
         with self.engine.begin() as conn:
@@ -227,7 +226,6 @@ class CaseDesk:
             return True
 
     def add_note(self, reference: str, adviser_id: int, body: str) -> None:
-        from .orm import notes
 
         now = utcnow()
         with self.engine.begin() as conn:
@@ -240,7 +238,6 @@ class CaseDesk:
             audit(conn, f"adviser:{adviser_id}", "note_added", reference, now)
 
     def notes(self, reference: str) -> list[dict[str, Any]]:
-        from .orm import advisers, notes
 
         with self.engine.connect() as conn:
             case_id = self._case_id(conn, reference)
@@ -254,7 +251,6 @@ class CaseDesk:
 
     def send_message(self, reference: str, adviser_id: int, body: str) -> None:
         """A message to the person, delivered on their channel through the outbox."""
-        from .orm import person_messages
 
         now = utcnow()
         with self.engine.begin() as conn:
@@ -280,7 +276,6 @@ class CaseDesk:
             audit(conn, f"adviser:{adviser_id}", "message_sent", reference, now)
 
     def messages(self, reference: str) -> list[dict[str, Any]]:
-        from .orm import person_messages
 
         with self.engine.connect() as conn:
             case_id = self._case_id(conn, reference)
@@ -294,7 +289,6 @@ class CaseDesk:
 
     def undelivered_for(self, reference: str) -> list[tuple[int, str]]:
         """Messages the person has not seen yet (the web chat shows them when they come back)."""
-        from .orm import person_messages
 
         with self.engine.connect() as conn:
             case_id = self._case_id(conn, reference)
@@ -306,7 +300,6 @@ class CaseDesk:
         return [(r.id, self.cipher.decrypt(r.body_enc)) for r in rows]
 
     def mark_delivered(self, message_ids: list[int]) -> None:
-        from .orm import person_messages
 
         if not message_ids:
             return

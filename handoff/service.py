@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from .domain import Case, Consent, Contact, Priority, Status, flags_for, new_reference
-from .orm import cases, outbox
+from .domain import Case, Consent, Contact, Priority, Status, TransitionError, flags_for, new_reference
+from .orm import cases, consents, contacts, notes, outbox, person_messages, status_history
 from .places import departement_of, region_of
-from .repository import CaseRepository, audit, utcnow
+from .repository import CaseDesk, CaseRepository, audit, utcnow
 
 NOTICE_VERSION = "2026-11"
 SENSITIVE_DIFFICULTIES = frozenset({"violences", "maladie", "invalidite"})
@@ -94,8 +94,6 @@ class HandoffService:
         return case.status if case else None
 
     def withdraw(self, reference: str, address: str) -> bool:
-        from .domain import TransitionError
-        from .repository import CaseDesk
 
         if self._own(reference, address) is None:
             return False
@@ -106,7 +104,6 @@ class HandoffService:
 
     def pending_messages(self, reference: str, address: str) -> list[str]:
         """The adviser's messages the person has not seen yet; they count as seen once returned."""
-        from .repository import CaseDesk
 
         if self._own(reference, address) is None:
             return []
@@ -126,7 +123,6 @@ class HandoffService:
         case = self._own(reference, address) if address is not None else self.repository.get(reference)
         if case is None:
             return False
-        from .orm import consents, contacts, notes, person_messages, status_history
 
         with self.repository.engine.begin() as conn:
             for table in (contacts, consents, notes, person_messages, status_history):
@@ -138,7 +134,6 @@ class HandoffService:
 
 
 def export_case(repository: CaseRepository, case: Case) -> dict[str, Any]:
-    from .repository import CaseDesk
 
     desk = CaseDesk(repository)
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,8 +175,7 @@ def check_content(
 def rasa_validate() -> list[Problem]:
     """What `rasa data validate` checks for an NLU-only project, on the built project: the
     domain is valid, domain and data agree on intents, no example under two intents."""
-    import warnings
-
+    # Rasa's import (and TensorFlow's) takes seconds: only when the content is checked.
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 

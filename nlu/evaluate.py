@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from . import project
+from .check import _examples
 from .parsing import FALLBACK, Parser
+from .project import data_files, normalize
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -43,8 +47,6 @@ NEAR_DUPLICATE = 0.7
 
 def training_phrasings() -> list[frozenset[str]]:
     """The word sets of every training example (all languages, all intents)."""
-    from .check import _examples
-    from .project import data_files, normalize
 
     return [frozenset(re.findall(r"[a-z0-9']+", normalize(text)))
             for path in data_files() for _, _, text in _examples(path)]
@@ -52,7 +54,6 @@ def training_phrasings() -> list[frozenset[str]]:
 
 def near_duplicates(texts: list[str], training: list[frozenset[str]], threshold: float = NEAR_DUPLICATE) -> set[str]:
     """The texts whose words are nearly those of a training phrasing."""
-    from .project import normalize
 
     index: dict[str, list[int]] = defaultdict(list)
     for n, words in enumerate(training):
@@ -174,10 +175,7 @@ def save(reports: list[LanguageReport], median_ms: float, out_dir: Path) -> tupl
 def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
     """A confusion matrix of the first language, restricted to the intents involved in errors
     (40 topics on one axis are unreadable), errors only."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # matplotlib's import is a second: only when a plot is drawn
 
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for r in reports:
@@ -188,7 +186,8 @@ def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
     rows = sorted({a for a, _ in counts})
     cols = sorted({b for _, b in counts})
     matrix = [[counts.get((a, b), 0) for b in cols] for a in rows]
-    fig, ax = plt.subplots(figsize=(max(6, len(cols) * 0.45 + 3), max(4, len(rows) * 0.35 + 2)))
+    fig = Figure(figsize=(max(6, len(cols) * 0.45 + 3), max(4, len(rows) * 0.35 + 2)))
+    ax = fig.subplots()
     ax.imshow(matrix, cmap="Reds")
     ax.set_xticks(range(len(cols)), cols, rotation=70, ha="right", fontsize=7)
     ax.set_yticks(range(len(rows)), rows, fontsize=7)
@@ -201,7 +200,6 @@ def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
     ax.set_title("Held-out errors (all languages)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
@@ -213,13 +211,10 @@ def cross_validate(folds: int, out_dir: Path) -> str:
     with the fallback threshold at 0 so that every test-fold prediction keeps its confidence;
     then, for each threshold, what the person would get: a right answer, a wrong one, or "je ne
     suis pas sûr d'avoir compris" instead of a right one (or, for out-of-scope, a decline)."""
-    import tempfile
-
-    from rasa.model_testing import perform_nlu_cross_validation  # Rasa stays in nlu/
+    # Rasa's import (and TensorFlow's) takes seconds: only for a cross-validation.
+    from rasa.model_testing import perform_nlu_cross_validation
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.shared.utils.io import read_yaml_file
-
-    from . import project
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import structlog
 
 from .extract import EXTRACTOR
 from .extract import entities as rule_entities
 from .project import RETRIEVAL_INTENT, normalize
 from .result import FALLBACK, Alternative, Entity, Parse
 from .sentences import read
+from .train import latest_model
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,6 @@ class Parser(Protocol):
 def _quiet_rasa() -> None:
     """Rasa logs every parsed message's text at debug level through structlog: keep anything
     below a warning out of our logs, where a person's words must never appear."""
-    import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for name in ("rasa", "tensorflow", "absl"):
@@ -121,7 +122,7 @@ def _quiet_rasa() -> None:
 def _one_tensorflow_thread() -> None:
     """One thread for TensorFlow's operations: a batch is small, and on a server the other
     cores answer HTTP and the database rather than wait on TensorFlow's spinning pool."""
-    import tensorflow as tf
+    import tensorflow as tf  # seconds to import: only where a model is loaded
 
     with contextlib.suppress(RuntimeError):  # too late once TensorFlow has run (tests that train first)
         tf.config.threading.set_intra_op_parallelism_threads(1)
@@ -140,9 +141,8 @@ class InProcessParser:
     """
 
     def __init__(self, model_path: Path, max_batch: int = 64):
-        from rasa.core.agent import Agent  # Rasa stays inside nlu/
-
-        from .batching import BatchedGraph
+        # Rasa's import (and TensorFlow's) takes seconds: only where a model is loaded.
+        from .batching import Agent, BatchedGraph
 
         _quiet_rasa()
         _one_tensorflow_thread()
@@ -235,7 +235,6 @@ def load_parser(models_dir: Path, rasa_url: str | None = None) -> Parser:
     """The parser this deployment uses: the Rasa server at `rasa_url`, else the newest model."""
     if rasa_url:
         return HttpParser(rasa_url)
-    from .train import latest_model
 
     model = latest_model(models_dir)
     if model is None:

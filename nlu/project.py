@@ -8,6 +8,7 @@ FAQ topic whose text is only the topic key, so the model never depends on the an
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -77,7 +78,6 @@ def inventory(files: list[Path] | None = None) -> Inventory:
 def fingerprint() -> str:
     """What the model depends on: the config, the training data, Rasa's and our build version.
     The FAQ answers are not in it: editing them needs no retraining."""
-    import importlib.metadata
 
     digest = hashlib.sha256()
     digest.update(f"build={BUILD_VERSION};rasa={importlib.metadata.version('rasa')}".encode())

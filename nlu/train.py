@@ -6,6 +6,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 from . import project
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def train(models_dir: Path, *, force: bool = False, config_override: dict | None
     Returns the model path and whether it was trained now. Progress (epochs) is printed by
     Rasa's progress bars.
     """
-    import rasa.model_training  # Rasa stays inside nlu/
+    import rasa.model_training  # Rasa's import (and TensorFlow's) takes seconds: only when training
 
     models_dir.mkdir(parents=True, exist_ok=True)
     fp = project.fingerprint()
@@ -59,7 +61,6 @@ def train(models_dir: Path, *, force: bool = False, config_override: dict | None
 
 def _override(config_file: Path, changes: dict) -> None:
     """Apply component settings, e.g. {"DIETClassifier": {"epochs": 5}} (tests, evaluation)."""
-    import yaml
 
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     for component in config["pipeline"]:

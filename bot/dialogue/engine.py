@@ -16,7 +16,7 @@ from .. import answers, metrics
 from ..i18n import negotiate
 from ..replies import Reply, parse_payload
 from ..state import CHECK, IDLE, State
-from . import check, emergency, faq, follow_up, handoff, language, menu, result, summary  # noqa: F401 -- each registers its commands and intents
+from . import check, emergency, faq, follow_up, handoff, language, menu, navigation, result, summary  # noqa: F401 -- each registers its commands and intents
 from .base import MAX_TEXT, HandoffPort, Services, Turn, registry
 
 
@@ -87,11 +87,11 @@ class Dialogue:
         if follow_up.EXPORT.search(folded):
             follow_up.export(services, state, turn)
             return
-        if state.mode == CHECK and check.BACK.fullmatch(folded):
-            check.back(services, state, turn)
+        if state.mode == CHECK and navigation.BACK.fullmatch(folded):
+            navigation.back(services, state, turn)
             return
-        if state.mode == CHECK and check.WHY.search(folded):
-            check.why(services, state, turn)
+        if state.mode == CHECK and navigation.WHY.search(folded):
+            navigation.why(services, state, turn)
             return
         parse = await services.parser.parse(message, state.locale)
         self._observe(parse, message, state)
