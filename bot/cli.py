@@ -26,7 +26,7 @@ from rules_adapter.rules import check_files, questions
 
 from . import logs
 from . import understanding as u
-from .config import ROOT, load_settings
+from .config import ROOT, PortBusy, check_port, load_settings
 from .feedback import SampleStore, UnderstandingLog
 from .maintenance import engine_for, run_purge
 from .store import conversations, make_cipher
@@ -51,6 +51,11 @@ def _serve(args: argparse.Namespace) -> int:
     from .web import create_app  # the web app's import (Starlette, the console, the channels) is seconds
 
     settings = load_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    try:
+        check_port(host, port)  # before the database, the model and its training
+    except PortBusy as exc:
+        return _fail(str(exc))
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _pid_file(settings).write_text(str(os.getpid()))
     try:
@@ -59,8 +64,8 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     uvicorn.run(
         app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (bot/logs.py), as JSON lines
         access_log=False,  # request lines carry client addresses and ids, and nothing useful

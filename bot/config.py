@@ -1,7 +1,11 @@
-"""Configuration, read once from the environment then a `.env` file, with embedded defaults."""
+"""Configuration, read once from the environment then a `.env` file, with embedded defaults; and
+the checks of it that need nothing slow (a busy port is said at once, not after minutes of
+training a model)."""
 from __future__ import annotations
 
+import errno
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,3 +114,21 @@ def session_secret(settings: Settings) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+class PortBusy(Exception):
+    """The address `serve` was asked to listen on is taken."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise PortBusy if nothing could listen on host:port now (before any slow work)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                reason = exc.strerror.lower() if exc.strerror else str(exc)
+                raise PortBusy(f"cannot listen on {host}:{port}: {reason}") from None
+            raise

@@ -60,6 +60,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 class TelegramChannel:
+    name = CHANNEL
+
     def __init__(self, assistant: Assistant, engine: Engine, token: str, *, base_url: str | None = None,
                  webhook_url: str | None = None, webhook_secret: str | None = None):
         self.assistant = assistant

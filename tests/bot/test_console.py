@@ -99,7 +99,7 @@ def test_from_the_chat_to_the_console_and_back(web_server, advisers):
 
 def test_the_console_shows_the_pre_check_s_outcome_in_words(web_server, advisers):
     """A person refused by the automated pre-check may still ask to be called back."""
-    services = web_server.server.config.app.state.services  # the app's composition root, in this process
+    services = web_server.server.config.app.state.deployment  # the app's composition root, in this process
     case = services.handoff.submit(
         Draft(
             facts={"situation": "salarie"},

@@ -182,10 +182,11 @@ def _serve_and_ask(settings, running_server, monkeypatch, period: float, check_w
 
     import httpx
 
-    from bot import web
+    from bot import tasks, web
 
     # The server's own loop, with its period set here (a minute in production).
-    monkeypatch.setattr(web, "_count_misunderstandings", functools.partial(web._count_misunderstandings, every=period))
+    counting = functools.partial(tasks.count_misunderstandings, every=period)
+    monkeypatch.setattr(tasks, "count_misunderstandings", counting)
     with running_server(web.create_app(settings, Unsure())) as server:
         reply = httpx.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "a", "message": MARKER}, timeout=10)
         assert reply.status_code == 200

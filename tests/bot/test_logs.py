@@ -293,7 +293,7 @@ def test_an_error_nobody_awaited_is_logged_without_its_message(caplog):
     import asyncio
     import logging
 
-    from bot.web import log_loop_exception
+    from bot.tasks import log_loop_exception
 
     caplog.set_level(logging.DEBUG)
 

@@ -49,3 +49,22 @@ def test_cli_rejects_an_unknown_command_in_one_line():
     result = subprocess.run([str(assistant), "launch"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("assistant: ") and "Traceback" not in result.stderr
+
+
+def test_a_busy_port_is_said_at_once_before_training_or_touching_the_database(tmp_path):
+    """No model in the models directory: without the check, serve would train one (minutes)
+    before uvicorn found the port taken."""
+    assistant = Path(sys.executable).parent / "assistant"
+    env = {**os.environ, "ASSISTANT_VAR_DIR": str(tmp_path / "var"), "ASSISTANT_MODELS_DIR": str(tmp_path / "no-model")}
+    env.pop("DATABASE_URL", None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = subprocess.run([str(assistant), "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == f"assistant: cannot listen on 127.0.0.1:{port}: address already in use"
+    assert time.monotonic() - started < 20  # the CLI's start, nothing more
+    assert not (tmp_path / "no-model").exists() and not (tmp_path / "var").exists()

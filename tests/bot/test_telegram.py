@@ -165,7 +165,7 @@ def test_workers_without_a_configured_webhook_secret_agree_on_one(settings, pars
 
     secrets = []
     for _ in range(2):  # two workers: two processes' worth of wiring from the same environment
-        services = create_app(load_settings(), parser).state.services
+        services = create_app(load_settings(), parser).state.deployment
         services.ready(parser)
         secrets.append(services.telegram.webhook_secret)
     assert secrets[0] == secrets[1]

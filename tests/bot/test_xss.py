@@ -52,7 +52,7 @@ def assert_nothing_ran(page) -> None:
 
 
 def web_server_services(server):
-    return server.server.config.app.state.services  # the app's composition root, in this process
+    return server.server.config.app.state.deployment  # the app's composition root, in this process
 
 
 def say(server, sender: str, message: str) -> list[str]:

@@ -1,0 +1,155 @@
+"""The composition root: the one place that builds the running assistant from its settings --
+storage, NLU, dialogue, handoff services, outbox, console, channels -- for the web app (and
+through it the CLI's `serve`) and the tests. Nothing else constructs these parts."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+import nlu
+import rules_adapter
+from handoff import CaseRepository
+from handoff.console import Console
+from handoff.migrate import upgrade as migrate
+from handoff.orm import cases, person_messages
+from handoff.outbox import Dispatcher, EmailTransport, Transport, WebhookTransport
+from handoff.repository import CaseDesk
+from handoff.service import HandoffService
+
+from .channels import Channel
+from .config import Settings, session_secret
+from .dialogue import Dialogue
+from .feedback import SampleStore, UnderstandingLog
+from .i18n import translator
+from .service import Assistant
+from .store import ConversationStore, make_cipher, make_engine
+
+if TYPE_CHECKING:
+    from .telegram_channel import TelegramChannel
+
+log = logging.getLogger(__name__)
+
+
+class Deployment:
+    """What the running assistant holds, wired once from the settings: storage, the FAQ, the
+    handoff service and its outbox, the console, then (`ready`) the dialogue, the assistant and
+    the channels. The CLI's `serve` and the tests build it through `create_app`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.content = nlu.FaqContent()
+        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size,
+                             max_overflow=settings.database_max_overflow)
+        migrate(engine)
+        self.cipher = make_cipher(settings)
+        # Signs console sessions, keys conversations' pseudonyms and the Telegram webhook secret.
+        self.secret = session_secret(settings)
+        self.store = ConversationStore(engine, self.cipher, self.secret)
+        self.understanding = UnderstandingLog(engine)
+        self.samples = SampleStore(engine, self.cipher)
+        self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
+        self.handoff = HandoffService(
+            self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret)
+        )
+        transports: dict[str, Transport] = {}
+        if settings.smtp_host:
+            transports["email"] = EmailTransport(
+                settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.team_emails, settings.team_email
+            )
+        else:
+            log.warning("SMTP_HOST is not set: case notifications wait in the outbox")
+        if settings.case_webhook_url and settings.case_webhook_secret:
+            transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
+        transports["person_message"] = PersonMessageTransport(self)
+        self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
+        self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"))
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.parser: nlu.Parser | None = None
+        self.assistant: Assistant | None = None
+        self.telegram: TelegramChannel | None = None
+        self.channels: list[Channel] = []
+
+    def prepare_nlu(self) -> nlu.Parser:
+        """Train on first start when there is no model, then load it (or use RASA_URL)."""
+        if not self.settings.rasa_url and nlu.latest_model(self.settings.models_dir) is None:
+            log.warning("no NLU model in %s: training one now (a few minutes, once)", self.settings.models_dir)
+            nlu.train(self.settings.models_dir)
+        return nlu.load_parser(self.settings.models_dir, self.settings.rasa_url)
+
+    def reload_content(self) -> None:
+        """`assistant content reload` (SIGHUP): the FAQ answers, and the rules with their
+        questions and texts; a broken file is refused and what is in use stays."""
+        self.content.reload()
+        rules_adapter.rules.reload()
+
+    def ready(self, parser: nlu.Parser) -> None:
+        self.parser = parser
+        dialogue = Dialogue(
+            parser,
+            self.content,
+            handoff=self.handoff,
+            callback_days=self.settings.callback_working_days,
+            on_parse=self.understanding.record,
+            on_share=self.samples.add,
+        )
+        self.assistant = Assistant(
+            dialogue, self.store, connections=self.settings.database_pool_size + self.settings.database_max_overflow
+        )
+        if self.settings.telegram_token:
+            # python-telegram-bot's import is a second: only where a Telegram token is configured.
+            from .telegram_channel import TelegramChannel
+
+            # Every worker must answer Telegram's pushes with the secret the last one registered:
+            # when none is configured, it is derived from the secret they already share.
+            secret = (
+                self.settings.telegram_webhook_secret
+                or hmac.new(self.secret.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+            )
+            self.telegram = TelegramChannel(
+                self.assistant,
+                self.store.engine,
+                str(self.settings.telegram_token),
+                base_url=self.settings.telegram_api_url,
+                webhook_url=self.settings.telegram_webhook_url,
+                webhook_secret=str(secret),
+            )
+            self.channels.append(self.telegram)
+
+
+class PersonMessageTransport:
+    """An adviser's message: pushed on Telegram; on the web it waits until the person comes back
+    (the chat shows it then)."""
+
+    timeout = 30.0  # seconds to wait for Telegram
+
+    def __init__(self, deployment: Deployment):
+        self.deployment = deployment
+
+    def send(self, payload: dict[str, Any]) -> None:
+        s = self.deployment
+        with s.cases.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    person_messages.c.id,
+                    person_messages.c.body_enc,
+                    person_messages.c.delivered_at,
+                    cases.c.channel,
+                    cases.c.address_enc,
+                )
+                .join(cases, cases.c.id == person_messages.c.case_id)
+                .where(person_messages.c.id == payload["message_id"])
+            ).one_or_none()
+        if row is None or row.delivered_at is not None or row.channel != "telegram":
+            return
+        if s.telegram is None or s.loop is None:
+            raise RuntimeError("telegram is not running")
+        chat_id = s.cipher.decrypt(row.address_enc).split(":", 1)[1]
+        text = translator("fr")("Message de votre conseiller : {message}", message=s.cipher.decrypt(row.body_enc))
+        future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(int(chat_id), text), s.loop)
+        future.result(timeout=self.timeout)
+        CaseDesk(s.cases).mark_delivered([row.id])

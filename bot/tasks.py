@@ -1,0 +1,61 @@
+"""The server's background work, each a loop the web app's lifespan starts and cancels: the
+outbox's deliveries, the counts of what was not understood, the daily retention purge."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .maintenance import run_purge
+
+if TYPE_CHECKING:
+    from .bootstrap import Deployment
+
+log = logging.getLogger(__name__)
+
+
+def log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An error nobody awaited (a task, a callback): asyncio's own report quotes the exception's
+    message, which may carry what was being processed; the type is enough here."""
+    exc = context.get("exception")
+    log.error("unhandled error in a background task: %s", type(exc).__name__ if exc else "no exception")
+
+
+def release_free_memory() -> None:
+    """Give back to the system what loading the model allocated and freed (glibc keeps it)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+async def dispatch_forever(deployment: Deployment, every: float = 5.0) -> None:
+    """Deliver the outbox in the background (notifications survive a crash: they wait there)."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(deployment.dispatcher.run_once)
+        except Exception as exc:  # the database may be away for a while: try again later
+            log.warning("outbox dispatch failed: %s", type(exc).__name__)
+        await asyncio.sleep(every)
+
+
+async def count_misunderstandings(deployment: Deployment, every: float = 60.0) -> None:
+    """Add the counts of what was not understood to the database every minute (bot/feedback.py)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await anyio.to_thread.run_sync(deployment.understanding.flush)
+        except Exception as exc:  # kept in memory for the next time
+            log.warning("understanding counts not saved: %s", type(exc).__name__)
+
+
+async def purge_daily(deployment: Deployment) -> None:
+    """Apply the retention periods once a day (bot/maintenance.py)."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(run_purge, deployment.settings)
+        except Exception as exc:
+            log.warning("purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(24 * 3600)
