@@ -22,10 +22,11 @@ from sqlalchemy.engine import Engine
 import nlu
 from handoff.crypto import Cipher
 
+from .service_info import SHARED_MESSAGE_DAYS as SAMPLE_DAYS  # a shared message is deleted after this
+
 LOW_CONFIDENCE = 0.6  # an FAQ answer given below this is counted as "unsure"
 KINDS = ("fallback", "low_confidence")
 NO_TOPIC = "-"
-SAMPLE_DAYS = 90  # a shared message is deleted after this
 MAX_SAMPLE = 500  # characters kept of a shared message
 
 metadata = MetaData()

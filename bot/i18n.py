@@ -22,6 +22,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
+from .service_info import HOURS, placeholders
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED = ("fr", "en")
 DEFAULT = "fr"
@@ -68,12 +70,14 @@ def translations(locale: str) -> NullTranslations:
 
 
 def translator(locale: str) -> Callable[..., str]:
-    """`_ = translator(locale)`; `_("Bonjour {name}", name=...)` translates, then formats."""
+    """`_ = translator(locale)`; `_("Bonjour {name}", name=...)` translates, then formats, the
+    service's placeholders (`{phone}`, `{hours}`… bot/service_info.py) filled in every text."""
     catalog = translations(locale if locale in SUPPORTED else DEFAULT)
+    service = placeholders(catalog.gettext(HOURS))
 
     def _(msgid: str, /, **values: object) -> str:
         text = catalog.gettext(msgid)
-        return text.format(**values) if values else text
+        return text.format(**service, **values) if "{" in text else text
 
     return _
 

@@ -121,9 +121,8 @@ class Assistant:
         _ = translator(locale)
         return Reply(
             _(
-                "Votre message est trop long pour moi : {limit} caractères au plus. Pouvez-vous le résumer en "
-                "quelques phrases ? Pour tout raconter en détail, un conseiller vous écoute au 09 70 800 800 "
-                "(lundi–vendredi, 9h–18h30).",
+                "Votre message est trop long pour moi : {limit} caractères au plus. Pouvez-vous le résumer en quelques "
+                "phrases ? Pour tout raconter en détail, un conseiller vous écoute au {phone} ({hours}).",
                 limit=format_number(MAX_TEXT, locale),
             )
         )
@@ -151,8 +150,8 @@ class Assistant:
                 return [
                     Reply(
                         _(
-                            "Je ne peux pas lire les messages écrits pour le moment. Utilisez les boutons, ou "
-                            "appelez le 09 70 800 800 (lundi–vendredi, 9h–18h30)."
+                            "Je ne peux pas lire les messages écrits pour le moment. Utilisez les boutons, ou appelez "
+                            "le {phone} ({hours})."
                         )
                     )
                 ]
@@ -164,8 +163,8 @@ class Assistant:
                 return [
                     Reply(
                         _(
-                            "Le service est momentanément indisponible. Réessayez dans quelques minutes, ou appelez "
-                            "le 09 70 800 800 (lundi–vendredi, 9h–18h30)."
+                            "Le service est momentanément indisponible. Réessayez dans quelques minutes, ou appelez le "
+                            "{phone} ({hours})."
                         )
                     )
                 ]

@@ -27,6 +27,7 @@ from nlu.evaluate import near_duplicates, training_phrasings
 from rules_adapter.facts import location_of_postcode
 
 from .dialogue import Dialogue
+from .service_info import PHONE
 from .state import State
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ FACTS_DEV = (SETS / "bot" / "stories.yml", SETS / "bot" / "stories_heldout.yml")
 
 DECLINE = ("Je ne peux pas vous aider sur ce sujet", "I can't help you with that")
 CHECK = ("Vérifions ensemble", "Let's check together")
-ADVISER = ("09 70 800 800", "uniquement les conseillers sociaux", "only the social advisers")
+ADVISER = (PHONE, "uniquement les conseillers sociaux", "only the social advisers")
 NUMBERS = {"violences": ("17", "112", "3919"), "sans_logement": ("115",)}
 # Numbers are kept when close enough: "une quinzaine" for 14 employees, "six semaines" for 1.4 months.
 NUMERIC = ("contract_months", "months_since_job_end", "company_size")

@@ -69,9 +69,8 @@ def not_understood(services: Services, parse: nlu.Parse, state: State, turn: Tur
         Reply(
             _(
                 "Je n'ai toujours pas compris. Pouvez-vous reformuler en quelques mots, par exemple « loyers impayés » "
-                "ou « "
-                "mon employeur sera-t-il prévenu ? » ? Vous pouvez aussi parler à un conseiller au 09 70 800 800 "
-                "(lundi–vendredi, 9h–18h30)."
+                "ou « mon employeur sera-t-il prévenu ? » ? Vous pouvez aussi parler à un conseiller au {phone} "
+                "({hours})."
             ),
             (
                 Button(_("Parler à un conseiller"), payload("ask_human")),
@@ -102,8 +101,7 @@ async def share(services: Services, state: State, turn: Turn, args: dict[str, An
         Reply(
             _(
                 "Merci. Votre message est transmis à l'équipe qui améliore mes réponses, sans votre nom ni cette "
-                "conversation "
-                "; il sera effacé dans 90 jours."
+                "conversation ; il sera effacé dans {shared_days} jours."
             ),
             menu(state).buttons,
         )

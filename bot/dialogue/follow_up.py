@@ -36,7 +36,7 @@ def status(services: Services, state: State, reference: str | None = None) -> Re
     found = services.handoff.status(reference, state.address) if (services.handoff and reference) else None
     if found is None:
         return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un "
-                       "conseiller, contactez votre interlocuteur habituel ou le 09 70 800 800."),
+                       "conseiller, contactez votre interlocuteur habituel ou le {phone}."),
                      menu(state).buttons)
     label = {
         "new": _("reçue, en attente d'un conseiller"),

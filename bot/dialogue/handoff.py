@@ -38,8 +38,8 @@ def collecting(state: State) -> bool:
 def adviser(services: Services, state: State, turn: Turn) -> None:
     """The service's phone line, and the check offered first (a request arrives complete)."""
     _ = translator(state.locale)
-    text = _("Un conseiller social vous répond au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non "
-             "surtaxé). Vous pouvez aussi prendre rendez-vous en agence.")
+    text = _("Un conseiller social vous répond au {phone}, {hours} (appel non surtaxé). Vous pouvez aussi prendre "
+             "rendez-vous en agence.")
     if state.urgent:
         text = _("Votre demande est urgente.") + " " + text
     buttons = []
@@ -86,14 +86,13 @@ def start(services: Services, state: State, turn: Turn, args: dict[str, Any] | N
     turn.say(
         Reply(
             _(
-                "Avant de transmettre votre demande, voici comment vos données sont utilisées.\n"
-                "• Qui les reçoit : uniquement les conseillers sociaux du service d'accompagnement d'Action Logement "
-                "Services. Votre employeur ne reçoit rien et n'est jamais contacté.\n"
-                "• Pourquoi : pour vous rappeler et étudier votre situation sans que vous ayez à tout raconter de "
-                "nouveau.\n"
-                "• Combien de temps : vos coordonnées non transmises sont effacées après 30 jours ; un dossier clos "
-                "est anonymisé après 24 mois.\n"
-                "• Vos droits : accès, rectification, effacement. Écrivez « effacer mes données » à tout moment."
+                "Avant de transmettre votre demande, voici comment vos données sont utilisées.\n• Qui les reçoit : "
+                "uniquement les conseillers sociaux du service d'accompagnement d'Action Logement Services. Votre "
+                "employeur ne reçoit rien et n'est jamais contacté.\n• Pourquoi : pour vous rappeler et étudier votre "
+                "situation sans que vous ayez à tout raconter de nouveau.\n• Combien de temps : vos coordonnées non "
+                "transmises sont effacées après {contact_days} jours ; un dossier clos est anonymisé après "
+                "{case_months} mois.\n• Vos droits : accès, rectification, effacement. Écrivez « effacer mes données » "
+                "à tout moment."
             ),
             (
                 Button(_("J'accepte, je continue"), payload("consent")),
@@ -124,7 +123,7 @@ def _consent(services: Services, state: State, turn: Turn, given: bool) -> None:
             Reply(
                 _(
                     "C'est noté : rien n'est transmis et vos coordonnées ne sont pas demandées. Vous pouvez parler à "
-                    "un conseiller au 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."
+                    "un conseiller au {phone}, {hours} (appel non surtaxé)."
                 ),
                 menu(state).buttons,
             )

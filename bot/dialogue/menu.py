@@ -91,8 +91,7 @@ def goodbye(services: Services, state: State, turn: Turn, parse: nlu.Parse, text
     turn.say(
         Reply(
             _(
-                "Au revoir, et bon courage. Vous pouvez revenir quand vous voulez ; le service répond aussi au 09 "
-                "70 800 800."
+                "Au revoir, et bon courage. Vous pouvez revenir quand vous voulez ; le service répond aussi au {phone}."
             )
         )
     )

@@ -99,7 +99,7 @@ def result(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
             Reply(
                 _(
                     "Un conseiller peut quand même examiner votre situation : demandez ici à être rappelé(e), ou "
-                    "appelez le 09 70 800 800, du lundi au vendredi de 9h à 18h30 (appel non surtaxé)."
+                    "appelez le {phone}, {hours} (appel non surtaxé)."
                 ),
                 buttons,
             )

@@ -43,3 +43,24 @@ def test_every_message_of_the_code_is_translated_to_english(tmp_path):
 def test_translation_keeps_placeholders():
     _ = translator("en")
     assert _("Question {n} sur {total}", n=2, total=5) == "Question 2 of 5"
+
+
+def test_the_service_s_phone_hours_and_retention_periods_are_placeholders_filled_in_both_languages(monkeypatch):
+    from bot import service_info
+
+    with open(LOCALES_DIR / "messages.pot", "rb") as f:
+        msgids = [m.id for m in read_po(f) if m.id]
+    copies = [m for m in msgids if "800 800" in m or "18h30" in m or "90 jours" in m or "30 jours" in m]
+    assert copies == [service_info.HOURS]  # the hours' own text, translated once
+    assert sum("{phone}" in m for m in msgids) >= 8
+    fr, en = translator("fr"), translator("en")
+    call_us = "Je n'ai pas compris le nom de fichier {phone}."  # not in the catalog: formatted all the same
+    assert fr(call_us) == "Je n'ai pas compris le nom de fichier 09 70 800 800."
+    refused = ("C'est noté : rien n'est transmis et vos coordonnées ne sont pas demandées. Vous pouvez parler à "
+               "un conseiller au {phone}, {hours} (appel non surtaxé).")
+    assert "09 70 800 800, du lundi au vendredi de 9h à 18h30" in fr(refused)
+    assert "09 70 800 800, Monday to Friday, 9:00 to 18:30" in en(refused)
+    # One line to change: the number as the service publishes it reaches every text.
+    monkeypatch.setattr(service_info, "PHONE", "01 23 45 67 89")
+    assert "01 23 45 67 89" in translator("en")(refused)
+    assert "{name} : {value}" in msgids and fr("{name} : {value}", name="Nom", value="X") == "Nom : X"
