@@ -17,6 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+import rules_adapter
+from rules_adapter.facts import UNSURE
+
 from .advisers import Adviser, authenticate, get_adviser
 from .domain import OUTCOME_LABELS, Status, TransitionError
 from .orm import cases
@@ -53,6 +56,27 @@ def _render(name: str, request: Request, status_code: int = 200, **context: Any)
         },
     )
 
+
+
+def facts_in_words(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The person's answers as they saw them in their summary: each fact's name and its
+    choices' words from rules_adapter/questions.yml, not the rules' keys."""
+    try:
+        named = {f: rules_adapter.fact_name(f, facts) for f in facts}
+    except rules_adapter.FactsError:  # a case stored under rules that have changed since
+        named = {}
+    out = []
+    for fact, value in facts.items():
+        words = []
+        for v in value if isinstance(value, list) else [value]:
+            label = rules_adapter.choice_label(fact, v)
+            if v == UNSURE:
+                label = "ne sait pas"
+            elif label is None and fact in ("contract_months", "months_since_job_end"):
+                label = f"{v} mois"
+            words.append(label or str(v))
+        out.append((named.get(fact) or fact, ", ".join(words)))
+    return out
 
 class Console:
     def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False):
@@ -176,6 +200,7 @@ class Console:
             request,
             adviser=adviser,
             case=case,
+            facts=facts_in_words(case.answers.get("facts") or {}),
             phone=format_phone(case.contact.phone),
             notes=self.desk.notes(reference),
             messages=self.desk.messages(reference),

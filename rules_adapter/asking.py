@@ -165,6 +165,25 @@ def _wording(spec: dict[str, Any], f: Facts) -> dict[str, str]:
     return cast(dict[str, str], spec["text"])
 
 
+def fact_name(fact: str, facts: Mapping[str, Any] | Facts, locale: str = "fr") -> str | None:
+    """A fact's name where answers are listed, worded for the person's situation ("Secteur du
+    dernier employeur" for a job seeker); None for a fact the check does not ask."""
+    spec = questions().get(fact)
+    if spec is None:
+        return None
+    f = facts if isinstance(facts, Facts) else parse_facts(facts)
+    for variant in spec.get("variants") or ():
+        if "name" in variant and all(_holds(getattr(f, name), value) for name, value in variant["when"].items()):
+            return str(variant["name"][locale])
+    return str(spec["name"][locale])
+
+
+def choice_label(fact: str, value: Any, locale: str = "fr") -> str | None:
+    """The words of a choice's button ("Salarié·e" for `salarie`); None if it is no choice."""
+    label = (questions().get(fact, {}).get("choices") or {}).get(str(value))
+    return str(label[locale]) if label else None
+
+
 def _render(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
     """The question of `fact` (kept: a Question is not changed by its users)."""
     question = _QUESTIONS.get(r, (fact, f))

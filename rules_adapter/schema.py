@@ -198,14 +198,17 @@ _FACT_VALUE = {"type": ["string", "number", "boolean"]}
 _QUESTION = _strict(
     {
         "kind": {"enum": ["choice", "multi", "integer", "number"]},
+        "name": _LOCALIZED,
         "text": _LOCALIZED,
         "variants": {
             "type": "array",
             "items": _strict(
                 {
                     "when": {"type": "object", "minProperties": 1, "additionalProperties": _FACT_VALUE},
+                    "name": _LOCALIZED,
                     "text": _LOCALIZED,
-                }
+                },
+                required=("when", "text"),
             ),
         },
         "why": _LOCALIZED,
@@ -233,7 +236,7 @@ _QUESTION = _strict(
             }
         ),
     },
-    required=("kind", "text", "why", "hint"),
+    required=("kind", "name", "text", "why", "hint"),
 )
 QUESTIONS_SCHEMA = _strict({fact: _QUESTION for fact in QUESTION_FACTS})
 

@@ -17,15 +17,12 @@ from .menu import menu
 
 
 def fact_name(fact: str, state: State) -> str:
+    """The name questions.yml gives the fact, for this person ("Secteur du dernier employeur")."""
+    name = rules_adapter.fact_name(fact, state.facts, state.locale)
+    if name is not None:
+        return name
     _ = translator(state.locale)
-    if state.facts.get("situation") == "demandeur_emploi" and fact in ("sector", "company_size"):
-        return {"sector": _("Secteur du dernier employeur"), "company_size": _("Taille du dernier employeur")}[fact]
-    return {
-        "difficulties": _("Difficulté"), "situation": _("Situation"), "sector": _("Secteur"),
-        "company_size": _("Taille de l'entreprise"), "contract": _("Contrat"),
-        "contract_months": _("Durée du contrat"), "months_since_job_end": _("Fin du dernier emploi"),
-        "disaster": _("Catastrophe"), "housing_location": _("Lieu du logement"), "occupancy": _("Logement"),
-    }.get(fact, fact)
+    return _("Logement") if fact == "occupancy" else fact  # a fact told, never asked
 
 
 def value_label(fact: str, state: State) -> str:

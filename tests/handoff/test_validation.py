@@ -128,3 +128,18 @@ def test_references_are_short_and_unambiguous():
         assert not set(ref[4:]) & set("01OIL")
     assert normalize_reference("asd 7k3f9q") == "ASD-7K3F9Q"
     assert normalize_reference("ASD-7K3F9O") is None
+
+
+def test_the_console_shows_the_person_s_answers_in_the_words_of_their_summary():
+    from handoff.console import facts_in_words
+
+    words = dict(facts_in_words({"difficulties": ["impayes_loyer", "maladie"], "situation": "demandeur_emploi",
+                                 "sector": "prive_non_agricole", "company_size": "unsure",
+                                 "months_since_job_end": 4}))
+    assert words == {
+        "Difficulté": "Loyers impayés, Maladie",
+        "Situation": "Demandeur d'emploi",
+        "Secteur du dernier employeur": "Entreprise privée",
+        "Taille du dernier employeur": "ne sait pas",
+        "Fin du dernier emploi": "4 mois",
+    }
