@@ -9,14 +9,11 @@ import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 import nlu
 import rules_adapter
 from handoff import CaseRepository
 from handoff.console import Console
 from handoff.migrate import upgrade as migrate
-from handoff.orm import cases, person_messages
 from handoff.outbox import Dispatcher, EmailTransport, Transport, WebhookTransport
 from handoff.repository import CaseDesk
 from handoff.service import HandoffService
@@ -132,24 +129,15 @@ class PersonMessageTransport:
 
     def send(self, payload: dict[str, Any]) -> None:
         s = self.deployment
-        with s.cases.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    person_messages.c.id,
-                    person_messages.c.body_enc,
-                    person_messages.c.delivered_at,
-                    cases.c.channel,
-                    cases.c.address_enc,
-                )
-                .join(cases, cases.c.id == person_messages.c.case_id)
-                .where(person_messages.c.id == payload["message_id"])
-            ).one_or_none()
-        if row is None or row.delivered_at is not None or row.channel != "telegram":
+        desk = CaseDesk(s.cases)
+        found = desk.message_to_push(payload["message_id"])
+        if found is None:
             return
         if s.telegram is None or s.loop is None:
             raise RuntimeError("telegram is not running")
-        chat_id = s.cipher.decrypt(row.address_enc).split(":", 1)[1]
-        text = translator("fr")("Message de votre conseiller : {message}", message=s.cipher.decrypt(row.body_enc))
-        future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(int(chat_id), text), s.loop)
+        message_id, address, body = found
+        text = translator("fr")("Message de votre conseiller : {message}", message=body)
+        chat_id = int(address.split(":", 1)[1])
+        future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(chat_id, text), s.loop)
         future.result(timeout=self.timeout)
-        CaseDesk(s.cases).mark_delivered([row.id])
+        desk.mark_delivered([message_id])

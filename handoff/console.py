@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,9 +21,8 @@ from rules_adapter.facts import UNSURE
 
 from .advisers import Adviser, authenticate, get_adviser
 from .domain import OUTCOME_LABELS, Status, TransitionError
-from .orm import cases
 from .places import ALL_REGIONS
-from .repository import CaseDesk, CaseRepository, audit
+from .repository import CaseDesk, CaseRepository
 from .service import HandoffService, export_case
 from .validation import format_phone
 
@@ -148,8 +146,7 @@ class Console:
         if await self._form(request) is not None:
             adviser = self._adviser(request)
             if adviser:
-                with self.engine.begin() as conn:
-                    audit(conn, f"adviser:{adviser.id}", "logout", None)
+                self.desk.record(f"adviser:{adviser.id}", "logout", None)
             request.session.clear()
         return RedirectResponse("/console/login", status_code=303)
 
@@ -166,8 +163,7 @@ class Console:
         rows = self.repo.queue(regions=regions, statuses=statuses, with_outcome=True)
         if request.query_params.get("priority") == "urgent":
             rows = [r for r in rows if r["priority"] == 0]
-        with self.engine.begin() as conn:
-            audit(conn, f"adviser:{adviser.id}", "queue_viewed", None)
+        self.desk.record(f"adviser:{adviser.id}", "queue_viewed", None)
         return _render(
             "console_queue.html",
             request,
@@ -191,8 +187,7 @@ class Console:
         reference = request.path_params["reference"]
         case = self._case_for(adviser, reference)
         if case is None:
-            with self.engine.begin() as conn:
-                audit(conn, f"adviser:{adviser.id}", "case_refused", reference[:16])
+            self.desk.record(f"adviser:{adviser.id}", "case_refused", reference[:16])
             return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
         self.desk.audit_view(reference, adviser.id)
         return _render(
@@ -215,8 +210,7 @@ class Console:
         case = self._case_for(adviser, request.path_params["reference"])
         if case is None:
             return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
-        with self.engine.begin() as conn:
-            audit(conn, f"adviser:{adviser.id}", "case_exported", case.reference)
+        self.desk.record(f"adviser:{adviser.id}", "case_exported", case.reference)
         return JSONResponse(
             export_case(self.repo, case),
             headers={
@@ -230,13 +224,7 @@ class Console:
         adviser = self._adviser(request)
         if adviser is None or adviser.role != "supervisor":
             return self._forbidden(request, "Réservé aux superviseurs.")
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(cases.c.region, cases.c.status, cases.c.outcome, func.count())
-                .group_by(cases.c.region, cases.c.status, cases.c.outcome)
-                .order_by(cases.c.region, cases.c.status)
-            ).all()
-        return _render("console_stats.html", request, adviser=adviser, rows=rows)
+        return _render("console_stats.html", request, adviser=adviser, rows=self.desk.counts())
 
     async def act(self, request: Request) -> Response:
         adviser = self._adviser(request)

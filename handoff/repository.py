@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -311,3 +311,40 @@ class CaseDesk:
     def audit_view(self, reference: str, adviser_id: int) -> None:
         with self.engine.begin() as conn:
             audit(conn, f"adviser:{adviser_id}", "case_viewed", reference)
+
+    def record(self, actor: str, action: str, reference: str | None = None) -> None:
+        """An entry in the audit trail (who looked at, exported, refused what; sign-outs)."""
+        with self.engine.begin() as conn:
+            audit(conn, actor, action, reference)
+
+    def counts(self) -> list[Any]:
+        """Cases per region, status and pre-check outcome, for the supervisors' figures."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                select(cases.c.region, cases.c.status, cases.c.outcome, func.count())
+                .group_by(cases.c.region, cases.c.status, cases.c.outcome)
+                .order_by(cases.c.region, cases.c.status)
+            ).all())
+
+    def message_to_push(self, message_id: int) -> tuple[int, str, str] | None:
+        """An adviser's message still to deliver on Telegram: (id, chat address, body); None when
+        it was delivered already, or its case is on another channel (the web chat shows it)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(person_messages.c.id, person_messages.c.body_enc, person_messages.c.delivered_at,
+                       cases.c.channel, cases.c.address_enc)
+                .join(cases, cases.c.id == person_messages.c.case_id)
+                .where(person_messages.c.id == message_id)
+            ).one_or_none()
+        if row is None or row.delivered_at is not None or row.channel != "telegram":
+            return None
+        return row.id, self.cipher.decrypt(row.address_enc), self.cipher.decrypt(row.body_enc)
+
+    def erase(self, case_id: int, reference: str, actor: str) -> None:
+        """Delete a case and everything attached to it; the audit keeps only that it happened."""
+        with self.engine.begin() as conn:
+            for table in (contacts, consents, notes, person_messages, status_history):
+                conn.execute(delete(table).where(table.c.case_id == case_id))
+            conn.execute(delete(outbox).where(outbox.c.payload.like(f'%"{reference}"%')))
+            conn.execute(delete(cases).where(cases.c.id == case_id))
+            audit(conn, actor, "case_erased", reference)

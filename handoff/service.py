@@ -6,12 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
-
 from .domain import Case, Consent, Contact, Priority, Status, TransitionError, flags_for, new_reference
-from .orm import cases, consents, contacts, notes, outbox, person_messages, status_history
 from .places import departement_of, region_of
-from .repository import CaseDesk, CaseRepository, audit, utcnow
+from .repository import CaseDesk, CaseRepository, utcnow
 
 NOTICE_VERSION = "2026-11"
 SENSITIVE_DIFFICULTIES = frozenset({"violences", "maladie", "invalidite"})
@@ -124,12 +121,8 @@ class HandoffService:
         if case is None:
             return False
 
-        with self.repository.engine.begin() as conn:
-            for table in (contacts, consents, notes, person_messages, status_history):
-                conn.execute(delete(table).where(table.c.case_id == case.id))
-            conn.execute(delete(outbox).where(outbox.c.payload.like(f'%"{reference}"%')))
-            conn.execute(delete(cases).where(cases.c.id == case.id))
-            audit(conn, actor, "case_erased", reference)
+        if case.id is not None:
+            CaseDesk(self.repository).erase(case.id, reference, actor)
         return True
 
 

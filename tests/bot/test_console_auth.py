@@ -37,7 +37,7 @@ def csrf_of(html: str) -> str:
 def console(settings, parser, running_server):
     """A running server with one case in Île-de-France, a note on it, and a supervisor."""
     app = create_app(settings, parser)
-    services = app.state.services
+    services = app.state.deployment
     with running_server(app) as server:
         case = services.handoff.submit(Draft(
             facts={"situation": "salarie"}, reasons=[], outcome="eligible", rules_version="2022-06-15", urgent=False,
