@@ -91,6 +91,8 @@ class Deployment:
             self.content,
             handoff=self.handoff,
             callback_days=self.settings.callback_working_days,
+            # Absolute: on Telegram a bare "/confidentialite" would read as a command.
+            privacy_url=f"{self.settings.public_url.rstrip('/')}/confidentialite",
             on_parse=self.understanding.record,
             on_share=self.samples.add,
         )

@@ -69,6 +69,7 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(LOCALES_DIR), [locale], DOMAIN)
 
 
+@cache
 def translator(locale: str) -> Callable[..., str]:
     """`_ = translator(locale)`; `_("Bonjour {name}", name=...)` translates, then formats, the
     service's placeholders (`{phone}`, `{hours}`… bot/service_info.py) filled in every text."""

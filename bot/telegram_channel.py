@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -30,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from .i18n import negotiate, translator
 from .replies import Reply
 from .service import Assistant
 
@@ -40,7 +42,7 @@ CALLBACK_LIMIT = 64  # Telegram's limit on callback_data, in bytes
 COMMANDS = {
     "start": "/start", "restart": "/restart", "recommencer": "/restart", "help": "/help", "aide": "/help",
     "conseiller": "/ask_human", "adviser": "/ask_human", "langue": "/language", "language": "/language",
-    "effacer": "/erase_data", "erase": "/erase_data",
+    "effacer": "/erase_data", "erase": "/erase_data", "confidentialite": "/privacy", "privacy": "/privacy",
 }
 
 _metadata = MetaData()
@@ -77,6 +79,10 @@ class TelegramChannel:
         self.application.add_handler(CommandHandler(list(COMMANDS), self._on_command))
         self.application.add_handler(CallbackQueryHandler(self._on_button))
         self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        # A command the bot does not know gets the help; a sticker, a photo or a voice message
+        # is told that only written messages are read: nothing goes unanswered.
+        self.application.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+        self.application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, self._on_other))
         self.application.add_error_handler(self._on_error)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -135,6 +141,8 @@ class TelegramChannel:
         user = update.effective_user
         if chat is None:  # an update with no chat (a poll, a channel post): nothing to answer
             return
+        if await self._refused_in_a_group(update):
+            return
         replies = await self.assistant.handle(CHANNEL, str(chat.id), message, user.language_code if user else None)
         for reply in replies:
             await self.application.bot.send_message(chat.id, reply.text, reply_markup=keyboard(reply))
@@ -147,6 +155,28 @@ class TelegramChannel:
         if update.message and update.message.text:
             name = update.message.text.split()[0].lstrip("/").split("@")[0].lower()
             await self._handle(update, COMMANDS.get(name, "/help"))
+
+    async def _refused_in_a_group(self, update: Update) -> bool:
+        """A group's members would read the person's situation: only private chats are answered."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return False
+        _ = translator(negotiate(user.language_code if user else None))
+        await self.application.bot.send_message(chat.id, _(
+            "Je ne réponds qu'en conversation privée, pour que votre situation reste confidentielle : "
+            "écrivez-moi directement."))
+        return True
+
+    async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, a photo, a voice message…: not read (nor kept), and the person is told so."""
+        if update.message is None or not await anyio.to_thread.run_sync(self._first_time, update):
+            return
+        if await self._refused_in_a_group(update):
+            return
+        user = update.effective_user
+        _ = translator(negotiate(user.language_code if user else None))
+        await self.application.bot.send_message(update.message.chat_id, _(
+            "Je ne lis que les messages écrits. Écrivez votre question avec vos mots, ou utilisez les boutons."))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -171,11 +171,16 @@ def fact_name(fact: str, facts: Mapping[str, Any] | Facts, locale: str = "fr") -
     spec = questions().get(fact)
     if spec is None:
         return None
-    f = facts if isinstance(facts, Facts) else parse_facts(facts)
     for variant in spec.get("variants") or ():
-        if "name" in variant and all(_holds(getattr(f, name), value) for name, value in variant["when"].items()):
+        if "name" in variant and all(_holds(_value(facts, name), value) for name, value in variant["when"].items()):
             return str(variant["name"][locale])
     return str(spec["name"][locale])
+
+
+def _value(facts: Mapping[str, Any] | Facts, name: str) -> Any:
+    """A fact's value, from typed facts or as given (a list read as the tuple typed facts hold)."""
+    value = getattr(facts, name) if isinstance(facts, Facts) else facts.get(name)
+    return tuple(value) if isinstance(value, list) else value
 
 
 def choice_label(fact: str, value: Any, locale: str = "fr") -> str | None:

@@ -19,6 +19,8 @@ from .menu import menu
 
 # "voir mes données", "export my data": the right of access, typed (folded text).
 EXPORT = re.compile(r"\b(export\w*|copie|voir|see|access)\b.*\b(mes|my) (donnees|data)\b")
+OPEN = ("new", "claimed", "contacted")  # a request an adviser may still act on
+OPEN = ("new", "claimed", "contacted")  # a request an adviser may still act on
 _REFERENCE = re.compile(r"\basd[\s-]?[0-9a-z]{6}\b")
 
 
@@ -47,12 +49,20 @@ def status(services: Services, state: State, reference: str | None = None) -> Re
     }[found.value]
     buttons = (
         (Button(_("Annuler ma demande"), payload("withdraw")),)
-        if found.value in ("new", "claimed", "contacted")
+        if found.value in OPEN
         else ()
     )
     return Reply(
         _("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + menu(state).buttons
     )
+
+
+def open_request(services: Services, state: State) -> bool:
+    """This conversation's request is still being handled (new, claimed or contacted)."""
+    if services.handoff is None or not state.case_reference:
+        return False
+    found = services.handoff.status(state.case_reference, state.address)
+    return found is not None and found.value in OPEN
 
 
 @registry.command("status")

@@ -69,6 +69,13 @@ def ask_question(services: Services, state: State, turn: Turn, args: dict[str, A
     turn.say(Reply(_("Posez votre question avec vos mots, par exemple : « Mon employeur sera-t-il au courant ? »")))
 
 
+@registry.command("privacy")
+def privacy(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
+    _ = translator(state.locale)
+    turn.say(Reply(_("Vos données et vos droits (accès, rectification, effacement) : {url}", url=services.privacy_url),
+                   menu(state).buttons))
+
+
 @registry.command("help")
 def show_help(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
     turn.say(help_reply(state))

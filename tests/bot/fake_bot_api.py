@@ -37,13 +37,25 @@ class FakeBotApi:
 
     # --- what a test does ---------------------------------------------------------------------
 
-    def user_says(self, chat_id: int, text: str, language: str = "fr", update_id: int | None = None) -> int:
+    def user_says(self, chat_id: int, text: str, language: str = "fr", update_id: int | None = None,
+                  chat_type: str = "private") -> int:
         update_id = update_id or next(self._update_ids)
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "text": text,
-                   "chat": {"id": chat_id, "type": "private"},
+        chat = {"id": chat_id, "type": chat_type, **({"title": "Famille"} if chat_type != "private" else {})}
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "text": text, "chat": chat,
                    "from": {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language}}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        with self._lock:
+            self.updates.append({"update_id": update_id, "message": message})
+        return update_id
+
+    def user_sends_a_sticker(self, chat_id: int, language: str = "fr") -> int:
+        update_id = next(self._update_ids)
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": "private"},
+                   "from": {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language},
+                   "sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512,
+                               "height": 512, "is_animated": False, "is_video": False}}
         with self._lock:
             self.updates.append({"update_id": update_id, "message": message})
         return update_id

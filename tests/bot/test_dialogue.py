@@ -328,3 +328,54 @@ def test_the_priority_call_back_of_an_emergency_is_urgent_because_the_server_saw
     priority = next(b for b in shown[-1].buttons if "priorité" in b.title)
     assert priority.payload == "/handoff"  # the button names the action; the urgency is the server's
     assert state.handoff["step"] == "notice" and state.handoff["urgent"] is True
+
+
+class _Cases:
+    """The handoff service as the conversation sees it, in memory."""
+
+    def __init__(self):
+        self.statuses: dict = {}
+        self.references = iter(f"ASD-{n}AAAAA" for n in range(2, 10))
+
+    def submit(self, draft):
+        from handoff import Status
+
+        case = type("Case", (), {"reference": next(self.references)})()
+        self.statuses[case.reference] = Status.NEW
+        return case
+
+    def status(self, reference, address):
+        return self.statuses.get(reference)
+
+    def withdraw(self, reference, address):
+        from handoff import Status
+
+        self.statuses[reference] = Status.WITHDRAWN
+        return True
+
+    def pending_messages(self, reference, address):
+        return []
+
+
+def _request(dialogue, state) -> str:
+    talk(dialogue, state, "/handoff", "/consent", "Marie Curie", "06 12 34 56 78", "/skip", "69003",
+         '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}',
+         '/hset{"field":"budget_offer","value":"no"}')
+    (confirmed,) = talk(dialogue, state, "/confirm_handoff")
+    assert "Votre référence" in confirmed[0].text, confirmed
+    return state.case_reference
+
+
+def test_withdraw_then_ask_again_gives_a_new_request_with_a_new_reference():
+    cases = _Cases()
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), handoff=cases, today=lambda: dt.date(2026, 1, 1))
+    state = State(last_outcome="eligible", mode="result", greeted=True, facts={"difficulties": ["impayes_loyer"]},
+                  answered=["difficulties"])
+    first = _request(dialogue, state)
+    (again,) = talk(dialogue, state, "/handoff")
+    assert "Votre demande" in again[0].text  # an open request: its status, not a second one
+    talk(dialogue, state, "/withdraw", "/withdraw_confirm")
+    (notice,) = talk(dialogue, state, "/handoff")
+    assert "uniquement les conseillers sociaux" in notice[0].text, notice
+    second = _request(dialogue, state)
+    assert second != first and cases.statuses[first].value == "withdrawn" and cases.statuses[second].value == "new"

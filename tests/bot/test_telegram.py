@@ -188,3 +188,28 @@ def test_danger_chosen_by_button_shows_the_numbers_at_once_on_telegram(telegram_
         assert number in danger
     assert "situation professionnelle" in following  # the questionnaire goes on
     assert any("Salarié" in b["text"] for b in buttons_of(fake_bot_api.sent[-1]))
+
+
+def test_no_dead_end_unknown_commands_stickers_and_the_privacy_command(telegram_app, fake_bot_api):
+    chat = CHAT + 40
+    fake_bot_api.user_says(chat, "/start")
+    greeting = fake_bot_api.wait_for(chat, 1)[0]
+    assert "http://127.0.0.1:8000/confidentialite" in greeting  # a link, not a bare "/confidentialite" command
+    fake_bot_api.user_says(chat, "/fly_me_to_the_moon")
+    assert "Commandes" in fake_bot_api.wait_for(chat, 2)[-1]  # the help
+    fake_bot_api.user_sends_a_sticker(chat)
+    assert "messages écrits" in fake_bot_api.wait_for(chat, 3)[-1]
+    fake_bot_api.user_says(chat, "/confidentialite")
+    assert "effacement" in fake_bot_api.wait_for(chat, 4)[-1] and "/confidentialite" in fake_bot_api.texts_to(chat)[-1]
+    fake_bot_api.user_sends_a_sticker(chat, language="en")
+    assert "written messages" in fake_bot_api.wait_for(chat, 5)[-1]
+
+
+def test_a_group_chat_gets_a_polite_refusal_and_nothing_of_the_conversation(telegram_app, fake_bot_api):
+    group = -(CHAT + 41)
+    fake_bot_api.user_says(group, "/start", chat_type="group")
+    fake_bot_api.user_says(group, "mon conjoint me frappe, j'ai des impayés de loyer", chat_type="group")
+    texts = fake_bot_api.wait_for(group, 2)
+    time.sleep(0.5)
+    texts = fake_bot_api.texts_to(group)
+    assert len(texts) == 2 and all("conversation privée" in t for t in texts), texts
