@@ -173,6 +173,16 @@ def wait_until_sent(engine: Any, timeout: float) -> None:
 
 REFERENCE = re.compile(r"ASD-[2-9A-HJKMNP-Z]{6}")
 # The eligibility check answered with buttons: each answer, and what the next question asks.
+# An eligible check: a story in one message, three buttons, a postcode (CDI, unpaid rent, a
+# private company of 50 employees, Lyon), then the result.
+ELIGIBLE_STORY = [
+    "je suis en CDI et j'ai des impayés de loyer",
+    '/answer{"fact":"situation","value":"salarie"}',
+    '/answer{"fact":"sector","value":"prive_non_agricole"}',
+    '/answer{"fact":"company_size","value":"50"}',
+    "69003",
+    "/result",
+]
 CHECK_STEPS = [
     ('/answer{"fact":"difficulties","value":"separation"}', "situation professionnelle"),
     ('/answer{"fact":"situation","value":"salarie"}', "secteur"),

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from processes import ELIGIBLE_STORY
 from sqlalchemy import create_engine, text
 
 import nlu
@@ -150,14 +151,7 @@ messages = (
     | broken_payloads
 )
 # Starting points where forged buttons hurt most: the check, an eligible result, an urgent handoff.
-ELIGIBLE = [
-    "je suis en CDI et j'ai des impayés de loyer",
-    '/answer{"fact":"situation","value":"salarie"}',
-    '/answer{"fact":"sector","value":"prive_non_agricole"}',
-    '/answer{"fact":"company_size","value":"50"}',
-    "69003",
-    "/result",
-]
+ELIGIBLE = ELIGIBLE_STORY
 openings = st.sampled_from(
     [
         [],

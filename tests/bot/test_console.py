@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from processes import ELIGIBLE_STORY
 from sqlalchemy import create_engine, select, text
 
 from handoff.advisers import add_adviser
@@ -26,12 +27,7 @@ def say(server, sender, message):
 def handoff_on_the_web(server, sender="person-1") -> str:
     for message in [
         "/start",
-        "je suis en CDI et j'ai des impayés de loyer",
-        '/answer{"fact":"situation","value":"salarie"}',
-        '/answer{"fact":"sector","value":"prive_non_agricole"}',
-        '/answer{"fact":"company_size","value":"50"}',
-        "69003",
-        "/result",
+        *ELIGIBLE_STORY,
         "/handoff",
         "/consent",
         NAME,

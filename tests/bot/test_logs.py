@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from processes import ELIGIBLE_STORY
 from sqlalchemy import create_engine
 
 from bot.logs import JsonFormatter, TextFormatter
@@ -212,12 +213,7 @@ def test_a_served_conversation_leaves_only_json_lines_without_personal_data_or_s
     # The web chat: a handoff with a name, a phone number and an e-mail address.
     for message in [
         "/start",
-        "je suis en CDI et j'ai des impayés de loyer",
-        '/answer{"fact":"situation","value":"salarie"}',
-        '/answer{"fact":"sector","value":"prive_non_agricole"}',
-        '/answer{"fact":"company_size","value":"50"}',
-        "69003",
-        "/result",
+        *ELIGIBLE_STORY,
         "/handoff",
         "/consent",
         NAME,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from processes import ELIGIBLE_STORY
 from sqlalchemy import create_engine
 
 from handoff.advisers import add_adviser
@@ -83,12 +84,7 @@ def test_an_adviser_s_message_with_html_reaches_the_chat_as_text(web_server, bro
     sender = str(uuid.uuid4())
     for message in [
         "/start",
-        "je suis en CDI et j'ai des impayés de loyer",
-        '/answer{"fact":"situation","value":"salarie"}',
-        '/answer{"fact":"sector","value":"prive_non_agricole"}',
-        '/answer{"fact":"company_size","value":"50"}',
-        "69003",
-        "/result",
+        *ELIGIBLE_STORY,
         "/handoff",
         "/consent",
         "Camille Martin",
