@@ -58,10 +58,21 @@ def numbers(kind: str, state: State) -> str:
     return _("Pour un hébergement d'urgence ce soir, appelez le 115 (gratuit, 24h/24).")
 
 
+def note(kind: str, state: State) -> None:
+    """The danger joins the person's situation, as if chosen in the difficulty question: a request
+    made later carries it, with its flag (VI, ALR) for the advisers."""
+    state.urgent = True
+    difficulties = list(state.facts.get("difficulties") or ())
+    if kind not in difficulties:
+        state.facts["difficulties"] = [*difficulties, kind]
+    if "difficulties" not in state.answered:
+        state.answered.append("difficulties")
+
+
 def respond(kind: str, services: Services, state: State, turn: Turn) -> None:
     """The numbers, the FAQ's answer, then a call-back in priority or the way back."""
     _ = translator(state.locale)
-    state.urgent = True
+    note(kind, state)
     topic = "urgence_violences" if kind == "violences" else "urgence_sans_logement"
     answer = services.content.answer(topic, state.locale)
     turn.say(Reply(numbers(kind, state)))

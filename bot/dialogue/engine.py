@@ -76,7 +76,7 @@ class Dialogue:
             if kind:
                 # The numbers at once, the request marked urgent, and the request goes on: what
                 # the person already typed is kept.
-                state.urgent = True
+                emergency.note(kind, state)
                 state.handoff["urgent"] = True
                 turn.say(Reply(emergency.numbers(kind, state)))
                 handoff.reask(services, state, turn)

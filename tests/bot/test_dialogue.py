@@ -340,6 +340,7 @@ class _Cases:
     def submit(self, draft):
         from handoff import Status
 
+        self.drafts = [*getattr(self, "drafts", []), draft]
         case = type("Case", (), {"reference": next(self.references)})()
         self.statuses[case.reference] = Status.NEW
         return case
@@ -379,3 +380,22 @@ def test_withdraw_then_ask_again_gives_a_new_request_with_a_new_reference():
     assert "uniquement les conseillers sociaux" in notice[0].text, notice
     second = _request(dialogue, state)
     assert second != first and cases.statuses[first].value == "withdrawn" and cases.statuses[second].value == "new"
+
+
+def test_a_danger_told_in_words_joins_the_situation_the_urgent_request_carries():
+    from handoff import flags_for
+
+    danger = nlu.Parse("faq/urgence_violences", 0.95, (), ())
+    cases = _Cases()
+    dialogue = Dialogue(ScriptedParser(danger), nlu.FaqContent(), handoff=cases, today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "mon conjoint me frappe")
+    assert state.urgent and state.facts["difficulties"] == ["violences"]
+    talk(dialogue, state, "/handoff", "/consent", "Camille Martin", "06 12 34 56 78", "/skip", "69003",
+         '/hset{"field":"means","value":"phone"}')
+    (sensitive,) = talk(dialogue, state, '/hset{"field":"slot","value":"any"}')
+    assert "informations sensibles" in sensitive[0].text  # the separate consent for violence details
+    talk(dialogue, state, '/hset{"field":"sensitive","value":"yes"}', '/hset{"field":"budget_offer","value":"no"}',
+         "/confirm_handoff")
+    (draft,) = cases.drafts
+    assert draft.urgent and draft.facts["difficulties"] == ["violences"] and flags_for(draft.facts) == ("VI",)
