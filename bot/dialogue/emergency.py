@@ -37,17 +37,17 @@ ROUGH = re.compile(
     r"|dehors (ce soir|cette nuit)|where (to|will (i|we|they|he|she)) sleep tonight|nowhere to (go|stay) tonight)\b"
 )
 
-def kind_of(parse: nlu.Parse | None, text: str) -> str | None:
-    """"violences", "sans_logement" or None: the model's topic first, then the words."""
+def kinds_of(parse: nlu.Parse | None, text: str) -> list[str]:
+    """The dangers a message reveals, "violences" and/or "sans_logement": the model's topic, and
+    the words (a woman beaten who has nowhere to sleep tonight needs 115 as well as 3919)."""
     topic = parse.faq_topic if parse is not None else None
-    if topic in EMERGENCY_TOPICS:
-        return EMERGENCY_TOPICS[topic]
     folded = nlu.normalize(text)
+    found = {EMERGENCY_TOPICS[topic]} if topic in EMERGENCY_TOPICS else set()
     if VIOLENCE.search(folded):
-        return "violences"
+        found.add("violences")
     if ROUGH.search(folded):
-        return "sans_logement"
-    return None
+        found.add("sans_logement")
+    return [kind for kind in ("violences", "sans_logement") if kind in found]
 
 
 def numbers(kind: str, state: State) -> str:
@@ -69,13 +69,14 @@ def note(kind: str, state: State) -> None:
         state.answered.append("difficulties")
 
 
-def respond(kind: str, services: Services, state: State, turn: Turn) -> None:
-    """The numbers, the FAQ's answer, then a call-back in priority or the way back."""
+def respond(kinds: list[str], services: Services, state: State, turn: Turn) -> None:
+    """The numbers of each danger, the FAQ's answer, then a call-back in priority or the way back."""
     _ = translator(state.locale)
-    note(kind, state)
-    topic = "urgence_violences" if kind == "violences" else "urgence_sans_logement"
+    for kind in kinds:
+        note(kind, state)
+        turn.say(Reply(numbers(kind, state)))
+    topic = "urgence_violences" if kinds[0] == "violences" else "urgence_sans_logement"
     answer = services.content.answer(topic, state.locale)
-    turn.say(Reply(numbers(kind, state)))
     if answer:
         turn.say(Reply(answer))
     buttons = [Button(_("Être rappelé(e) en priorité"), payload("handoff"))]

@@ -72,13 +72,14 @@ class Dialogue:
         services = self.services
         if handoff.collecting(state):
             # Contact details never go to the NLU; only the emergency safety net reads them.
-            kind = emergency.kind_of(None, message)
-            if kind:
+            kinds = emergency.kinds_of(None, message)
+            if kinds:
                 # The numbers at once, the request marked urgent, and the request goes on: what
                 # the person already typed is kept.
-                emergency.note(kind, state)
+                for kind in kinds:
+                    emergency.note(kind, state)
+                    turn.say(Reply(emergency.numbers(kind, state)))
                 state.handoff["urgent"] = True
-                turn.say(Reply(emergency.numbers(kind, state)))
                 handoff.reask(services, state, turn)
             else:
                 handoff.text_answer(services, state, turn, message)
@@ -101,9 +102,9 @@ class Dialogue:
             noted = answers.facts_from_entities(parse, message)
             if noted:
                 check.apply(services, noted, state)
-        kind = emergency.kind_of(parse, message)
-        if kind:
-            emergency.respond(kind, services, state, turn)
+        kinds = emergency.kinds_of(parse, message)
+        if kinds:
+            emergency.respond(kinds, services, state, turn)
             return
         if state.mode == CHECK and state.precising:
             check.precision_text(services, state, turn, message, parse)

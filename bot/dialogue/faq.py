@@ -27,7 +27,7 @@ def answer(services: Services, topic: str, state: State, turn: Turn) -> None:
         turn.say(menu(state))
         return
     if topic in emergency.EMERGENCY_TOPICS:
-        emergency.respond(emergency.EMERGENCY_TOPICS[topic], services, state, turn)
+        emergency.respond([emergency.EMERGENCY_TOPICS[topic]], services, state, turn)
         return
     text = entry.answer_in(state.locale)
     if state.mode in (CHECK, SUMMARY):

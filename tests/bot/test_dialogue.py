@@ -399,3 +399,13 @@ def test_a_danger_told_in_words_joins_the_situation_the_urgent_request_carries()
          "/confirm_handoff")
     (draft,) = cases.drafts
     assert draft.urgent and draft.facts["difficulties"] == ["violences"] and flags_for(draft.facts) == ("VI",)
+
+
+def test_violence_with_nowhere_to_sleep_tonight_gives_3919_and_115():
+    danger = nlu.Parse("faq/urgence_violences", 0.9, (), ())
+    dialogue = Dialogue(ScriptedParser(danger), nlu.FaqContent())
+    state = State()
+    (_, replies) = talk(dialogue, state, "/start", "il me frappe et je n'ai nulle part où dormir ce soir")
+    texts = [r.text for r in replies]
+    assert "3919" in texts[0] and "115" in texts[1], texts
+    assert state.facts["difficulties"] == ["violences", "sans_logement"]
