@@ -144,13 +144,15 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "phone",
-            lambda _: _("À quel numéro de téléphone vous joindre ? (France ou DROM)"),
+            lambda _: _(
+                "À quel numéro de téléphone vous joindre ? (hors de France, avec l'indicatif du pays, par exemple +44)"
+            ),
             _cancel,
             _then("email"),
             read=cases.normalize_phone,
             invalid=lambda _: _(
-                "Ce numéro ne semble pas valide : indiquez un numéro français à 10 chiffres, par exemple "
-                "06 12 34 56 78 (DROM compris)."
+                "Ce numéro ne semble pas valide : indiquez un numéro à 10 chiffres, par exemple 06 12 34 56 78 "
+                "(DROM compris), ou un numéro étranger avec l'indicatif du pays, par exemple +44 20 7946 0958."
             ),
         ),
         Step(

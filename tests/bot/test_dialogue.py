@@ -409,3 +409,19 @@ def test_violence_with_nowhere_to_sleep_tonight_gives_3919_and_115():
     texts = [r.text for r in replies]
     assert "3919" in texts[0] and "115" in texts[1], texts
     assert state.facts["difficulties"] == ["violences", "sans_logement"]
+
+
+def test_a_person_with_a_number_abroad_can_be_called_back():
+    cases = _Cases()
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), handoff=cases, today=lambda: dt.date(2026, 1, 1))
+    state = State(last_outcome="eligible", mode="result", greeted=True)
+    (_, _, asked) = talk(dialogue, state, "/handoff", "/consent", "Marie Curie")
+    assert "indicatif du pays" in asked[0].text
+    (refused,) = talk(dialogue, state, "+44 20 7946")
+    assert "ne semble pas valide" in refused[0].text and "+44 20 7946 0958" in refused[0].text
+    talk(dialogue, state, "+44 20 7946 0958", "/skip", "69003", '/hset{"field":"means","value":"phone"}',
+         '/hset{"field":"slot","value":"any"}')
+    (preview,) = talk(dialogue, state, '/hset{"field":"budget_offer","value":"no"}')
+    assert "Téléphone : +44 20 7946 0958" in preview[0].text
+    talk(dialogue, state, "/confirm_handoff")
+    assert cases.drafts[0].phone == "+442079460958"

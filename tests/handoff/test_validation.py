@@ -35,7 +35,8 @@ def test_french_phone_numbers_drom_included_are_normalised(typed, e164):
 
 
 @pytest.mark.parametrize(
-    "typed", ["", "12345", "06 12 34 56", "08 92 12 34 56", "+44 20 7946 0958", "06 12 34 56 78 90", "abc"]
+    "typed", ["", "12345", "06 12 34 56", "08 92 12 34 56", "06 12 34 56 78 90", "abc",
+              "+44 20 7946 095", "+1 900 555 0123", "+999 123 456 789"]  # too short, premium rate, no such country
 )
 def test_bad_phone_numbers_are_refused_without_echo(typed):
     with pytest.raises(InvalidContact) as error:
@@ -45,6 +46,16 @@ def test_bad_phone_numbers_are_refused_without_echo(typed):
 
 def test_phone_display():
     assert format_phone("+262692123456") == "06 92 12 34 56"
+
+
+@pytest.mark.parametrize("typed, e164, shown", [
+    ("+44 20 7946 0958", "+442079460958", "+44 20 7946 0958"),  # London
+    ("0041 79 123 45 67", "+41791234567", "+41 79 123 45 67"),  # a Swiss mobile, 00 for +
+    ("+32 470 12 34 56", "+32470123456", "+32 470 12 34 56"),  # Belgium
+])
+def test_a_number_abroad_with_its_country_code_is_accepted_and_shown_in_international_form(typed, e164, shown):
+    assert normalize_phone(typed) == e164
+    assert format_phone(e164) == shown
 
 
 def test_emails_names_postcodes():
