@@ -137,8 +137,8 @@ class PersonMessageTransport:
             return
         if s.telegram is None or s.loop is None:
             raise RuntimeError("telegram is not running")
-        message_id, address, body = found
-        text = translator("fr")("Message de votre conseiller : {message}", message=body)
+        message_id, address, body, locale = found
+        text = translator(locale)("Message de votre conseiller : {message}", message=body)
         chat_id = int(address.split(":", 1)[1])
         future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(chat_id, text), s.loop)
         future.result(timeout=self.timeout)

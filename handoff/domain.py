@@ -118,6 +118,7 @@ class Case:
     address: str  # the channel's conversation id, to bring them the adviser's messages
     created_at: dt.datetime
     budget: dict[str, Any] | None = None
+    locale: str = "fr"  # the person's language, for what is sent to them
     claimed_by: int | None = None
     id: int | None = None
     notes: list[Any] = field(default_factory=list)

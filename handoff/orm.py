@@ -31,6 +31,7 @@ cases = Table(
     Column("answers_enc", Text, nullable=False),
     Column("budget_enc", Text),
     Column("channel", String(16), nullable=False),
+    Column("locale", String(8), nullable=False, server_default="fr"),  # the person's language
     Column("address_enc", Text, nullable=False),
     Column("claimed_by", Integer, ForeignKey("advisers.id")),
     Column("claimed_at", DateTime),

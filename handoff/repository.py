@@ -55,7 +55,7 @@ class CaseRepository:
                         flags=",".join(case.flags), departement=case.departement, region=case.region,
                         outcome=case.outcome, rules_version=case.rules_version,
                         answers_enc=self.cipher.encrypt_json(case.answers),
-                        budget_enc=self.cipher.encrypt_json(case.budget), channel=case.channel,
+                        budget_enc=self.cipher.encrypt_json(case.budget), channel=case.channel, locale=case.locale,
                         address_enc=self.cipher.encrypt(case.address), created_at=case.created_at,
                         updated_at=now, anonymised=False,
                     )).inserted_primary_key[0]
@@ -118,6 +118,7 @@ class CaseRepository:
             answers=self.cipher.decrypt_json(row.answers_enc),
             budget=self.cipher.decrypt_json(row.budget_enc),
             channel=row.channel,
+            locale=row.locale,
             address=d(row.address_enc),
             created_at=row.created_at,
             claimed_by=row.claimed_by,
@@ -326,19 +327,20 @@ class CaseDesk:
                 .order_by(cases.c.region, cases.c.status)
             ).all())
 
-    def message_to_push(self, message_id: int) -> tuple[int, str, str] | None:
-        """An adviser's message still to deliver on Telegram: (id, chat address, body); None when
-        it was delivered already, or its case is on another channel (the web chat shows it)."""
+    def message_to_push(self, message_id: int) -> tuple[int, str, str, str] | None:
+        """An adviser's message still to deliver on Telegram: (id, chat address, body, the person's
+        language); None when it was delivered already, or its case is on another channel (the
+        web chat shows it)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(person_messages.c.id, person_messages.c.body_enc, person_messages.c.delivered_at,
-                       cases.c.channel, cases.c.address_enc)
+                       cases.c.channel, cases.c.address_enc, cases.c.locale)
                 .join(cases, cases.c.id == person_messages.c.case_id)
                 .where(person_messages.c.id == message_id)
             ).one_or_none()
         if row is None or row.delivered_at is not None or row.channel != "telegram":
             return None
-        return row.id, self.cipher.decrypt(row.address_enc), self.cipher.decrypt(row.body_enc)
+        return row.id, self.cipher.decrypt(row.address_enc), self.cipher.decrypt(row.body_enc), row.locale
 
     def erase(self, case_id: int, reference: str, actor: str) -> None:
         """Delete a case and everything attached to it; the audit keeps only that it happened."""

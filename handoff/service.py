@@ -37,6 +37,7 @@ class Draft:
     # Drawn when the preview is shown and kept in the conversation: a confirmation sent again
     # (its answer was lost to a crash or an outage) finds its case instead of making a second one.
     reference: str | None = None
+    locale: str = "fr"
 
 
 def shareable_facts(facts: dict[str, Any], sensitive_consent: bool | None) -> dict[str, Any]:
@@ -73,6 +74,7 @@ class HandoffService:
             answers={"facts": facts, "reasons": draft.reasons},
             budget=draft.budget,
             channel=draft.channel,
+            locale=draft.locale,
             address=draft.address,
             created_at=now,
             consents=tuple(consents),

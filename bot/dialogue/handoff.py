@@ -380,6 +380,7 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
         address=address,
         budget=h.get("budget"),
         reference=h.get("reference"),
+        locale=state.locale,
     )
     case = services.handoff.submit(draft)
     metrics.handoffs.labels("urgent" if draft.urgent else "normal").inc()

@@ -107,6 +107,7 @@ def test_a_database_an_earlier_version_made_keeps_its_conversations_under_the_mi
     """Before revision 0004 the server created `conversations` itself: upgrading such a database
     records the table as the migrations' and loses nothing."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy import inspect
 
     from handoff.migrate import alembic_config, upgrade
@@ -121,7 +122,8 @@ def test_a_database_an_earlier_version_made_keeps_its_conversations_under_the_mi
                                                    updated_at=dt.datetime(2026, 1, 1)))
     upgrade(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        newest = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert newest >= "0005" and conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == newest
         assert conn.execute(select(conversations.c.key)).scalars().all() == ["k"]
     assert {"conversations", "telegram_updates"} <= set(inspect(engine).get_table_names())
     ConversationStore(engine, cipher, "secret")  # starts on it as on a new one

@@ -105,14 +105,19 @@ def test_webhook_mode_checks_the_secret_token(settings, parser, fake_bot_api, mo
         assert "gratuit et confidentiel" in fake_bot_api.wait_for(CHAT + 5, 1)[0]
 
 
-def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, fake_bot_api, settings):
+@pytest.mark.parametrize("language, pushed", [
+    ("fr", "Message de votre conseiller : Je vous appelle demain matin."),
+    ("en", "Message from your adviser: Je vous appelle demain matin."),  # the person's language, the adviser's words
+])
+def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, fake_bot_api, settings, language,
+                                                                  pushed):
     import re
 
     from sqlalchemy import create_engine
 
     from handoff.advisers import add_adviser
 
-    chat = CHAT + 7
+    chat = CHAT + 7 + (100 if language == "en" else 0)
     steps = ["/start", "je suis en CDI et j'ai des impayés de loyer"]
     presses = ['/answer{"fact":"situation","value":"salarie"}', '/answer{"fact":"sector","value":"prive_non_agricole"}',
                '/answer{"fact":"company_size","value":"50"}']
@@ -134,6 +139,7 @@ def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, f
         ("press", '/hset{"field":"means","value":"phone"}'),
         ("press", '/hset{"field":"slot","value":"any"}'),
         ("press", '/hset{"field":"budget_offer","value":"no"}'),
+        *([("press", '/language{"locale":"en"}')] if language == "en" else []),  # switched at the preview
         ("press", "/confirm_handoff"),
     ]:
         (fake_bot_api.user_says if action == "say" else fake_bot_api.user_presses)(chat, value)
@@ -151,7 +157,7 @@ def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, f
     assert repo.claim(reference, adviser.id)
     CaseDesk(repo).send_message(reference, adviser.id, "Je vous appelle demain matin.")
     texts = fake_bot_api.wait_for(chat, count + 1, timeout=20)
-    assert texts[-1] == "Message de votre conseiller : Je vous appelle demain matin."
+    assert texts[-1] == pushed
 
 
 def test_workers_without_a_configured_webhook_secret_agree_on_one(settings, parser, monkeypatch):
