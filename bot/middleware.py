@@ -1,4 +1,4 @@
-"""HTTP middleware for every route: request bodies are bounded."""
+"""HTTP middleware for every route: security headers on every response, request bodies bounded."""
 from __future__ import annotations
 
 import contextlib
@@ -66,3 +66,39 @@ class BodySizeLimit:
 
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, counting_receive, guarded_send)
+
+
+# No script, style or frame from elsewhere, and none inline; no page of ours inside another's frame.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class SecurityHeaders:
+    """The same protective headers on every response (chat page, privacy page, console, JSON,
+    errors); HSTS when the service is public over https."""
+
+    def __init__(self, app: ASGIApp, https: bool = False):
+        self.app = app
+        self.headers = [*_HEADERS, HSTS] if https else list(_HEADERS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((n, v) for n, v in self.headers if n not in names)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

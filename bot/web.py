@@ -18,7 +18,7 @@ import nlu
 from . import routes, tasks
 from .bootstrap import Deployment
 from .config import Settings, load_settings
-from .middleware import MAX_BODY, BodySizeLimit
+from .middleware import MAX_BODY, BodySizeLimit, SecurityHeaders
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -71,7 +71,10 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
             Mount("/console", app=deployment.console.app),
             Mount("/static", StaticFiles(directory=routes.HERE / "static"), name="static"),
         ],
-        middleware=[Middleware(BodySizeLimit, limit=MAX_BODY)],
+        middleware=[
+            Middleware(SecurityHeaders, https=settings.public_url.startswith("https://")),
+            Middleware(BodySizeLimit, limit=MAX_BODY),
+        ],
         lifespan=lifespan,
     )
     app.state.deployment = deployment

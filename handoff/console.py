@@ -14,7 +14,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 import rules_adapter
 from rules_adapter.facts import UNSURE
@@ -47,10 +48,7 @@ def _render(name: str, request: Request, status_code: int = 200, **context: Any)
         html,
         status_code=status_code,
         headers={
-            "Cache-Control": "no-store",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
-            "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'",
+            "Cache-Control": "no-store",  # the security headers are every response's (bot/middleware.py)
         },
     )
 
@@ -84,6 +82,7 @@ class Console:
         self.app = Starlette(
             routes=[
                 Route("/", self.queue),
+                Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Route("/stats", self.stats),

@@ -7,7 +7,9 @@
   var log = document.getElementById("log"), form = document.getElementById("composer");
   var input = document.getElementById("message"), typing = document.getElementById("typing");
   var errorBox = document.getElementById("error"), exitButton = document.getElementById("quick-exit");
-  var cfg = window.ASSISTANT || {lang: "fr", you: "Vous", assistant: "Assistant"};
+  // The page's language and labels, from its body's data attributes (no inline script: the CSP forbids them).
+  var data = document.body.dataset;
+  var cfg = {lang: data.lang || "fr", you: data.you || "Vous", assistant: data.assistant || "Assistant"};
   var busy = false, queue = [];
 
   function sender() {

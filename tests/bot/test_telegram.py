@@ -103,6 +103,12 @@ def test_webhook_mode_checks_the_secret_token(settings, parser, fake_bot_api, mo
         ok = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=30)
         assert ok.status_code == 200
         assert "gratuit et confidentiel" in fake_bot_api.wait_for(CHAT + 5, 1)[0]
+        # Anything that is not an update object is a 400 with its reason, never a 500.
+        secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+        for body in (b"[1,2]", b'"x"', b"null", b"{}", b'{"update_id": "x"}', b"[" * 5000 + b"]" * 5000,
+                     b'{"update_id": 9002, "message": [1]}', b"{not json", "\u00e9".encode("latin-1")):
+            refused = httpx.post(url, content=body, headers={**secret, "Content-Type": "application/json"}, timeout=30)
+            assert refused.status_code == 400 and refused.json() == {"error": "not a Telegram update"}, body[:40]
 
 
 @pytest.mark.parametrize("language, pushed", [

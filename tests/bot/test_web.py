@@ -200,3 +200,22 @@ def test_conversations_stored_by_an_earlier_version_take_their_pseudonym(setting
             pseudonym("secret", "web:old-timer")
         ]
     assert store.load("web:old-timer").facts["situation"] == "salarie"
+
+
+def test_every_response_carries_the_security_headers_and_the_pages_need_nothing_inline(web_server):
+    from bot.middleware import CSP
+
+    paths = ("/", "/confidentialite", "/health", "/metrics", "/console/login", "/static/chat.js",
+             "/console/static/console.css", "/no-such-page")
+    responses = [httpx.get(web_server.url + path) for path in paths]
+    responses.append(httpx.post(web_server.url + "/webhooks/rest/webhook", json={"sender": "h", "message": "/start"}))
+    responses.append(httpx.post(web_server.url + "/webhooks/rest/webhook", content=b"[1,2"))  # a 400
+    for response in responses:
+        headers = response.headers
+        assert headers["content-security-policy"] == CSP, response.url
+        assert "unsafe-inline" not in CSP and "frame-ancestors 'none'" in CSP
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer" and "camera=()" in headers["permissions-policy"]
+        assert "strict-transport-security" not in headers  # http here; PUBLIC_URL in https adds it
+    for page in responses[:2] + responses[4:5]:
+        assert "<script>" not in page.text and "<style>" not in page.text and " style=" not in page.text

@@ -69,8 +69,8 @@ def test_what_the_person_types_is_shown_as_text_also_after_a_reload(web_server, 
     for n, payload in enumerate(PAYLOADS, start=1):
         page.fill("#message", payload)
         page.keyboard.press("Enter")
-        page.wait_for_function(f"document.querySelectorAll('.msg.user').length >= {n}")
-    page.wait_for_function(f"document.querySelectorAll('.msg.bot').length >= {len(PAYLOADS) + 1}")
+        page.locator(".msg.user").nth(n - 1).wait_for()  # (no wait_for_function: the page's CSP forbids eval)
+    page.locator(".msg.bot").nth(len(PAYLOADS)).wait_for()
     for shown in (page.locator(".msg.user").all_inner_texts(), None):
         if shown is None:  # the conversation restored from sessionStorage goes through the same rendering
             page.reload()
