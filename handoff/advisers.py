@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 from .orm import advisers
 from .places import ALL_REGIONS
@@ -35,13 +36,29 @@ class Adviser:
         return self.role == "supervisor" or region in self.regions
 
 
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" by an online attack
+
+
+def check_password(password: str, login: str = "") -> None:
+    """A password an attacker would not guess: long enough, and strong by zxcvbn's estimate (its
+    dictionaries of common passwords, names and words, repeats, sequences, keyboard patterns),
+    the login and the service's words counting against it. The refusal says why."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdviserError(f"password: {MIN_PASSWORD_LENGTH} characters at least")
+    verdict = zxcvbn(password[:100], user_inputs=[login, "action", "logement", "conseiller", "console"])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        why = verdict["feedback"]["warning"] or "it would be guessed quickly"
+        hint = " ".join(verdict["feedback"]["suggestions"][:1])
+        raise AdviserError(f"password too easy to guess: {why.rstrip('.')}." + (f" {hint}" if hint else ""))
+
+
 def add_adviser(engine: Engine, login: str, password: str, role: str, regions: list[str]) -> Adviser:
     if role not in ROLES:
         raise AdviserError(f"role must be one of {', '.join(ROLES)}")
     if not login or len(login) > 64 or not login.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise AdviserError("login: letters, digits, dots, dashes and underscores, 64 at most")
-    if len(password) < 12:
-        raise AdviserError("password: 12 characters at least")
+    check_password(password, login)
     unknown = [r for r in regions if r not in ALL_REGIONS]
     if unknown:
         raise AdviserError(f"unknown region {unknown[0]!r}; regions: {', '.join(ALL_REGIONS)}")

@@ -219,3 +219,19 @@ def test_every_response_carries_the_security_headers_and_the_pages_need_nothing_
         assert "strict-transport-security" not in headers  # http here; PUBLIC_URL in https adds it
     for page in responses[:2] + responses[4:5]:
         assert "<script>" not in page.text and "<style>" not in page.text and " style=" not in page.text
+
+
+def test_hsts_only_when_the_service_is_public_over_https():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from bot.middleware import SecurityHeaders
+
+    for https in (False, True):
+        app = Starlette(routes=[Route("/", lambda request: PlainTextResponse("x"))],
+                        middleware=[Middleware(SecurityHeaders, https=https)])
+        headers = TestClient(app).get("/").headers
+        assert ("strict-transport-security" in headers) is https and headers["x-content-type-options"] == "nosniff"

@@ -154,3 +154,20 @@ def test_the_console_shows_the_person_s_answers_in_the_words_of_their_summary():
         "Taille du dernier employeur": "ne sait pas",
         "Fin du dernier emploi": "4 mois",
     }
+
+
+@pytest.mark.parametrize("weak, why", [
+    ("aaaaaaaaaaaa", "Repeats"),
+    ("password1234", "very common password"),
+    (" " * 12, "Repeats"),
+    ("azertyuiop12", "commonly used"),  # a French keyboard's row
+    ("lina-conseiller", "too easy"),  # the login and the service's words count against it
+    ("court", "12 characters"),
+])
+def test_a_weak_adviser_password_is_refused_with_the_reason(engine, weak, why):
+    from handoff.advisers import AdviserError, add_adviser
+
+    with pytest.raises(AdviserError) as refused:
+        add_adviser(engine, "lina", weak, "adviser", ["Bretagne"])
+    assert why in str(refused.value) and (not weak.strip() or weak not in str(refused.value))  # never echoed
+    assert add_adviser(engine, "lina", "violet-harbour-lamp-91", "adviser", ["Bretagne"]).login == "lina"
