@@ -225,3 +225,16 @@ def test_a_group_chat_gets_a_polite_refusal_and_nothing_of_the_conversation(tele
     time.sleep(0.5)
     texts = fake_bot_api.texts_to(group)
     assert len(texts) == 2 and all("conversation privée" in t for t in texts), texts
+
+
+def test_a_forged_urgent_handoff_button_is_neither_urgent_nor_a_request_on_telegram(telegram_app, fake_bot_api):
+    """A client may send any callback data: '/handoff{"urgent":true}' from a fresh chat gets the
+    phone line and the check, no notice, no urgent request (urgency is computed on the server)."""
+    chat = CHAT + 50
+    fake_bot_api.user_says(chat, "/start")
+    fake_bot_api.wait_for(chat, 1)
+    fake_bot_api.user_presses(chat, '/handoff{"urgent":true}')
+    reply = fake_bot_api.wait_for(chat, 2)[-1]
+    assert "09 70 800 800" in reply and "urgente" not in reply and "uniquement les conseillers sociaux" not in reply
+    fake_bot_api.user_presses(chat, "/consent")  # the next forged step finds no notice to consent to
+    assert "Que souhaitez-vous faire" in fake_bot_api.wait_for(chat, 3)[-1]
