@@ -23,6 +23,7 @@ from .config import Settings, session_secret
 from .dialogue import Dialogue
 from .feedback import SampleStore, UnderstandingLog
 from .i18n import translator
+from .ratelimit import RateLimiter
 from .service import Assistant
 from .store import ConversationStore, make_cipher, make_engine
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from .telegram_channel import TelegramChannel
 
 log = logging.getLogger(__name__)
+# Console sign-in attempts per client address: ten at once, then one every six seconds.
+LOGIN_BURST, LOGIN_PER_SECOND = 10, 1 / 6
 
 
 class Deployment:
@@ -64,7 +67,8 @@ class Deployment:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
-        self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"))
+        self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"),
+                               login_throttle=RateLimiter(burst=LOGIN_BURST, per_second=LOGIN_PER_SECOND))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None

@@ -69,7 +69,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (bot/logs.py), as JSON lines
         access_log=False,  # request lines carry client addresses and ids, and nothing useful
-        proxy_headers=False,  # nothing here uses the client's address: not worth parsing per request
+        # The console throttles sign-ins per client address: behind the proxy, the address it
+        # forwards (X-Forwarded-For from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+        proxy_headers=True,
         server_header=False,
         ws="none",  # no websockets here; Rasa pins an old `websockets` uvicorn cannot use
     )

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -75,20 +77,34 @@ def add_adviser(engine: Engine, login: str, password: str, role: str, regions: l
     return Adviser(adviser_id, login, role, tuple(regions))
 
 
+@cache
+def _unknown_login_hash() -> str:
+    """A hash no password matches, to verify against when the login does not exist."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(engine: Engine, login: str, password: str, now: dt.datetime | None = None) -> Adviser | None:
     """The adviser, or None; locked for a while after repeated failures (even a right password)."""
     now = now or utcnow()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         row = conn.execute(select(advisers).where(advisers.c.login == login)).one_or_none()
-        if row is None:
-            _hasher.hash(password)  # same time whether or not the login exists
-            return None
+    # The same work whatever the case -- unknown login, locked account, wrong or right password:
+    # one argon2 verification each (outside any transaction), so that the time tells nothing.
+    right = _verifies(row.password_hash if row is not None else _unknown_login_hash(), password)
+    if row is None:
+        return None
+    with engine.begin() as conn:
         if row.locked_until and row.locked_until > now:
             audit(conn, f"adviser:{row.id}", "login_locked", None, now)
             return None
-        try:
-            _hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
+        if not right:
             failures = row.failed_logins + 1
             values = {"failed_logins": failures}
             if failures >= MAX_FAILURES:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -14,8 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 import rules_adapter
 from rules_adapter.facts import UNSURE
@@ -74,15 +74,26 @@ def facts_in_words(facts: dict[str, Any]) -> list[tuple[str, str]]:
         out.append((named.get(fact) or fact, ", ".join(words)))
     return out
 
+
+class Throttle(Protocol):
+    def allow(self, key: str) -> bool: ...
+
+
 class Console:
-    def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False):
+    def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False,
+                 login_throttle: Throttle | None = None, hashing_threads: int = 2):
         self.engine = engine
+        # Sign-in attempts per client address, before any account is looked at (a lockout per
+        # account alone lets anyone lock an adviser out, and guess on every account at once).
+        self.login_throttle = login_throttle
+        # argon2 takes half a second of CPU: it runs in worker threads, at most this many at once,
+        # never on the event loop (forty sign-ins would stall every chat for seconds).
+        self.hashing = anyio.CapacityLimiter(hashing_threads)
         self.repo = repository
         self.desk = CaseDesk(repository)
         self.app = Starlette(
             routes=[
                 Route("/", self.queue),
-                Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Route("/stats", self.stats),
@@ -129,7 +140,13 @@ class Console:
         form = await self._form(request)
         if form is None:
             return self._forbidden(request, "Formulaire expiré : rechargez la page.")
-        adviser = authenticate(self.engine, form.get("login", "")[:64], form.get("password", "")[:256])
+        client = request.client.host if request.client else "unknown"
+        if self.login_throttle is not None and not self.login_throttle.allow(client):
+            self.desk.record(f"address:{client}", "login_throttled", None)
+            return _render("console_login.html", request, status_code=429,
+                           error="Trop de tentatives de connexion depuis cette adresse : réessayez dans une minute.")
+        adviser = await anyio.to_thread.run_sync(
+            authenticate, self.engine, form.get("login", "")[:64], form.get("password", "")[:256], limiter=self.hashing)
         if adviser is None:
             return _render(
                 "console_login.html",

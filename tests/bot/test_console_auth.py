@@ -25,6 +25,7 @@ NOTE = "rappeler Bérangerine-Astrid lundi"
 # Public by design: the login form must be reachable without a session. Every other route, logout
 # included (it only redirects), must refuse an anonymous request.
 PUBLIC = {("/login", "GET"), ("/login", "POST")}
+WEBHOOK_PATH = "/webhooks/rest/webhook"
 # The values of path parameters: a real case, and every action the console knows (plus one it does not).
 ACTIONS = ("claim", "release", "contacted", "closed", "withdrawn", "erase", "note", "message", "unknown")
 
@@ -141,3 +142,55 @@ def test_forged_tampered_or_expired_session_cookies_are_refused(console, setting
     fresh = forged_cookie(session, real_secret)
     with httpx.Client(base_url=server.url, timeout=30, cookies={"console_session": fresh}) as client:
         assert NAME in client.get(f"/console/cases/{reference}").text
+
+
+def test_every_failed_sign_in_costs_the_same_one_verification_locked_unknown_or_wrong(tmp_path, monkeypatch):
+    """A locked account used to answer in 5 ms and an unknown login in 490: an oracle. Now each
+    attempt verifies one argon2 hash, whatever the login."""
+    from handoff import advisers
+    from handoff.migrate import upgrade
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'advisers.db'}", future=True)
+    upgrade(engine)
+    add_adviser(engine, "lea", "correct-horse-battery", "adviser", ["Bretagne"])
+    calls = []
+    real = advisers._verifies  # one argon2 verification
+    monkeypatch.setattr(advisers, "_verifies", lambda h, p: calls.append(1) or real(h, p))
+    attempts = [("nobody", "whatever-it-is-123")] + [("lea", "wrong-password-123")] * advisers.MAX_FAILURES
+    attempts += [("lea", "correct-horse-battery")]  # locked now: refused, and verified all the same
+    for login_, password in attempts:
+        assert advisers.authenticate(engine, login_, password) is None
+    assert len(calls) == len(attempts)
+
+
+def test_sign_ins_are_throttled_per_address_and_do_not_stall_the_chat(console):
+    """Twelve sign-ins at once from one address: ten are verified (argon2, in worker threads),
+    the rest refused at once; a chat message sent meanwhile is answered before they are done."""
+    import asyncio
+
+    server, _, _ = console
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=60)
+    form = {"csrf": csrf_of(client.get("/console/login").text), "login": "sophie", "password": "wrong-password-1"}
+
+    async def storm_and_chat():
+        loop = asyncio.get_running_loop()
+        done: dict[str, float] = {}
+
+        async def timed(name, call):
+            response = await call
+            done[name] = max(done.get(name, 0.0), loop.time())
+            return response
+
+        async with httpx.AsyncClient(base_url=server.url, timeout=60, cookies=client.cookies) as storm, \
+                httpx.AsyncClient(base_url=server.url, timeout=60) as chat:
+            tries = [timed("sign-ins", storm.post("/console/login", data=form)) for _ in range(12)]
+            said = timed("chat", chat.post(WEBHOOK_PATH, json={"sender": "x", "message": "/start"}))
+            *results, reply = await asyncio.gather(*tries, said)
+        return results, reply, done
+
+    results, reply, done = asyncio.run(storm_and_chat())
+    assert reply.status_code == 200 and "gratuit et confidentiel" in reply.json()[0]["text"]
+    assert done["chat"] < done["sign-ins"]  # argon2 off the event loop: the chat did not wait for it
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(429) >= 2 and set(codes) <= {401, 429}, codes
+    assert "Trop de tentatives" in next(r.text for r in results if r.status_code == 429)

@@ -207,7 +207,7 @@ def test_every_response_carries_the_security_headers_and_the_pages_need_nothing_
     from bot.middleware import CSP
 
     paths = ("/", "/confidentialite", "/health", "/metrics", "/console/login", "/static/chat.js",
-             "/console/static/console.css", "/no-such-page")
+             "/static/console.css", "/no-such-page")
     responses = [httpx.get(web_server.url + path) for path in paths]
     responses.append(httpx.post(web_server.url + "/webhooks/rest/webhook", json={"sender": "h", "message": "/start"}))
     responses.append(httpx.post(web_server.url + "/webhooks/rest/webhook", content=b"[1,2"))  # a 400
