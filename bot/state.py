@@ -35,6 +35,9 @@ class State:
     unclear: dict[str, str] = field(default_factory=dict)
     last_outcome: str | None = None
     urgent: bool = False
+    # Dangers the person told in words ("violences", "sans_logement"): a request carries them in
+    # its situation, with their flags, though the check still asks its own questions.
+    dangers: list[str] = field(default_factory=list)
     handoff: dict[str, Any] = field(default_factory=dict)  # the handoff steps' answers
     case_reference: str | None = None  # the request made from this conversation
     address: str = ""  # the conversation's channel address, "<channel>:<id>"

@@ -59,14 +59,11 @@ def numbers(kind: str, state: State) -> str:
 
 
 def note(kind: str, state: State) -> None:
-    """The danger joins the person's situation, as if chosen in the difficulty question: a request
-    made later carries it, with its flag (VI, ALR) for the advisers."""
+    """The danger is kept with the conversation: a request made later carries it in its
+    situation, with its flag (VI, ALR) for the advisers, whatever the check's answers."""
     state.urgent = True
-    difficulties = list(state.facts.get("difficulties") or ())
-    if kind not in difficulties:
-        state.facts["difficulties"] = [*difficulties, kind]
-    if "difficulties" not in state.answered:
-        state.answered.append("difficulties")
+    if kind not in state.dangers:
+        state.dangers.append(kind)
 
 
 def respond(kinds: list[str], services: Services, state: State, turn: Turn) -> None:

@@ -28,6 +28,15 @@ from .steps import EDITABLE, ORDER, STEPS, InvalidAnswer, Step
 _CANCEL = re.compile(r"\b(annuler|cancel|stop)\b")
 
 
+def request_facts(state: State) -> dict[str, Any]:
+    """The situation a request carries: the check's answers, and the dangers told in words."""
+    facts = dict(state.facts)
+    told = [d for d in state.dangers if d not in (facts.get("difficulties") or ())]
+    if told:
+        facts["difficulties"] = [*(facts.get("difficulties") or ()), *told]
+    return facts
+
+
 def collecting(state: State) -> bool:
     """A request is being filled in (after the consent): the texts are its answers, not for the NLU."""
     return state.handoff.get("step") in ORDER
@@ -145,7 +154,7 @@ def go_to(services: Services, state: State, turn: Turn, step: str) -> None:
     if step == "postcode" and state.facts.get("postcode") and "postcode" not in h:
         h["postcode"] = state.facts["postcode"]
         step = "means"
-    if step == "sensitive" and not (set(state.facts.get("difficulties") or ()) & SENSITIVE_DIFFICULTIES):
+    if step == "sensitive" and not (set(request_facts(state).get("difficulties") or ()) & SENSITIVE_DIFFICULTIES):
         step = "budget_offer"
     h["step"] = step
     turn.say(ask(services, state, step))
@@ -295,7 +304,12 @@ def preview(services: Services, state: State, error: str | None = None) -> Reply
     lines = [_("Voici exactement ce que le conseiller recevra :")] + [
         "• " + _("{name} : {value}", name=k, value=v) for k, v in fields
     ]
-    lines += summary.lines(state, shareable_facts(state.facts, h.get("sensitive")))
+    facts = request_facts(state)
+    answered = list(state.answered)
+    if state.dangers and "difficulties" not in answered:
+        answered.insert(0, "difficulties")  # a danger told in words, shown with the rest
+    shown = State(locale=state.locale, facts=facts, labels=state.labels, answered=answered)
+    lines += summary.lines(shown, shareable_facts(facts, h.get("sensitive")))
     outcome = {
         "eligible": _("le service peut vous aider"),
         "to_confirm": _("à confirmer par un conseiller"),
@@ -346,7 +360,8 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
         turn.say(menu(state))
         return
     assessment = rules_adapter.assess(state.facts, on=services.today(), locale=state.locale) if state.facts else None
-    sensitive = h.get("sensitive") if set(state.facts.get("difficulties") or ()) & SENSITIVE_DIFFICULTIES else None
+    facts = request_facts(state)
+    sensitive = h.get("sensitive") if set(facts.get("difficulties") or ()) & SENSITIVE_DIFFICULTIES else None
     reasons = (
         []
         if assessment is None
@@ -363,7 +378,7 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
     )
     address = state.address
     draft = Draft(
-        facts=state.facts,
+        facts=facts,
         reasons=reasons,
         outcome=state.last_outcome or "to_confirm",
         rules_version=assessment.rules_version if assessment else rules_adapter.rules_for(services.today()).version,

@@ -390,13 +390,15 @@ def test_a_danger_told_in_words_joins_the_situation_the_urgent_request_carries()
     dialogue = Dialogue(ScriptedParser(danger), nlu.FaqContent(), handoff=cases, today=lambda: dt.date(2026, 1, 1))
     state = State()
     talk(dialogue, state, "/start", "mon conjoint me frappe")
-    assert state.urgent and state.facts["difficulties"] == ["violences"]
+    assert state.urgent and state.dangers == ["violences"]
     talk(dialogue, state, "/handoff", "/consent", "Camille Martin", "06 12 34 56 78", "/skip", "69003",
          '/hset{"field":"means","value":"phone"}')
     (sensitive,) = talk(dialogue, state, '/hset{"field":"slot","value":"any"}')
     assert "informations sensibles" in sensitive[0].text  # the separate consent for violence details
-    talk(dialogue, state, '/hset{"field":"sensitive","value":"yes"}', '/hset{"field":"budget_offer","value":"no"}',
-         "/confirm_handoff")
+    (_, preview) = talk(dialogue, state, '/hset{"field":"sensitive","value":"yes"}',
+                        '/hset{"field":"budget_offer","value":"no"}')
+    assert "Difficulté : Violences" in preview[0].text  # what the adviser will receive, shown first
+    talk(dialogue, state, "/confirm_handoff")
     (draft,) = cases.drafts
     assert draft.urgent and draft.facts["difficulties"] == ["violences"] and flags_for(draft.facts) == ("VI",)
 
@@ -408,7 +410,7 @@ def test_violence_with_nowhere_to_sleep_tonight_gives_3919_and_115():
     (_, replies) = talk(dialogue, state, "/start", "il me frappe et je n'ai nulle part où dormir ce soir")
     texts = [r.text for r in replies]
     assert "3919" in texts[0] and "115" in texts[1], texts
-    assert state.facts["difficulties"] == ["violences", "sans_logement"]
+    assert state.dangers == ["violences", "sans_logement"]
 
 
 def test_a_person_with_a_number_abroad_can_be_called_back():
@@ -425,3 +427,11 @@ def test_a_person_with_a_number_abroad_can_be_called_back():
     assert "Téléphone : +44 20 7946 0958" in preview[0].text
     talk(dialogue, state, "/confirm_handoff")
     assert cases.drafts[0].phone == "+442079460958"
+
+
+def test_a_danger_told_in_words_leaves_the_check_to_ask_its_own_questions():
+    danger = nlu.Parse("faq/urgence_violences", 0.95, (), ())
+    dialogue = Dialogue(ScriptedParser(danger), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    (_, _, started) = talk(dialogue, state, "/start", "FRAP", "/start_check")
+    assert "Question 1 sur" in started[-1].text and state.dangers == ["violences"]
