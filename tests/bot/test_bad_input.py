@@ -291,8 +291,15 @@ def test_the_web_endpoint_answers_any_sequence_with_a_200_and_a_reply(web_server
             texts_of(response)
     started = texts_of(post(web_server, sender, "/start_check"))
     answered = texts_of(post(web_server, sender, '/answer{"fact":"difficulties","value":"impayes_loyer"}'))
-    assert any("Question 1 sur" in t or "Question 1 of" in t for t in started), started
-    assert any("Question 2 sur" in t or "Question 2 of" in t for t in answered), answered
+    asked = [int(m.group(1)) for t in started for m in [re.search(r"Question (\d+) (?:sur|of) ", t)] if m]
+    if asked == [1]:  # nothing told before: the check from its first question, then the second
+        assert any("Question 2 sur" in t or "Question 2 of" in t for t in answered), answered
+        return
+    # A fact told in the sequence ("FRAPP": violence) is the check's first answer, as in the
+    # engine's test above: the check starts past it, or at the summary, and still moves on.
+    summary = re.compile(r"Voici vos réponses|Here are your answers")
+    assert (asked and asked[0] > 1) or any(summary.search(t) for t in started), started
+    assert any(re.search(r"Question \d+ (sur|of) ", t) or summary.search(t) for t in answered), answered
 
 
 @settings(
