@@ -435,3 +435,16 @@ def test_a_danger_told_in_words_leaves_the_check_to_ask_its_own_questions():
     state = State()
     (_, _, started) = talk(dialogue, state, "/start", "FRAP", "/start_check")
     assert "Question 1 sur" in started[-1].text and state.dangers == ["violences"]
+
+
+def test_a_conversation_stored_by_the_previous_version_loads_and_goes_on():
+    """As the previous version wrote it (before `dangers`): it loads, and the check goes on."""
+    stored = ('{"locale": "fr", "greeted": true, "mode": "check", "facts": {"difficulties": ["impayes_loyer"]}, '
+              '"answered": ["difficulties"], "question": "situation", "precising": null, "labels": {}, '
+              '"editing": false, "misunderstood": 0, "suggested": [], "unclear": {}, "last_outcome": null, '
+              '"urgent": false, "handoff": {}, "case_reference": null, "address": "web:x"}')
+    state = State.loads(stored)
+    assert state.dangers == [] and state.question == "situation"
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    (replies,) = talk(dialogue, state, '/answer{"f":"situation","v":"salarie"}')
+    assert "Question 3 sur" in replies[-1].text
