@@ -178,28 +178,9 @@ def reask(services: Services, state: State, turn: Turn) -> None:
 def _take(services: Services, state: State, turn: Turn, step: Step, value: Any) -> None:
     if step.stored:
         state.handoff[step.name] = value
-    if step.name == "aids":
-        _budget(state.handoff)
+    if step.then_compute is not None:
+        step.then_compute(state.handoff)
     go_to(services, state, turn, step.next(value))
-
-
-def _budget(h: dict[str, Any]) -> None:
-    """The debt ratio and what is left to live on, from the three amounts (rules_adapter/budget.py)."""
-    if not h.get("income"):
-        return
-    try:
-        result = rules_adapter.budget(
-            {"ressources": h["income"]}, {"logement": h.get("housing") or 0}, {"aides": h.get("aids") or 0}
-        )
-    except rules_adapter.BudgetError:
-        h.pop("budget", None)
-        return
-    h["budget"] = {
-        "income": h["income"],
-        "housing": h.get("housing") or 0,
-        "aids": h.get("aids") or 0,
-        **result.to_dict(),
-    }
 
 
 def text_answer(services: Services, state: State, turn: Turn, text: str) -> None:
@@ -248,7 +229,8 @@ def skip(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> 
         reask(services, state, turn)
         return
     state.handoff[step.name] = None
-    state.handoff.pop("budget", None)
+    for key in step.skip_clears:
+        state.handoff.pop(key, None)
     go_to(services, state, turn, step.skip_to)
 
 

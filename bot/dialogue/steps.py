@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import handoff as cases
+import rules_adapter
 
 from ..i18n import date as format_date
 from ..replies import Button, payload
@@ -89,6 +90,8 @@ class Step:
     keep: Callable[[str], Any] = str  # a button's value -> what is stored
     stored: bool = True  # False: the answer only chooses the next step
     skip_to: str | None = None  # "Passer" goes there
+    skip_clears: tuple[str, ...] = ()  # what a skipped answer makes meaningless
+    then_compute: Callable[[dict[str, Any]], None] | None = None  # work on the draft once answered
 
 
 def _cancel(services: Services, state: State, _: Translator) -> tuple[Button, ...]:
@@ -123,6 +126,25 @@ def _slots(services: Services, state: State, _: Translator) -> tuple[Button, ...
             slots.append(Button(f"{format_date(day, state.locale)}, {label}",
                                 payload("hset", field="slot", value=f"{day.isoformat()}|{part}")))
     return (*slots, Button(_("Peu importe"), payload("hset", field="slot", value="any")))
+
+
+def compute_budget(h: dict[str, Any]) -> None:
+    """The debt ratio and what is left to live on, from the three amounts (rules_adapter/budget.py)."""
+    if not h.get("income"):
+        return
+    try:
+        result = rules_adapter.budget(
+            {"ressources": h["income"]}, {"logement": h.get("housing") or 0}, {"aides": h.get("aids") or 0}
+        )
+    except rules_adapter.BudgetError:
+        h.pop("budget", None)
+        return
+    h["budget"] = {
+        "income": h["income"],
+        "housing": h.get("housing") or 0,
+        "aids": h.get("aids") or 0,
+        **result.to_dict(),
+    }
 
 
 def _then(step: str) -> Callable[[Any], str]:
@@ -229,6 +251,7 @@ STEPS: dict[str, Step] = {
             read=_amount,
             invalid=_AMOUNT_HINT,
             skip_to="preview",
+            skip_clears=("budget",),  # without all three amounts, no debt ratio
         ),
         Step(
             "housing",
@@ -238,6 +261,7 @@ STEPS: dict[str, Step] = {
             read=_amount,
             invalid=_AMOUNT_HINT,
             skip_to="preview",
+            skip_clears=("budget",),  # without all three amounts, no debt ratio
         ),
         Step(
             "aids",
@@ -247,6 +271,8 @@ STEPS: dict[str, Step] = {
             read=_amount,
             invalid=_AMOUNT_HINT,
             skip_to="preview",
+            skip_clears=("budget",),  # without all three amounts, no debt ratio
+            then_compute=compute_budget,
         ),
     )
 }

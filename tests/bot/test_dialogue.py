@@ -448,3 +448,17 @@ def test_a_conversation_stored_by_the_previous_version_loads_and_goes_on():
     dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
     (replies,) = talk(dialogue, state, '/answer{"f":"situation","v":"salarie"}')
     assert "Question 3 sur" in replies[-1].text
+
+
+def test_skipping_the_e_mail_from_the_preview_keeps_the_budget_and_skipping_an_amount_drops_it():
+    dialogue = Dialogue(ScriptedParser(), nlu.FaqContent(), handoff=_Cases(), today=lambda: dt.date(2026, 1, 1))
+    state = State(last_outcome="eligible", mode="result", greeted=True)
+    talk(dialogue, state, "/handoff", "/consent", "Marie Curie", "06 12 34 56 78", "marie@exemple.fr", "69003",
+         '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}',
+         '/hset{"field":"budget_offer","value":"yes"}', "2000", "1050")
+    (preview,) = talk(dialogue, state, "0")
+    assert "taux d'endettement" in preview[-1].text
+    (_, again) = talk(dialogue, state, '/hedit{"field":"email"}', "/skip")
+    assert "non communiqué" in again[-1].text and "taux d'endettement" in again[-1].text
+    (_, _, without) = talk(dialogue, state, '/hedit{"field":"budget"}', "2000", "/skip")
+    assert "taux d'endettement" not in without[-1].text and "Voici exactement" in without[-1].text
