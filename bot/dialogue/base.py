@@ -66,6 +66,13 @@ C = TypeVar("C", bound=CommandHandler)
 I = TypeVar("I", bound=IntentHandler)  # noqa: E741
 
 
+def _add(table: dict[str, Any], kind: str, names: tuple[str, ...], handler: Callable[..., Any]) -> None:
+    for name in names:
+        if name in table:
+            raise ValueError(f"{kind} {name!r} is already answered by {table[name].__module__}")
+        table[name] = handler
+
+
 class Registry:
     """Command name -> handler and intent name -> handler, each name owned by one journey."""
 
@@ -75,19 +82,13 @@ class Registry:
 
     def command(self, *names: str) -> Callable[[C], C]:
         def register(handler: C) -> C:
-            for name in names:
-                if name in self.commands:
-                    raise ValueError(f"command {name!r} is already answered by {self.commands[name].__module__}")
-                self.commands[name] = handler
+            _add(self.commands, "command", names, handler)
             return handler
         return register
 
     def intent(self, *names: str) -> Callable[[I], I]:
         def register(handler: I) -> I:
-            for name in names:
-                if name in self.intents:
-                    raise ValueError(f"intent {name!r} is already answered by {self.intents[name].__module__}")
-                self.intents[name] = handler
+            _add(self.intents, "intent", names, handler)
             return handler
         return register
 

@@ -66,12 +66,17 @@ def note(kind: str, state: State) -> None:
         state.dangers.append(kind)
 
 
-def respond(kinds: list[str], services: Services, state: State, turn: Turn) -> None:
-    """The numbers of each danger, the FAQ's answer, then a call-back in priority or the way back."""
-    _ = translator(state.locale)
+def warn(kinds: list[str], state: State, turn: Turn) -> None:
+    """Each danger noted, and its numbers said at once."""
     for kind in kinds:
         note(kind, state)
         turn.say(Reply(numbers(kind, state)))
+
+
+def respond(kinds: list[str], services: Services, state: State, turn: Turn) -> None:
+    """The numbers of each danger, the FAQ's answer, then a call-back in priority or the way back."""
+    _ = translator(state.locale)
+    warn(kinds, state, turn)
     topic = "urgence_violences" if kinds[0] == "violences" else "urgence_sans_logement"
     answer = services.content.answer(topic, state.locale)
     if answer:

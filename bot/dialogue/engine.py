@@ -14,7 +14,7 @@ import rules_adapter
 
 from .. import answers, metrics
 from ..i18n import negotiate
-from ..replies import Reply, parse_payload
+from ..replies import parse_payload
 from ..state import CHECK, IDLE, State
 from . import check, emergency, faq, follow_up, handoff, language, menu, navigation, result, summary  # noqa: F401 -- each registers its commands and intents
 from .base import MAX_TEXT, HandoffPort, Services, Turn, registry
@@ -76,9 +76,7 @@ class Dialogue:
             if kinds:
                 # The numbers at once, the request marked urgent, and the request goes on: what
                 # the person already typed is kept.
-                for kind in kinds:
-                    emergency.note(kind, state)
-                    turn.say(Reply(emergency.numbers(kind, state)))
+                emergency.warn(kinds, state, turn)
                 state.handoff["urgent"] = True
                 handoff.reask(services, state, turn)
             else:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import nlu
-from handoff import normalize_reference
+from handoff import Status, normalize_reference
 
 from ..i18n import date as format_date
 from ..i18n import translator
@@ -33,9 +33,15 @@ def adviser_messages(services: Services, state: State, turn: Turn) -> None:
         turn.say(Reply(_("Message de votre conseiller : {message}", message=body)))
 
 
-def status(services: Services, state: State, reference: str | None = None) -> Reply:
+def lookup(services: Services, state: State, reference: str | None) -> Status | None:
+    """Where the request `reference` stands, if it is this conversation's."""
+    return services.handoff.status(reference, state.address) if (services.handoff and reference) else None
+
+
+def status(services: Services, state: State, reference: str | None = None, found: Status | None = None) -> Reply:
+    """The request's status in words (`found`: already looked up), with a way to withdraw it."""
     _ = translator(state.locale)
-    found = services.handoff.status(reference, state.address) if (services.handoff and reference) else None
+    found = found if found is not None else lookup(services, state, reference)
     if found is None:
         return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un "
                        "conseiller, contactez votre interlocuteur habituel ou le {phone}."),
@@ -55,14 +61,6 @@ def status(services: Services, state: State, reference: str | None = None) -> Re
     return Reply(
         _("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + menu(state).buttons
     )
-
-
-def open_request(services: Services, state: State) -> bool:
-    """This conversation's request is still being handled (new, claimed or contacted)."""
-    if services.handoff is None or not state.case_reference:
-        return False
-    found = services.handoff.status(state.case_reference, state.address)
-    return found is not None and found.value in OPEN
 
 
 @registry.command("status")

@@ -85,8 +85,9 @@ def start(services: Services, state: State, turn: Turn, args: dict[str, Any] | N
     if services.handoff is None:
         adviser(services, state, turn)
         return
-    if state.case_reference and follow_up.open_request(services, state):
-        turn.say(follow_up.status(services, state, state.case_reference))
+    found = follow_up.lookup(services, state, state.case_reference)
+    if found is not None and found.value in follow_up.OPEN:
+        turn.say(follow_up.status(services, state, state.case_reference, found))
         return
     # A withdrawn or closed request (or one erased) no longer stands in the way of a new one.
     state.case_reference = None
