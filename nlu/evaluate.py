@@ -203,7 +203,7 @@ def confusion_plot(reports: list[LanguageReport], path: Path) -> Path | None:
     return path
 
 
-THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+THRESHOLDS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
 
 def cross_validate(folds: int, out_dir: Path) -> str:

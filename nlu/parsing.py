@@ -19,19 +19,15 @@ import structlog
 
 from .extract import EXTRACTOR
 from .extract import entities as rule_entities
-from .project import RETRIEVAL_INTENT, normalize
+from .project import RETRIEVAL_INTENT, TOPIC_INTENT_PREFIX, normalize
 from .result import FALLBACK, Alternative, Entity, Parse
 from .sentences import read
 from .train import latest_model
 
 log = logging.getLogger(__name__)
 
-# Rasa's FallbackClassifier judges DIET's intent only; an FAQ answer also needs the
-# ResponseSelector to be sure of the topic. Below this joint confidence the message falls back
-# ("did you mean…" with the ranked topics) rather than answering a question nobody asked.
-# Chosen on the held-out set (French, no threshold -> 0.2): intent accuracy 94.0 % -> 93.6 %,
-# out-of-scope phrasings not answered 90.0 % -> 97.5 %; higher thresholds cost more correct
-# answers than they save.
+# Below this confidence an FAQ topic is not answered: the message falls back ("did you mean…"
+# with the ranked topics) rather than answering a question nobody asked.
 FAQ_THRESHOLD = 0.2
 
 
@@ -39,40 +35,32 @@ class NluUnavailable(RuntimeError):
     """The NLU could not answer (server down, hanging, or no model)."""
 
 
-def from_rasa(raw: dict[str, Any]) -> Parse:
-    """Turn Rasa's parse result into ours: the FAQ intent is replaced by its topic, with the
-    confidence of both decisions (P(faq) x P(topic | faq))."""
-    selector = (raw.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
-    topics = [
-        (r.get("intent_response_key"), float(r.get("confidence") or 0.0))
-        for r in selector.get("ranking") or []
-        if r.get("intent_response_key")
-    ]
-    ranking: list[Alternative] = []
-    for item in raw.get("intent_ranking") or []:
-        name, conf = item.get("name"), float(item.get("confidence") or 0.0)
-        if name == FALLBACK or not name:
-            continue
-        if name == RETRIEVAL_INTENT:
-            ranking.extend(Alternative(key, conf * p) for key, p in topics)
-        else:
-            ranking.append(Alternative(name, conf))
-    ranking.sort(key=lambda a: a.confidence, reverse=True)
+def _our_name(name: str) -> str:
+    """An intent as Rasa names it (`faq__<topic>`, see project.TOPIC_INTENT_PREFIX) as we do."""
+    if name.startswith(TOPIC_INTENT_PREFIX):
+        return f"{RETRIEVAL_INTENT}/{name[len(TOPIC_INTENT_PREFIX):]}"
+    return name
 
-    intent = (raw.get("intent") or {}).get("name") or FALLBACK
-    if intent == RETRIEVAL_INTENT:
-        best = next((a for a in ranking if a.intent.startswith(RETRIEVAL_INTENT + "/")), None)
-        intent, confidence = (best.intent, best.confidence) if best else (FALLBACK, 0.0)
-        if confidence < FAQ_THRESHOLD:
-            intent = FALLBACK
-    else:
-        confidence = float((raw.get("intent") or {}).get("confidence") or 0.0)
+
+def from_rasa(raw: dict[str, Any]) -> Parse:
+    """Turn Rasa's parse result into ours: FAQ topics named `faq/<topic>`, ranked with the
+    conversation intents."""
+    ranking = [
+        Alternative(_our_name(item["name"]), float(item.get("confidence") or 0.0))
+        for item in raw.get("intent_ranking") or []
+        if item.get("name") and item["name"] != FALLBACK
+    ]
+    ranking.sort(key=lambda a: a.confidence, reverse=True)
+    intent = _our_name((raw.get("intent") or {}).get("name") or FALLBACK)
+    confidence = float((raw.get("intent") or {}).get("confidence") or 0.0)
+    if intent.startswith(RETRIEVAL_INTENT + "/") and confidence < FAQ_THRESHOLD:
+        intent = FALLBACK
 
     seen: set[tuple[str, str]] = set()
     entities = []
     for e in raw.get("entities") or []:
         key = (e.get("entity"), str(e.get("value")))
-        if key in seen:  # DIET and the regex extractor may both find a postcode
+        if key in seen:  # two extractors may find the same postcode
             continue
         seen.add(key)
         entities.append(

@@ -20,9 +20,16 @@ NLU_DIR = Path(__file__).resolve().parent
 CONFIG_FILE = NLU_DIR / "config.yml"
 DATA_DIR = NLU_DIR / "data"
 CONTENT_FILE = NLU_DIR / "content" / "faq.yml"
+# Our own graph components (named in config.yml): their code shapes the model as the config does.
+COMPONENTS_FILE = NLU_DIR / "components.py"
 RETRIEVAL_INTENT = "faq"
+# What Rasa trains on: each FAQ topic is an intent of its own, `faq__<topic>` (an intent's name
+# cannot hold "/"), so one classifier ranks the topics and the conversation intents together.
+# Content staff still write `faq/<topic>`; the build renames and parsing renames back.
+TOPIC_INTENT_PREFIX = RETRIEVAL_INTENT + "__"
+_TOPIC_INTENT = re.compile(r"^(\s*-?\s*intent:\s*)" + RETRIEVAL_INTENT + r"/(\w+)", re.MULTILINE)
 # Bump when the build itself changes in a way that changes the model.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 
 _SPACES = re.compile(r"\s+")
 
@@ -76,12 +83,14 @@ def inventory(files: list[Path] | None = None) -> Inventory:
 
 
 def fingerprint() -> str:
-    """What the model depends on: the config, the training data, Rasa's and our build version.
+    """What the model depends on: the config, our components, the training data, Rasa's and our
+    build version.
     The FAQ answers are not in it: editing them needs no retraining."""
 
     digest = hashlib.sha256()
     digest.update(f"build={BUILD_VERSION};rasa={importlib.metadata.version('rasa')}".encode())
     digest.update(CONFIG_FILE.read_bytes())
+    digest.update(COMPONENTS_FILE.read_bytes())
     for path in data_files():
         digest.update(str(path.relative_to(DATA_DIR)).encode())
         digest.update(path.read_bytes())
@@ -95,15 +104,14 @@ def build(target: Path) -> tuple[Path, Path, Path]:
     files = data_files()
     for path in files:
         out = data_out / "_".join(path.relative_to(DATA_DIR).parts)
-        out.write_text(_fold_file(path.read_text(encoding="utf-8")), encoding="utf-8")
+        folded = _fold_file(path.read_text(encoding="utf-8"))
+        out.write_text(_TOPIC_INTENT.sub(r"\g<1>" + TOPIC_INTENT_PREFIX + r"\2", folded), encoding="utf-8")
     inv = inventory(files)
     domain = {
         "version": "3.1",
-        # The retrieval intent itself is added by Rasa from the data; listing it here too
-        # makes Rasa warn of a duplicate.
-        "intents": [i for i in inv.intents if i != RETRIEVAL_INTENT],
+        "intents": [i for i in inv.intents if i != RETRIEVAL_INTENT]
+        + [TOPIC_INTENT_PREFIX + t for t in inv.faq_topics],
         "entities": list(inv.entities),
-        "responses": {f"utter_{RETRIEVAL_INTENT}/{t}": [{"text": t}] for t in inv.faq_topics},
     }
     domain_file = target / "domain.yml"
     domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False), encoding="utf-8")

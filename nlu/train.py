@@ -6,8 +6,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 from . import project
 
 log = logging.getLogger(__name__)
@@ -30,11 +28,10 @@ def current_model(models_dir: Path) -> Path | None:
     return path if path.exists() else None
 
 
-def train(models_dir: Path, *, force: bool = False, config_override: dict | None = None) -> tuple[Path, bool]:
+def train(models_dir: Path, *, force: bool = False) -> tuple[Path, bool]:
     """Train into `models_dir` unless a model of the current data and config exists.
 
-    Returns the model path and whether it was trained now. Progress (epochs) is printed by
-    Rasa's progress bars.
+    Returns the model path and whether it was trained now.
     """
     import rasa.model_training  # Rasa's import (and TensorFlow's) takes seconds: only when training
 
@@ -46,8 +43,6 @@ def train(models_dir: Path, *, force: bool = False, config_override: dict | None
         return existing, False
     with tempfile.TemporaryDirectory(prefix="nlu-build-") as tmp:
         config, data, domain = project.build(Path(tmp))
-        if config_override:
-            _override(config, config_override)
         started = time.monotonic()
         result = rasa.model_training.train_nlu(
             config=str(config), nlu_data=str(data), output=str(models_dir),
@@ -58,11 +53,3 @@ def train(models_dir: Path, *, force: bool = False, config_override: dict | None
         raise RuntimeError("Rasa produced no model: see its messages above")
     return Path(result), True
 
-
-def _override(config_file: Path, changes: dict) -> None:
-    """Apply component settings, e.g. {"DIETClassifier": {"epochs": 5}} (tests, evaluation)."""
-
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-    for component in config["pipeline"]:
-        component.update(changes.get(component["name"], {}))
-    config_file.write_text(yaml.safe_dump(config), encoding="utf-8")

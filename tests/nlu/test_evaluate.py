@@ -43,9 +43,9 @@ def test_near_duplicates_of_training_phrasings_are_set_aside_and_counted():
 
 def test_deduplicated_heldout_figures(parser, capsys):
     # The honest figures: measured on the held-out phrasings that are not near-duplicates of
-    # training ones (2026-11-30: French 93.0 % on 227, English 92.2 % on 102, out-of-scope
-    # declined 97.4 %). The targets (95 %, 100 %) are not met yet: these floors keep
-    # what is reached.
+    # training ones (2026-11-30, TF-IDF and logistic regression, which train deterministically:
+    # French 95.6 % on 205, English 96.1 % on 81, out-of-scope declined 97.4 % in French). The
+    # intent target (95 % in each language) is asserted; out-of-scope (100 %) is not met yet.
     reports, median_ms = evaluate(parser, HELDOUT, dedupe=True)
     with capsys.disabled():
         print("\n" + format_report(reports, median_ms))
@@ -53,8 +53,8 @@ def test_deduplicated_heldout_figures(parser, capsys):
     english = next(r for r in reports if r.language == "en")
     assert french.near_duplicates >= 10 and english.near_duplicates >= 10
     assert french.examples + french.near_duplicates == len(load_heldout(HELDOUT["fr"]))
-    assert french.accuracy >= 0.92 and english.accuracy >= 0.90
-    assert french.out_of_scope_fallback_rate >= 0.95
+    assert french.accuracy >= 0.95 and english.accuracy >= 0.95
+    assert french.out_of_scope_fallback_rate >= 0.97 and english.out_of_scope_fallback_rate == 1.0
 
 
 def test_the_threshold_sweep_counts_what_a_person_would_get():

@@ -71,7 +71,7 @@ def test_message_text_never_reaches_the_logs(parser, caplog, capfd):
 
 def test_a_batch_gives_rasas_own_one_message_results(parser, nlu_model):
     """Micro-batching changes the cost, not the answers: same intents, confidences, entities
-    and FAQ rankings as Rasa's Agent.parse_message, one message at a time."""
+    and rankings as Rasa's Agent.parse_message, one message at a time."""
     import asyncio
     from pathlib import Path
 
@@ -94,9 +94,9 @@ def test_a_batch_gives_rasas_own_one_message_results(parser, nlu_model):
         assert got["intent"]["name"] == want["intent"]["name"], got["text"]
         assert got["intent"]["confidence"] == pytest.approx(want["intent"]["confidence"], abs=1e-5)
         assert got["entities"] == want["entities"]
-        got_faq, want_faq = got["response_selector"]["faq"]["ranking"], want["response_selector"]["faq"]["ranking"]
-        assert [r["intent_response_key"] for r in got_faq] == [r["intent_response_key"] for r in want_faq]
-        assert [r["confidence"] for r in got_faq] == pytest.approx([r["confidence"] for r in want_faq], abs=1e-5)
+        assert [r["name"] for r in got["intent_ranking"]] == [r["name"] for r in want["intent_ranking"]]
+        assert [r["confidence"] for r in got["intent_ranking"]] == pytest.approx(
+            [r["confidence"] for r in want["intent_ranking"]], abs=1e-5)
 
 
 def test_concurrent_messages_each_get_their_own_parse(parser):

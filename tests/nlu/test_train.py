@@ -37,6 +37,8 @@ def test_build_folds_accents_and_generates_the_domain(tmp_path):
     _config, data, domain = project.build(tmp_path)
     assert "é" not in (data / "fr_faq.yml").read_text(encoding="utf-8")
     doc = yaml.safe_load(domain.read_text(encoding="utf-8"))
-    assert "utter_faq/gratuite" in doc["responses"]
-    assert doc["responses"]["utter_faq/gratuite"] == [{"text": "gratuite"}]
+    # Each FAQ topic is an intent of its own for Rasa; content staff write faq/<topic>.
+    assert "faq__gratuite" in doc["intents"] and "faq" not in doc["intents"]
+    assert "- intent: faq__gratuite" in (data / "fr_faq.yml").read_text(encoding="utf-8")
+    assert "faq/" not in (data / "fr_faq.yml").read_text(encoding="utf-8")
     assert {"contract", "company_size", "postcode", "difficulty"} <= set(doc["entities"])
