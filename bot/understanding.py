@@ -37,7 +37,7 @@ LONG_TEST = SETS / "nlu" / "long_messages_test.yml"
 FACTS_TEST = SETS / "nlu" / "facts_test.yml"
 # Written apart too, but looked at while writing the data and the rules: development sets.
 LONG_DEV = SETS / "nlu" / "long_messages.yml"
-FACTS_DEV = (SETS / "bot" / "stories.yml", SETS / "bot" / "stories_heldout.yml")
+FACTS_DEV = (SETS / "bot" / "stories.yml", SETS / "bot" / "stories_heldout.yml", SETS / "bot" / "stories_job_end.yml")
 
 DECLINE = ("Je ne peux pas vous aider sur ce sujet", "I can't help you with that")
 CHECK = ("Vérifions ensemble", "Let's check together")

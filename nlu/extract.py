@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+from .job_end import job_end
 from .locations import location
 from .project import normalize
-from .quantities import BIG, BIG_COMPANY, SMALL, company_size, contract_length, months, months_since_job_end, number
+from .quantities import BIG, BIG_COMPANY, SMALL, company_size, contract_length, months, number
 
 __all__ = ["BIG", "BIG_COMPANY", "EXTRACTOR", "SMALL", "entities", "location", "months", "number", "words"]
 
@@ -195,6 +196,9 @@ def entities(text: str) -> list[tuple[str, object, str]]:
     found: list[tuple[str, object, str]] = []
     folded = normalize(text)
     difficulties = words("difficulty", text, folded)
+    ended = job_end(folded)
+    if ended is not None and ended.lost and "perte_emploi" not in difficulties:
+        difficulties.append("perte_emploi")
     if not difficulties and _SEARCH_ONLY.search(folded):
         difficulties = ["recherche_logement_seule"]
     for value in difficulties:
@@ -211,6 +215,11 @@ def entities(text: str) -> list[tuple[str, object, str]]:
             values = []  # their own business, or no employer: no employer's sector to tell
         if len(values) == 1:
             found.append((name, values[0], values[0]))
+    situation = next((v for n, v, _ in found if n == "situation"), None)
+    if ended is not None and situation in (None, "salarie"):
+        # Their own job ended ("licencié il y a trois mois", "ma mission s'est terminée"): a job
+        # seeker, whatever contract the story names.
+        found = [f for f in found if f[0] != "situation"] + [("situation", "demandeur_emploi", "demandeur_emploi")]
     named = {name for name, _, _ in found}
     if "contract" in named and "situation" not in named:
         found.append(("situation", "salarie", "salarie"))  # "en CDI", "un CDD de 6 mois": an employee
@@ -229,9 +238,8 @@ def entities(text: str) -> list[tuple[str, object, str]]:
             found.append(("contract", kind, kind))
             if "situation" not in named:
                 found.append(("situation", "salarie", "salarie"))
-    since = months_since_job_end(folded)
-    if since is not None:
-        found.append(("months_since_job_end", plain(since), str(plain(since))))
+    if ended is not None and ended.months is not None:
+        found.append(("months_since_job_end", plain(ended.months), str(plain(ended.months))))
     place = location(text, folded)
     if place is not None:
         zone, postcode = place

@@ -1,6 +1,6 @@
 """Numbers as people write them -- in digits, in words ("une trentaine", "deux ans et demi"),
 approximately ("moins de 10") -- and what they count in a message: a company's size, a
-contract's length, the months since a job ended. Works on folded text (`normalize`)."""
+contract's length (nlu/job_end.py reads the months since a job ended). Works on folded text (`normalize`)."""
 from __future__ import annotations
 
 import re
@@ -110,9 +110,9 @@ def months(text: str) -> float | None:
     if value is None:
         return None
     folded = normalize(text)
-    if re.search(r"\b(ans?|annees?|years?)\b", folded):
+    if re.search(r"\b(ans?|annees?|years?|yrs?)\b", folded):
         return value * 12
-    if re.search(r"\b(semaines?|sem|weeks?)\b", folded):
+    if re.search(r"\b(semaines?|sem|weeks?|wks?)\b", folded):
         return round(value / 4.33, 1)
     if re.search(r"\b(jours?|days?)\b", folded):
         return round(value / 30, 1)
@@ -158,35 +158,6 @@ _LENGTH = re.compile(
 )
 _LENGTH_WORDS = (r"(?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|ans?|annees?|months?|weeks?|years?)"
                  r"(?:\s*et demie?|\s*and a half)?")
-_JOB_ENDED = (
-    r"(?:licencie|chomage|chomdu|sans emploi|perdu mon (?:emploi|travail|boulot|job|taf|poste)|fin de (?:mon "
-    r")?contrat"
-    r"|plus de travail|recherche d'?\s?emploi|contrat [^.;]{0,30}(?:s'est |s est |est "
-    r")?(?:fini|termine|arrete)"
-    r"|laid off|unemployed|lost my job|out of work|no job|job hunting|m'a remercie|made "
-    r"redundant|renouvele|reconduit"
-    r"|wasn'?t renewed|not renewed)"
-)
-_SINCE_JOB = re.compile(
-    rf"{_JOB_ENDED}[^.;]{{0,40}}?(?:il y a|depuis|ca fait|since|for|ago)\s*({_LENGTH_WORDS})"
-    rf"|(?:il y a|depuis|for)\s*((?:\d+|[a-z]+)\s*(?:mois|semaines?|months?|weeks?))[^.;]{{0,40}}?"
-    r"(?:licencie|chomage|sans emploi|perdu mon|laid off|unemployed|lost my job|no job)"
-    r"|((?:\d+|[a-z]+)\s*(?:months?|weeks?|years?)) ago[^.;]{0,30}(?:laid off|lost my job|unemployed)"
-    r"|(?:laid off|lost my job|job ended|contract ended|made redundant|wasn'?t renewed|not "
-    rf"renewed)[^.;]{{0,40}}?\b({_LENGTH_WORDS}) ago\b"
-)
-# "Il s'est terminé il y a cinq semaines", "it ended six weeks ago": read when the message speaks
-# of a job or a contract that ended.
-_ENDED_AGO = re.compile(
-    rf"\b(?:s'est |s est |est )?(?:termine|fini|arrete)e?s? (?:il y a|depuis) ({_LENGTH_WORDS})"
-    rf"|\b(?:ended|finished|stopped) ({_LENGTH_WORDS}) ago\b"
-)
-_A_JOB_ENDED = re.compile(
-    rf"{_JOB_ENDED}|\b(contrat|contract|cdd|mission|job|emploi)\b[^.;]{{0,60}}"
-    rf"\b(termine|fini|ended|finished|renouvele|renewed)"
-)
-
-
 def company_size(text: str, folded: str | None = None) -> float | None:
     folded = normalize(text) if folded is None else folded
     folded = re.sub(r"\bd (une?)\b", r"d'\1", folded)  # SMS "d une centaine"
@@ -215,11 +186,3 @@ def _first(pattern: re.Pattern[str], folded: str, convert: Callable[[str], float
 def contract_length(folded: str) -> float | None:
     """A contract's or a mission's length, in months ("un CDD de six semaines": 1.5)."""
     return _first(_LENGTH, folded, months)
-
-
-def months_since_job_end(folded: str) -> float | None:
-    """How long ago a job ended, in months, when the message says a job or a contract ended."""
-    since = _first(_SINCE_JOB, folded, months)
-    if since is None and _A_JOB_ENDED.search(folded):
-        since = _first(_ENDED_AGO, folded, months)
-    return since
