@@ -123,3 +123,12 @@ class LogisticRegressionIntents(LogisticRegressionClassifier):
     def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        # scikit-learn scores with `X @ coef_.T`; scipy copies a transposed C-ordered matrix at
+        # every call (55 intents x 60 000 features: 4 ms of a 10 ms parse). Stored in Fortran
+        # order, its transpose is read in place.
+        coef = getattr(self.clf, "coef_", None)
+        if coef is not None and not coef.flags.f_contiguous:
+            self.clf.coef_ = np.asfortranarray(coef)
+        return super().process(messages)
