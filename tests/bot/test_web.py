@@ -66,6 +66,9 @@ def test_health_and_pages(web_server):
 def test_messages_of_one_conversation_sent_together_are_handled_in_order(web_server):
     async def burst():
         async with httpx.AsyncClient(base_url=web_server.url, timeout=60) as client:
+            # Three connections open beforehand: a burst's later message must not overtake an
+            # earlier one still setting up its connection (the server sees arrival, not sending).
+            await asyncio.gather(*(client.get("/health") for _ in range(3)))
             await client.post(WEBHOOK, json={"sender": "dana", "message": "/start_check"})
             steps = [
                 '/answer{"fact":"difficulties","value":"separation"}',
@@ -75,7 +78,7 @@ def test_messages_of_one_conversation_sent_together_are_handled_in_order(web_ser
             tasks = []
             for step in steps:
                 tasks.append(asyncio.create_task(client.post(WEBHOOK, json={"sender": "dana", "message": step})))
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(0.02)
             return [(await t).json() for t in tasks]
 
     results = asyncio.run(burst())
