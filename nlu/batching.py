@@ -43,6 +43,5 @@ class BatchedGraph:
             data: dict[str, Any] = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
                                     ENTITIES: []}
             data.update(message.as_dict(only_output_properties=True))
-            self._processor._update_full_retrieval_intent(data)
             parsed.append(data)
         return parsed

@@ -1,4 +1,4 @@
-"""FAQ answers, read at run time and keyed by topic (the retrieval intent's key).
+"""FAQ answers, read at run time and keyed by topic (the key of `faq/<topic>`).
 
 Editing `content/faq.yml` needs no retraining: the store notices the file changed (checked at
 most once a second) or reloads at once on `reload()` (wired to SIGHUP by the server). A file

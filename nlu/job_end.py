@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from .quantities import months
+from .sentences import SENTENCE_BREAK
 
 # The person's own job ended against their will.
 _LOST = (
@@ -55,7 +56,7 @@ _SOMEONE_ELSE = re.compile(
     r"|husband|wife|partner|boyfriend|girlfriend|son|daughter|brother|sister|mother|father|mum|mom|dad|friend)\b"
     r"|\b(il|elle|he|she) (a|est|was|has|got|lost)\b"
 )
-_ME = re.compile(r"\b(je|j'|jai|g|me|m'|moi|i|i'm|i've|im|ive|me|my)\b")
+_ME = re.compile(r"\b(je|j'|jai|g|me|m'|moi|i|i'm|i've|im|ive|my)\b")
 # Still or again in work: the job that ended is not the person's situation any more.
 _IN_WORK_AGAIN = re.compile(
     r"\b(j'ai|jai|g) (re)?trouve (un|du|une) (travail|boulot|emploi|job|poste|mission|cdd|cdi)"
@@ -87,8 +88,8 @@ _RELATIVE_MONTHS = {"week": 0.25, "month": 1.0, "year": 12.0, "days": 0.0}
 _SERVICE = re.compile(
     r"\b(travaill\w*|bosse\w*|bossais|employee?|embauchee?|worked|working|employed|anciennete|en poste)\b[^.;!?]{0,15}$"
 )
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 _COUPLE = re.compile(r"^(a couple of|a few|quelques)\s+")
+_SAID_IN_WORDS = {"half a year": 6.0, "a year and a half": 18.0}
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,8 @@ class JobEnd:
 
 def _length_months(said: str) -> float | None:
     said = said.strip()
-    if said in ("half a year",):
-        return 6.0
-    if said == "a year and a half":
-        return 18.0
+    if said in _SAID_IN_WORDS:
+        return _SAID_IN_WORDS[said]
     couple = _COUPLE.match(said)
     if couple:
         rest = said[couple.end():]
@@ -143,7 +142,7 @@ def job_end(folded: str) -> JobEnd | None:
     """The person's own job that ended, if the message says so."""
     if _IN_WORK_AGAIN.search(folded):
         return None
-    sentences = [s for s in _SENTENCES.split(folded) if s]
+    sentences = [s for s in SENTENCE_BREAK.split(folded) if s]
     ended: JobEnd | None = None
     for n, sentence in enumerate(sentences):
         for cue in _CUE.finditer(sentence):

@@ -26,11 +26,6 @@ from .train import latest_model
 
 log = logging.getLogger(__name__)
 
-# Below this confidence an FAQ topic is not answered: the message falls back ("did you mean…"
-# with the ranked topics) rather than answering a question nobody asked.
-FAQ_THRESHOLD = 0.2
-
-
 class NluUnavailable(RuntimeError):
     """The NLU could not answer (server down, hanging, or no model)."""
 
@@ -44,7 +39,8 @@ def _our_name(name: str) -> str:
 
 def from_rasa(raw: dict[str, Any]) -> Parse:
     """Turn Rasa's parse result into ours: FAQ topics named `faq/<topic>`, ranked with the
-    conversation intents."""
+    conversation intents. An unsure reading, a topic's as any other's, is already Rasa's
+    `nlu_fallback` (the FallbackClassifier of nlu/config.yml)."""
     ranking = [
         Alternative(_our_name(item["name"]), float(item.get("confidence") or 0.0))
         for item in raw.get("intent_ranking") or []
@@ -53,8 +49,6 @@ def from_rasa(raw: dict[str, Any]) -> Parse:
     ranking.sort(key=lambda a: a.confidence, reverse=True)
     intent = _our_name((raw.get("intent") or {}).get("name") or FALLBACK)
     confidence = float((raw.get("intent") or {}).get("confidence") or 0.0)
-    if intent.startswith(RETRIEVAL_INTENT + "/") and confidence < FAQ_THRESHOLD:
-        intent = FALLBACK
 
     seen: set[tuple[str, str]] = set()
     entities = []

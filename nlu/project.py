@@ -56,7 +56,7 @@ def data_files(data_dir: Path | None = None) -> list[Path]:
 @dataclass(frozen=True)
 class Inventory:
     intents: tuple[str, ...]  # conversation intents and "faq"
-    faq_topics: tuple[str, ...]  # the retrieval intents' keys, without "faq/"
+    faq_topics: tuple[str, ...]  # the FAQ topics' keys, without "faq/"
     entities: tuple[str, ...]
 
 

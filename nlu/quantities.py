@@ -156,8 +156,8 @@ _LENGTH = re.compile(
     r"|\b((?:\d+|[a-z]+)[ -](?:month|week|year|day))[ -](?:[a-z-]+ ){0,2}(?:contract|mission|assignment|placement)"
     r"|\b(?:contrat|contract|mission|assignment)\s+(?:cdd\s+|interim\s+)?((?:\d+|[a-z]+)\s*(?:mois|semaines?|ans?|months?|weeks?|years?))\b"
 )
-_LENGTH_WORDS = (r"(?:\d+(?:[.,]\d+)?|[a-z]+(?:[ -][a-z]+)?)\s*(?:mois|semaines?|ans?|annees?|months?|weeks?|years?)"
-                 r"(?:\s*et demie?|\s*and a half)?")
+
+
 def company_size(text: str, folded: str | None = None) -> float | None:
     folded = normalize(text) if folded is None else folded
     folded = re.sub(r"\bd (une?)\b", r"d'\1", folded)  # SMS "d une centaine"

@@ -28,7 +28,7 @@ class Parse:
     intent: str  # "greet", "faq/confidentialite_employeur", "nlu_fallback"…
     confidence: float
     entities: tuple[Entity, ...]
-    ranking: tuple[Alternative, ...]  # best first, FAQ topics expanded, never nlu_fallback
+    ranking: tuple[Alternative, ...]  # best first, FAQ topics among the intents, never nlu_fallback
     read_by_rules: bool = False  # nlu/extract.py has read the text (whether it found anything or not)
 
     @property

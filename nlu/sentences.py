@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from .result import FALLBACK, Alternative, Parse
 
 # Sentence ends, and line breaks (a letter's lines).
-_SPLIT = re.compile(r"(?<=[.!?…;])\s+|\n+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?…;])\s+|\n+")
 # Intents that say nothing of what the person needs: a part that only greets does not decide.
 _EMPTY = frozenset({FALLBACK, "greet", "thanks", "goodbye", "affirm", "deny"})
 MIN_WORDS = 3  # shorter pieces ("Bonjour,", "Merci.") join the next sentence
@@ -37,7 +37,7 @@ STATEMENT_WEIGHT = 0.3
 
 def sentences(text: str) -> list[str]:
     """The message's sentences, very short pieces joined to the next."""
-    pieces = [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
+    pieces = [p.strip() for p in SENTENCE_BREAK.split(text) if p and p.strip()]
     out: list[str] = []
     carry = ""
     for piece in pieces:
