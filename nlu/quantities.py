@@ -114,7 +114,7 @@ def months(text: str) -> float | None:
         return value * 12
     if re.search(r"\b(semaines?|sem|weeks?|wks?)\b", folded):
         return round(value / 4.33, 1)
-    if re.search(r"\b(jours?|days?)\b", folded):
+    if re.search(r"\b(jours?|j|days?)\b", folded):  # "10 j" in SMS
         return round(value / 30, 1)
     return value
 

@@ -20,6 +20,7 @@ def read(text: str) -> JobEnd | None:
     ("ça fait six semaines que ma mission d'intérim s'est terminée", 1.4),
     ("chomeur depuis 1 an et 3 mois apres un licenciement", 15),
     ("ya 2 mois g perdu mon taf", 2),
+    ("au chomage depuis 10 j", 0.3),
     ("Je me suis fait virer la semaine dernière", 0.2),
     ("mon contrat n'a pas été renouvelé le mois dernier", 1),
     ("Depuis presque un an je suis sans emploi", 12),
