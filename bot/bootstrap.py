@@ -97,6 +97,7 @@ class Deployment:
             callback_days=self.settings.callback_working_days,
             # Absolute: on Telegram a bare "/confidentialite" would read as a command.
             privacy_url=f"{self.settings.public_url.rstrip('/')}/confidentialite",
+            follow_url=f"{self.settings.public_url.rstrip('/')}/suivi",
             on_parse=self.understanding.record,
             on_share=self.samples.add,
         )

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ import anyio
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -28,6 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_SENDER = 128
+# An open page's stream: how often it looks for an adviser's message, and how long it lasts
+# before the page opens the next (so no connection outlives a deployment for long).
+POLL_SECONDS = 2.0
+STREAM_SECONDS = 55.0
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
@@ -101,9 +108,51 @@ def _page_strings(locale: str) -> dict[str, str]:
 
 
 async def chat_page(request: Request) -> HTMLResponse:
+    return _chat(request, start="")
+
+
+async def follow_page(request: Request) -> HTMLResponse:
+    """The chat, opening on "your reference and follow-up code" (the confirmation's link)."""
+    return _chat(request, start="/follow")
+
+
+def _chat(request: Request, start: str) -> HTMLResponse:
     locale = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
-    html = templates.get_template("chat.html").render(lang=locale, t=_page_strings(locale))
+    html = templates.get_template("chat.html").render(lang=locale, t=_page_strings(locale), start=start)
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+async def chat_events(request: Request) -> Response:
+    """Server-Sent Events for an open chat page: the adviser's messages as they arrive, without
+    the person writing. POST with the conversation's sender in a JSON body (it is the
+    conversation's secret: never in a URL). The stream ends after STREAM_SECONDS, and the page
+    opens the next one: a stream never holds a stopping server for long (sse-starlette also ends
+    them on uvicorn's exit signal)."""
+    services = _deployment(request)
+    if services.assistant is None:
+        return JSONResponse({"error": "the assistant is starting, try again in a moment"}, status_code=503)
+    try:
+        body = orjson.loads(await request.body())
+    except ValueError:
+        return _bad_request('body must be JSON: {"sender": "..."}')
+    sender = body.get("sender") if isinstance(body, dict) else None
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER or not sender.isprintable():
+        return _bad_request(f"sender must be a non-empty string of at most {MAX_SENDER} printable characters")
+    assistant = services.assistant
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        deadline = asyncio.get_running_loop().time() + STREAM_SECONDS
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                replies = await assistant.news("web", sender)
+            except SQLAlchemyError as exc:
+                log.warning("chat events: database unavailable: %s", type(exc).__name__)
+                replies = []
+            for item in rest_messages(sender, replies):
+                yield {"event": "reply", "data": orjson.dumps(item).decode()}
+            await asyncio.sleep(POLL_SECONDS)
+
+    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
 
 
 async def privacy_page(request: Request) -> HTMLResponse:

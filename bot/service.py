@@ -111,6 +111,16 @@ class Assistant:
         finally:
             metrics.latency.labels(channel).observe(time.perf_counter() - started)
 
+    async def news(self, channel: str, sender: str) -> list[Reply]:
+        """The adviser's messages not yet shown in this conversation (a web page left open asks
+        every few seconds); nothing when it holds no request."""
+        key = f"{channel}:{sender}"
+        async with self._lock(key):
+            state = await self._store(self.store.load, key)
+            if state is None or not state.case_reference:
+                return []
+            return await self._store(self.dialogue.news, state)
+
     async def _too_long(self, key: str, locale_hint: str | None) -> Reply:
         """Ask to shorten the text, in the conversation's language; nothing is processed or stored."""
         try:

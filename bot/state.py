@@ -39,7 +39,11 @@ class State:
     # its situation, with their flags, though the check still asks its own questions.
     dangers: list[str] = field(default_factory=list)
     handoff: dict[str, Any] = field(default_factory=dict)  # the handoff steps' answers
-    case_reference: str | None = None  # the request made from this conversation
+    case_reference: str | None = None  # the request made from this conversation, or followed here
+    # A request followed from elsewhere: "" while its reference is awaited, the reference while
+    # its follow-up code is (bot/dialogue/reconnect.py).
+    following: str | None = None
+    writing: bool = False  # the next text is a message to the adviser
     address: str = ""  # the conversation's channel address, "<channel>:<id>"
 
     def to_json(self) -> dict[str, Any]:

@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
     app = Starlette(
         routes=[
             Route("/", routes.chat_page),
+            Route("/suivi", routes.follow_page),
+            Route("/chat/events", routes.chat_events, methods=["POST"]),
             Route("/confidentialite", routes.privacy_page),
             Route("/health", routes.health),
             Route("/metrics", routes.metrics_page),

@@ -22,6 +22,7 @@ from rules_adapter.facts import UNSURE
 
 from .advisers import Adviser, authenticate, get_adviser
 from .domain import OUTCOME_LABELS, Status, TransitionError
+from .follow import FollowDesk
 from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository
 from .service import HandoffService, export_case
@@ -91,6 +92,7 @@ class Console:
         self.hashing = anyio.CapacityLimiter(hashing_threads)
         self.repo = repository
         self.desk = CaseDesk(repository)
+        self.follow = FollowDesk(repository)
         self.app = Starlette(
             routes=[
                 Route("/", self.queue),
@@ -180,6 +182,9 @@ class Console:
         if request.query_params.get("priority") == "urgent":
             rows = [r for r in rows if r["priority"] == 0]
         self.desk.record(f"adviser:{adviser.id}", "queue_viewed", None)
+        unread = self.follow.unread([r["reference"] for r in rows])
+        for row in rows:
+            row["unread"] = unread.get(row["reference"], 0)
         return _render(
             "console_queue.html",
             request,
@@ -206,6 +211,8 @@ class Console:
             self.desk.record(f"adviser:{adviser.id}", "case_refused", reference[:16])
             return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
         self.desk.audit_view(reference, adviser.id)
+        messages = self.desk.messages(reference)
+        self.follow.mark_read(reference)  # the person's messages shown here count as read
         return _render(
             "console_case.html",
             request,
@@ -214,7 +221,7 @@ class Console:
             facts=facts_in_words(case.answers.get("facts") or {}),
             phone=format_phone(case.contact.phone),
             notes=self.desk.notes(reference),
-            messages=self.desk.messages(reference),
+            messages=messages,
         )
 
     async def export(self, request: Request) -> Response:

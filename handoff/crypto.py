@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ class KeyError_(RuntimeError):
 
 SEALED = "s1."  # a sealed value's prefix (a Fernet token is base64 only)
 _SEAL_INFO = b"assistant-logement sealed values v1"
+_MAC_INFO = b"assistant-logement keyed hashes v1"
 
 
 def _sealing_key(fernet_key: str) -> tuple[bytes, AESGCM]:
@@ -54,6 +56,8 @@ class Cipher:
             self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys])
         except (ValueError, TypeError):
             raise KeyError_("an encryption key is not a valid Fernet key (32 url-safe base64 bytes)") from None
+        raw = [base64.urlsafe_b64decode(k.strip().encode()) for k in keys]
+        self._mac_keys = [HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_MAC_INFO).derive(r) for r in raw]
         sealing = [_sealing_key(k) for k in keys]
         self._seal_id, self._seal_key = sealing[0]  # the newest key writes
         self._sealing = dict(reversed(sealing))  # any reads (the newest wins an identifier clash)
@@ -108,6 +112,20 @@ class Cipher:
             return key.decrypt(raw[4:16], raw[16:], raw[:4]).decode()
         except (KeyError, ValueError, binascii.Error, InvalidTag):  # unknown key, tampered, truncated
             raise KeyError_("a value cannot be decrypted with the configured keys") from None
+
+    def keyed_hash(self, value: str) -> str:
+        """HMAC-SHA256 of `value` under a key derived from the newest configured key: a secret
+        (a follow-up code) is kept only as this, and the database alone cannot test guesses."""
+        return hmac.new(self._mac_keys[0], value.encode(), hashlib.sha256).hexdigest()
+
+    def matches_hash(self, value: str, stored: str | None) -> bool:
+        """Whether `value`'s keyed hash under any configured key is `stored` (constant time)."""
+        if not stored:
+            return False
+        found = False
+        for key in self._mac_keys:
+            found |= hmac.compare_digest(hmac.new(key, value.encode(), hashlib.sha256).hexdigest(), stored)
+        return found
 
     def encrypt_json(self, value: Any) -> str | None:
         return None if value is None else self.encrypt(json.dumps(value, ensure_ascii=False))

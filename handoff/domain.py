@@ -26,6 +26,34 @@ def normalize_reference(text: str) -> str | None:
     return "ASD-" + cleaned
 
 
+# The follow-up code: shown once to the person with the reference, stored only as a keyed hash.
+# Ten characters of the same alphabet, 31^10 (about 2^49.5): with five tries per lock
+# (FOLLOW_TRIES), guessing one case's code takes longer than any case lives.
+ACCESS_CODE_LENGTH = 10
+FOLLOW_TRIES = 5  # wrong codes in a row before the follow-up is locked
+FOLLOW_LOCK = dt.timedelta(minutes=15)
+
+
+def new_access_code() -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+    return f"{code[:5]}-{code[5:]}"
+
+
+def normalize_access_code(text: str) -> str | None:
+    """`7k3f9 q2m4x`, `7K3F9-Q2M4X` -> `7K3F9-Q2M4X`; None when it cannot be a code."""
+    cleaned = "".join(c for c in text.upper() if c.isalnum())
+    if len(cleaned) != ACCESS_CODE_LENGTH or any(c not in REFERENCE_ALPHABET for c in cleaned):
+        return None
+    return f"{cleaned[:5]}-{cleaned[5:]}"
+
+
+class Follow(str, Enum):
+    """What a follow-up attempt with a reference and a code gives."""
+    OPENED = "opened"  # the case now follows this conversation
+    REFUSED = "refused"  # no such reference, or the wrong code: the person is not told which
+    LOCKED = "locked"  # too many wrong codes for this reference: wait
+
+
 class Status(str, Enum):
     NEW = "new"
     CLAIMED = "claimed"
@@ -122,3 +150,6 @@ class Case:
     claimed_by: int | None = None
     id: int | None = None
     notes: list[Any] = field(default_factory=list)
+    # Set on the case `HandoffService.submit` returns, to be shown to the person once; the
+    # database holds only its keyed hash.
+    access_code: str | None = None

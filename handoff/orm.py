@@ -38,6 +38,11 @@ cases = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("anonymised", Boolean, nullable=False, default=False),
+    # The follow-up code's keyed hash (crypto.Cipher.keyed_hash), the wrong codes in a row, and
+    # until when following the case is locked after too many.
+    Column("access_hash", String(64)),
+    Column("access_failures", Integer, nullable=False, server_default="0"),
+    Column("access_locked_until", DateTime),
 )
 
 contacts = Table(
@@ -120,9 +125,12 @@ person_messages = Table(
     "person_messages", metadata,
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("adviser_id", Integer, ForeignKey("advisers.id")),
+    Column("adviser_id", Integer, ForeignKey("advisers.id")),  # None for the person's own messages
     Column("body_enc", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
-    Column("delivered_at", DateTime),
+    Column("delivered_at", DateTime),  # an adviser's message: when the person was shown it
+    # "out": from an adviser to the person; "in": the person's answer to the advisers.
+    Column("direction", String(4), nullable=False, server_default="out"),
+    Column("read_at", DateTime),  # the person's message: when an adviser opened the case after it
     UniqueConstraint("id", "case_id"),
 )

@@ -284,7 +284,8 @@ class CaseDesk:
                 select(person_messages).where(person_messages.c.case_id == case_id).order_by(person_messages.c.id)
             ).all()
         return [
-            {"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "delivered": r.delivered_at is not None}
+            {"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "delivered": r.delivered_at is not None,
+             "direction": r.direction, "read": r.read_at is not None}
             for r in rows
         ]
 
@@ -295,7 +296,8 @@ class CaseDesk:
             case_id = self._case_id(conn, reference)
             rows = conn.execute(
                 select(person_messages.c.id, person_messages.c.body_enc)
-                .where(and_(person_messages.c.case_id == case_id, person_messages.c.delivered_at.is_(None)))
+                .where(and_(person_messages.c.case_id == case_id, person_messages.c.delivered_at.is_(None),
+                            person_messages.c.direction == "out"))
                 .order_by(person_messages.c.id)
             ).all()
         return [(r.id, self.cipher.decrypt(r.body_enc)) for r in rows]

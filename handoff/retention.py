@@ -63,6 +63,7 @@ def purge_cases(engine: Engine, cipher: Cipher, now: dt.datetime, retention: Ret
                     answers_enc=cipher.encrypt_json({}),
                     budget_enc=None,
                     address_enc=cipher.encrypt(""),
+                    access_hash=None,  # nobody follows an anonymised case any more
                     anonymised=True,
                 )
             )

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .domain import Case, Consent, Contact, Priority, Status, TransitionError, flags_for, new_reference
+from .domain import Case, Consent, Contact, Follow, Priority, Status, TransitionError, flags_for, new_reference
+from .follow import FollowDesk
 from .places import departement_of, region_of
 from .repository import CaseDesk, CaseRepository, utcnow
 
@@ -82,7 +83,10 @@ class HandoffService:
                 draft.name, draft.phone, draft.email, draft.postcode, draft.preferred_means, tuple(draft.slots)
             ),
         )
-        return self.repository.create(case, now, webhook=self.webhook)
+        stored = self.repository.create(case, now, webhook=self.webhook)
+        # A confirmation sent again finds its case: it gets a new code (the first was never seen).
+        stored.access_code = FollowDesk(self.repository).issue_code(stored.reference, now)
+        return stored
 
     def _own(self, reference: str, address: str) -> Case | None:
         case = self.repository.get(reference)
@@ -110,6 +114,17 @@ class HandoffService:
         messages = desk.undelivered_for(reference)
         desk.mark_delivered([message_id for message_id, _ in messages])
         return [body for _, body in messages]
+
+    def follow(self, reference: str, code: str, address: str) -> Follow:
+        """With the follow-up code, the case `reference` follows this conversation from now on."""
+        return FollowDesk(self.repository).open(reference, code, address)
+
+    def reply(self, reference: str, address: str, body: str) -> bool:
+        """The person's message to the advisers, on their own case."""
+        if self._own(reference, address) is None:
+            return False
+        FollowDesk(self.repository).person_writes(reference, body)
+        return True
 
     def export(self, reference: str, address: str) -> dict[str, Any] | None:
         """Everything held about the person's case, for them (right of access)."""
@@ -152,6 +167,8 @@ def export_case(repository: CaseRepository, case: Case) -> dict[str, Any]:
         "outcome": case.outcome,
         "notes": [{"body": n["body"], "at": n["at"].isoformat(timespec="seconds")} for n in desk.notes(case.reference)],
         "messages": [
-            {"body": m["body"], "at": m["at"].isoformat(timespec="seconds")} for m in desk.messages(case.reference)
+            {"body": m["body"], "at": m["at"].isoformat(timespec="seconds"),
+             "from": "person" if m["direction"] == "in" else "adviser"}
+            for m in desk.messages(case.reference)
         ],
     }

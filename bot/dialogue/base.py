@@ -39,6 +39,8 @@ class HandoffPort(Protocol):
     def erase(self, reference: str, address: str) -> bool: ...
     def pending_messages(self, reference: str, address: str) -> list[str]: ...
     def export(self, reference: str, address: str) -> dict[str, Any] | None: ...
+    def follow(self, reference: str, code: str, address: str) -> handoff.Follow: ...
+    def reply(self, reference: str, address: str, body: str) -> bool: ...
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Services:
     handoff: HandoffPort | None = None
     today: Callable[[], dt.date] = dt.date.today
     privacy_url: str = "/confidentialite"
+    follow_url: str = "/suivi"  # where a request is followed from any device, with its reference and code
     callback_days: int | None = None  # the delay the service commits to, if it does (CALLBACK_WORKING_DAYS)
     on_parse: Callable[[nlu.Parse], None] | None = None  # counts what is not understood (bot/feedback.py)
     on_share: Callable[[str, str, str], None] | None = None  # keeps a message its writer agreed to share

@@ -14,19 +14,33 @@ import rules_adapter
 
 from .. import answers, metrics
 from ..i18n import negotiate
-from ..replies import parse_payload
+from ..replies import Reply, parse_payload
 from ..state import CHECK, IDLE, State
-from . import check, emergency, faq, follow_up, handoff, language, menu, navigation, result, summary  # noqa: F401 -- each registers its commands and intents
+from . import (  # noqa: F401 -- each registers its commands and intents
+    check,
+    emergency,
+    faq,
+    follow_up,
+    handoff,
+    language,
+    menu,
+    navigation,
+    reconnect,
+    result,
+    summary,
+)
 from .base import MAX_TEXT, HandoffPort, Services, Turn, registry
 
 
 class Dialogue:
     def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
                  today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite",
+                 follow_url: str = "/suivi",
                  callback_days: int | None = None, on_parse: Callable[[nlu.Parse], None] | None = None,
                  on_share: Callable[[str, str, str], None] | None = None):
         self.services = Services(parser=parser, content=content, handoff=handoff, today=today, privacy_url=privacy_url,
-                                 callback_days=callback_days, on_parse=on_parse, on_share=on_share)
+                                 follow_url=follow_url, callback_days=callback_days, on_parse=on_parse,
+                                 on_share=on_share)
 
     @property
     def content(self) -> nlu.FaqContent:
@@ -59,9 +73,20 @@ class Dialogue:
             await self._text(message, state, turn)
         return turn
 
+    def news(self, state: State) -> list[Reply]:
+        """What arrived for the person since they last saw the conversation (an adviser's
+        messages), for a page left open: nothing else of the conversation changes."""
+        turn = Turn()
+        follow_up.adviser_messages(self.services, state, turn)
+        return turn.replies
+
     async def _command(self, name: str, args: dict[str, Any], state: State, turn: Turn) -> None:
         if name != "share_message":
             state.misunderstood = 0
+        # Any button leaves a reference, a code or a message to the adviser unawaited (the
+        # buttons that await them set them again).
+        state.following = None
+        state.writing = False
         if not await registry.run_command(name, self.services, state, turn, args):
             turn.say(menu.unknown_command(state))
         state.unclear = {}  # offered for one message only
@@ -70,6 +95,13 @@ class Dialogue:
 
     async def _text(self, message: str, state: State, turn: Turn) -> None:
         services = self.services
+        # A reference, a code or a message to the adviser: none goes to the NLU.
+        if state.following is not None:
+            reconnect.text(services, state, turn, message)
+            return
+        if state.writing:
+            reconnect.write(services, state, turn, message)
+            return
         if handoff.collecting(state):
             # Contact details never go to the NLU; only the emergency safety net reads them.
             kinds = emergency.kinds_of(None, message)
@@ -83,6 +115,12 @@ class Dialogue:
                 handoff.text_answer(services, state, turn, message)
             return
         folded = nlu.normalize(message)
+        if state.mode != CHECK and reconnect.typed_reference(folded):
+            kinds = emergency.kinds_of(None, message)
+            if kinds:
+                emergency.warn(kinds, state, turn)
+            reconnect.status_typed(services, state, turn, message)
+            return
         if follow_up.EXPORT.search(folded):
             follow_up.export(services, state, turn)
             return

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import nlu
-from handoff import Status, normalize_reference
+from handoff import Status
 
 from ..i18n import date as format_date
 from ..i18n import translator
@@ -20,8 +20,6 @@ from .menu import menu
 # "voir mes données", "export my data": the right of access, typed (folded text).
 EXPORT = re.compile(r"\b(export\w*|copie|voir|see|access)\b.*\b(mes|my) (donnees|data)\b")
 OPEN = ("new", "claimed", "contacted")  # a request an adviser may still act on
-OPEN = ("new", "claimed", "contacted")  # a request an adviser may still act on
-_REFERENCE = re.compile(r"\basd[\s-]?[0-9a-z]{6}\b")
 
 
 def adviser_messages(services: Services, state: State, turn: Turn) -> None:
@@ -30,7 +28,8 @@ def adviser_messages(services: Services, state: State, turn: Turn) -> None:
         return
     _ = translator(state.locale)
     for body in services.handoff.pending_messages(state.case_reference, state.address):
-        turn.say(Reply(_("Message de votre conseiller : {message}", message=body)))
+        turn.say(Reply(_("Message de votre conseiller : {message}", message=body),
+                       (Button(_("Répondre à mon conseiller"), payload("write_adviser")),)))
 
 
 def lookup(services: Services, state: State, reference: str | None) -> Status | None:
@@ -43,9 +42,10 @@ def status(services: Services, state: State, reference: str | None = None, found
     _ = translator(state.locale)
     found = found if found is not None else lookup(services, state, reference)
     if found is None:
-        return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Pour un dossier suivi par un "
-                       "conseiller, contactez votre interlocuteur habituel ou le {phone}."),
-                     menu(state).buttons)
+        return Reply(_("Je ne trouve aucune demande transmise depuis cette conversation. Une demande faite ailleurs "
+                       "se suit ici avec sa référence et son code de suivi. Pour un dossier suivi par un conseiller, "
+                       "contactez votre interlocuteur habituel ou le {phone}."),
+                     (Button(_("Suivre une demande avec son code"), payload("follow")), *menu(state).buttons))
     label = {
         "new": _("reçue, en attente d'un conseiller"),
         "claimed": _("prise en charge par un conseiller"),
@@ -54,7 +54,8 @@ def status(services: Services, state: State, reference: str | None = None, found
         "withdrawn": _("annulée à votre demande"),
     }[found.value]
     buttons = (
-        (Button(_("Annuler ma demande"), payload("withdraw")),)
+        (Button(_("Écrire à mon conseiller"), payload("write_adviser")),
+         Button(_("Annuler ma demande"), payload("withdraw")))
         if found.value in OPEN
         else ()
     )
@@ -66,14 +67,6 @@ def status(services: Services, state: State, reference: str | None = None, found
 @registry.command("status")
 def status_command(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
     turn.say(status(services, state, state.case_reference))
-
-
-@registry.intent("request_status")
-def status_intent(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> None:
-    """A reference typed ("ASD-7K2P9Q") is looked up; without one, this conversation's request."""
-    match = _REFERENCE.search(nlu.normalize(text))
-    reference = normalize_reference(match.group()) if match else state.case_reference
-    turn.say(status(services, state, reference))
 
 
 @registry.command("withdraw")

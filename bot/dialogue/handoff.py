@@ -401,6 +401,13 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
             "Un conseiller social de votre région vous contactera, au créneau choisi si possible (en priorité si "
             "votre situation est urgente)."
         )
+    follow = (
+        _("Code de suivi : {code} (notez-le avec la référence : il ne sera plus affiché). Avec les deux, suivez votre "
+          "demande et écrivez à votre conseiller depuis n'importe quel appareil : {url}",
+          code=case.access_code, url=services.follow_url)
+        if case.access_code
+        else ""
+    )
     turn.say(
         Reply(
             _("C'est transmis. Votre référence : {reference}.", reference=case.reference)
@@ -414,6 +421,8 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
             ),
         )
     )
+    if follow:
+        turn.say(Reply(follow))
 
 
 @registry.command("cancel_handoff")

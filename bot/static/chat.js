@@ -128,13 +128,55 @@
     lastEscape = now;
   });
 
+  // The adviser's messages while the page is open, without the person writing: a stream of
+  // Server-Sent Events read with fetch (a POST: the sender, this conversation's secret, stays out
+  // of URLs). The server ends a stream after a minute; the next one opens at once.
+  function handleEvent(block) {
+    var kind = "message", lines = [];
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("event:") === 0) kind = line.slice(6).trim();
+      else if (line.indexOf("data:") === 0) lines.push(line.slice(5).replace(/^ /, ""));
+    });
+    if (kind !== "reply" || !lines.length) return;
+    var r;
+    try { r = JSON.parse(lines.join("\n")); } catch (e) { return; }
+    show({who: "bot", text: r.text || "", buttons: r.buttons || []});
+  }
+
+  function listen() {
+    if (!window.fetch || !window.TextDecoder || !window.ReadableStream) return;
+    var failed = false;
+    fetch("/chat/events", {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "Accept": "text/event-stream"},
+      body: JSON.stringify({sender: sender()})
+    }).then(function (response) {
+      if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
+      var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function read() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return;
+          buffer += decoder.decode(chunk.value, {stream: true}).replace(/\r\n?/g, "\n");
+          var blocks = buffer.split("\n\n");
+          buffer = blocks.pop();
+          blocks.forEach(handleEvent);
+          return read();
+        });
+      }
+      return read();
+    }).catch(function () { failed = true; }).then(function () { setTimeout(listen, failed ? 10000 : 500); });
+  }
+
   var previous = history();
+  var start = data.start === "/follow" ? data.start : "";
   if (previous.length) {
     previous.forEach(function (e) { render(e, false); });
     var groups = log.querySelectorAll(".buttons");
     groups.forEach(function (g, i) { if (i < groups.length - 1) g.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); });
+    if (start) send(start, null);
   } else {
-    send("/start", null);
+    send(start || "/start", null);
   }
+  listen();
   window.assistantQuickExit = quickExit;
 }());

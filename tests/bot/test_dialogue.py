@@ -331,22 +331,30 @@ def test_the_priority_call_back_of_an_emergency_is_urgent_because_the_server_saw
 
 
 class _Cases:
-    """The handoff service as the conversation sees it, in memory."""
+    """The handoff service as the conversation sees it, in memory: a case belongs to the
+    conversation that made it, or that last gave its follow-up code."""
 
     def __init__(self):
         self.statuses: dict = {}
+        self.owners: dict = {}
+        self.codes: dict = {}
+        self.inbox: dict = {}  # reference -> the adviser's messages not yet shown
+        self.replies: list = []  # (reference, body) the person wrote
         self.references = iter(f"ASD-{n}AAAAA" for n in range(2, 10))
 
     def submit(self, draft):
         from handoff import Status
 
         self.drafts = [*getattr(self, "drafts", []), draft]
-        case = type("Case", (), {"reference": next(self.references)})()
-        self.statuses[case.reference] = Status.NEW
+        reference = next(self.references)
+        case = type("Case", (), {"reference": reference, "access_code": f"{reference[4]}BCDE-FGHJK"})()
+        self.statuses[reference] = Status.NEW
+        self.owners[reference] = draft.address
+        self.codes[reference] = case.access_code
         return case
 
     def status(self, reference, address):
-        return self.statuses.get(reference)
+        return self.statuses.get(reference) if self.owners.get(reference) == address else None
 
     def withdraw(self, reference, address):
         from handoff import Status
@@ -355,7 +363,21 @@ class _Cases:
         return True
 
     def pending_messages(self, reference, address):
-        return []
+        return self.inbox.pop(reference, []) if self.owners.get(reference) == address else []
+
+    def follow(self, reference, code, address):
+        from handoff import Follow
+
+        if self.codes.get(reference) != code:
+            return Follow.REFUSED
+        self.owners[reference] = address
+        return Follow.OPENED
+
+    def reply(self, reference, address, body):
+        if self.owners.get(reference) != address:
+            return False
+        self.replies.append((reference, body))
+        return True
 
 
 def _request(dialogue, state) -> str:
