@@ -37,6 +37,17 @@ def lookup(services: Services, state: State, reference: str | None) -> Status | 
     return services.handoff.status(reference, state.address) if (services.handoff and reference) else None
 
 
+def status_label(value: str, state: State) -> str:
+    _ = translator(state.locale)
+    return {
+        "new": _("reçue, en attente d'un conseiller"),
+        "claimed": _("prise en charge par un conseiller"),
+        "contacted": _("un conseiller vous a contacté(e)"),
+        "closed": _("close"),
+        "withdrawn": _("annulée à votre demande"),
+    }[value]
+
+
 def status(services: Services, state: State, reference: str | None = None, found: Status | None = None) -> Reply:
     """The request's status in words (`found`: already looked up), with a way to withdraw it."""
     _ = translator(state.locale)
@@ -46,13 +57,7 @@ def status(services: Services, state: State, reference: str | None = None, found
                        "se suit ici avec sa référence et son code de suivi. Pour un dossier suivi par un conseiller, "
                        "contactez votre interlocuteur habituel ou le {phone}."),
                      (Button(_("Suivre une demande avec son code"), payload("follow")), *menu(state).buttons))
-    label = {
-        "new": _("reçue, en attente d'un conseiller"),
-        "claimed": _("prise en charge par un conseiller"),
-        "contacted": _("un conseiller vous a contacté(e)"),
-        "closed": _("close"),
-        "withdrawn": _("annulée à votre demande"),
-    }[found.value]
+    label = status_label(found.value, state)
     buttons = (
         (Button(_("Écrire à mon conseiller"), payload("write_adviser")),
          Button(_("Annuler ma demande"), payload("withdraw")))
@@ -118,11 +123,11 @@ def export(services: Services, state: State, turn: Turn, args: dict[str, Any] | 
         c = data["contact"]
         lines.append(
             _(
-                "Votre demande {reference} ({status}) : {name}, {phone}, {email}, {postcode}.",
+                "Votre demande {reference} ({status}) : {name}, {person_phone}, {email}, {postcode}.",
                 reference=data["reference"],
-                status=data["status"],
+                status=status_label(data["status"], state),
                 name=c["name"],
-                phone=c["phone"],
+                person_phone=c["phone"],
                 email=c["email"] or "-",
                 postcode=c["postcode"],
             )

@@ -25,6 +25,11 @@ def say(server, sender, message):
 
 
 def handoff_on_the_web(server, sender="person-1") -> str:
+    return re.search(r"ASD-[A-Z0-9]{6}", " ".join(confirmation_on_the_web(server, sender))).group()
+
+
+def confirmation_on_the_web(server, sender="person-1") -> list[str]:
+    """The texts confirming a request made over the web channel (its reference, its code)."""
     for message in [
         "/start",
         *ELIGIBLE_STORY,
@@ -38,8 +43,7 @@ def handoff_on_the_web(server, sender="person-1") -> str:
         '/hset{"field":"budget_offer","value":"no"}',
     ]:
         say(server, sender, message)
-    texts = say(server, sender, "/confirm_handoff")
-    return re.search(r"ASD-[A-Z0-9]{6}", " ".join(texts)).group()
+    return say(server, sender, "/confirm_handoff")
 
 
 def csrf_of(html: str) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from test_dialogue import ScriptedParser, _Cases, _request, talk
+
 import nlu
 from bot.dialogue import Dialogue
 from bot.state import State
 from handoff import Follow
-from test_dialogue import ScriptedParser, _Cases, _request, talk
 
 
 class RecordingParser(ScriptedParser):

@@ -69,3 +69,20 @@ def test_the_service_s_phone_hours_and_retention_periods_are_placeholders_filled
         monkeypatch.undo()
         translator.cache_clear()
     assert "{name} : {value}" in msgids and fr("{name} : {value}", name="Nom", value="X") == "Nom : X"
+
+
+def test_no_text_passes_a_value_named_like_a_service_placeholder():
+    """`_("… {phone} …", phone=the person's number)` collides with the service's `{phone}` and
+    fails when the text is shown (it did, for a person's export of a request): every call of `_`
+    in the code is read, and none may name a value as a service placeholder does."""
+    import ast
+
+    from bot.service_info import placeholders
+
+    service = set(placeholders("h"))
+    clashes = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+                clashes += [f"{path.name}:{node.lineno} {k.arg}" for k in node.keywords if k.arg in service]
+    assert clashes == []

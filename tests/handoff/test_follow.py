@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from sqlalchemy import select, text
+from test_repository import make_case
 
 from handoff import CaseRepository, Follow, Status
 from handoff.domain import FOLLOW_LOCK, FOLLOW_TRIES, new_access_code, normalize_access_code
@@ -16,8 +17,6 @@ from handoff.orm import audit_events, cases, person_messages
 from handoff.repository import CaseDesk
 from handoff.retention import Retention, purge_cases
 from handoff.service import HandoffService
-
-from test_repository import make_case
 
 pytestmark = pytest.mark.integration
 NOW = dt.datetime(2026, 11, 30, 12, 0)
