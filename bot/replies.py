@@ -16,6 +16,7 @@ class Button:
 class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    locale: str | None = None  # the conversation now speaks this language: a page switches its own texts
 
 
 def payload(command: str, **args: Any) -> str:

@@ -50,6 +50,8 @@ def rest_messages(sender: str, replies: list[Reply]) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"recipient_id": sender, "text": reply.text}
         if reply.buttons:
             item["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        if reply.locale:
+            item["custom"] = {"locale": reply.locale}  # Rasa's key for what a client makes of it
         out.append(item)
     return out
 
@@ -103,7 +105,11 @@ def _page_strings(locale: str) -> dict[str, str]:
         "privacy": _("Vos données"),
         "log_label": _("Conversation"),
         "error": _("Le message n'a pas pu être envoyé. Vérifiez votre connexion et réessayez."),
-        "emergency": _("Urgence : 17 ou 112 · violences : 3919 · hébergement : 115"),
+        "emergency_danger": _("Danger :"),
+        "emergency_violence": _("violences :"),
+        "emergency_shelter": _("hébergement :"),
+        "switch_to": "English" if locale == "fr" else "Français",
+        "switch_locale": "en" if locale == "fr" else "fr",
     }
 
 

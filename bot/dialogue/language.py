@@ -18,7 +18,7 @@ def switch(services: Services, wanted: str, state: State, turn: Turn) -> None:
         wanted = "en" if state.locale == "fr" else "fr"
     state.locale = wanted
     _ = translator(state.locale)
-    turn.say(Reply(_("Je continue en français.")))
+    turn.say(Reply(_("Je continue en français."), locale=wanted))
     check.reask(services, state, turn)
 
 

@@ -23,20 +23,43 @@
   function history() { try { return JSON.parse(sessionStorage.getItem(KEY_LOG) || "[]"); } catch (e) { return []; } }
   function remember(entry) { var h = history(); h.push(entry); sessionStorage.setItem(KEY_LOG, JSON.stringify(h)); }
 
-  // Text with links for our own paths and https URLs, built as DOM nodes.
+  // Numbers a person may need to call at once, as links a phone dials: the emergency numbers
+  // where a text names them ("appelez le 17", "call 112", "3919"), 114 by SMS, the service's line.
+  var DIAL = /(\b(?:le|au|call|or|ou|appelez|composez|dial)\s+)(17|112|115)\b|\b(3919)\b|(\bSMS\s+(?:au|to)\s+)(114)\b|\b(09 70 800 800)\b/gi;
+
+  function fillDial(node, text) {
+    var last = 0, match;
+    DIAL.lastIndex = 0;
+    while ((match = DIAL.exec(text)) !== null) {
+      var lead = match[1] || match[4] || "", number = match[2] || match[3] || match[5] || match[6];
+      var at = match.index + lead.length;
+      node.appendChild(document.createTextNode(text.slice(last, at)));
+      var a = document.createElement("a");
+      a.href = (match[5] ? "sms:" : "tel:") + number.replace(/\s/g, "");
+      a.textContent = number;
+      node.appendChild(a);
+      last = at + number.length;
+    }
+    node.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // Text with links for our own paths, https URLs and numbers to call, built as DOM nodes.
   function fillText(node, text) {
-    var parts = String(text).split(/(\s)/);
+    var parts = String(text).split(/(\s)/), plain = "";
+    function flush() { if (plain) { fillDial(node, plain); plain = ""; } }
     parts.forEach(function (part) {
       var url = part.replace(/[.,;:)]+$/, "");
       if (/^\/[a-z][\w\-\/?=&]*$/i.test(url) || /^https:\/\/[\w.\-\/?=&%#]+$/i.test(url)) {
+        flush();
         var a = document.createElement("a");
         a.href = url; a.textContent = url; a.rel = "noopener noreferrer";
         node.appendChild(a);
         if (part.length > url.length) node.appendChild(document.createTextNode(part.slice(url.length)));
       } else {
-        node.appendChild(document.createTextNode(part));
+        plain += part;
       }
     });
+    flush();
   }
 
   function disableOldButtons() {
@@ -60,15 +83,29 @@
         var button = document.createElement("button");
         button.type = "button";
         button.textContent = b.title;
-        button.addEventListener("click", function () { send(b.payload, b.title); });
+        button.addEventListener("click", function () {
+          send(b.payload, b.title);
+          input.focus({preventScroll: true});  // the next answer may be typed at once
+        });
         group.appendChild(button);
       });
       log.appendChild(group);
     }
-    log.scrollTop = log.scrollHeight;
+    return bubble;
   }
 
-  function show(entry) { if (entry.who === "user") disableOldButtons(); remember(entry); render(entry, true); }
+  // The newest replies in view: from the first of them when they are taller than the pane (a
+  // long answer is read from its start), else down to the last button.
+  function reveal(first) {
+    var top = first.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop;
+    log.scrollTop = log.scrollHeight - top > log.clientHeight ? top - 8 : log.scrollHeight;
+  }
+
+  function show(entry) {
+    if (entry.who === "user") disableOldButtons();
+    remember(entry);
+    return render(entry, true);
+  }
 
   function post(message) {
     return fetch("/webhooks/rest/webhook", {
@@ -83,7 +120,7 @@
 
   function send(message, shown) {
     if (!message || !message.trim()) return;
-    if (shown !== null) show({who: "user", text: shown || message});
+    if (shown !== null) reveal(show({who: "user", text: shown || message}));
     queue.push(message);
     pump();
   }
@@ -95,7 +132,15 @@
     typing.hidden = false;
     errorBox.hidden = true;
     post(message).then(function (replies) {
-      replies.forEach(function (r) { show({who: "bot", text: r.text || "", buttons: r.buttons || []}); });
+      var first = null, locale = null;
+      replies.forEach(function (r) {
+        var bubble = show({who: "bot", text: r.text || "", buttons: r.buttons || []});
+        first = first || bubble;
+        if (r.custom && (r.custom.locale === "fr" || r.custom.locale === "en")) locale = r.custom.locale;
+      });
+      if (first) reveal(first);
+      // The conversation changed language: the page's own texts follow (the log is kept).
+      if (locale && locale !== cfg.lang) window.location.replace("/?lang=" + locale);
     }).catch(function () {
       errorBox.hidden = false;
     }).then(function () {
@@ -120,6 +165,13 @@
     input.focus();
   });
   exitButton.addEventListener("click", quickExit);
+  var switchButton = document.getElementById("lang-switch");
+  if (switchButton) {
+    switchButton.addEventListener("click", function () {
+      var locale = switchButton.dataset.locale === "en" ? "en" : "fr";
+      send('/language{"locale":"' + locale + '"}', switchButton.textContent);
+    });
+  }
   var lastEscape = 0;
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
@@ -140,7 +192,7 @@
     if (kind !== "reply" || !lines.length) return;
     var r;
     try { r = JSON.parse(lines.join("\n")); } catch (e) { return; }
-    show({who: "bot", text: r.text || "", buttons: r.buttons || []});
+    reveal(show({who: "bot", text: r.text || "", buttons: r.buttons || []}));
   }
 
   function listen() {
@@ -171,6 +223,7 @@
   var start = data.start === "/follow" ? data.start : "";
   if (previous.length) {
     previous.forEach(function (e) { render(e, false); });
+    log.scrollTop = log.scrollHeight;
     var groups = log.querySelectorAll(".buttons");
     groups.forEach(function (g, i) { if (i < groups.length - 1) g.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); });
     if (start) send(start, null);
