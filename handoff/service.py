@@ -39,6 +39,9 @@ class Draft:
     # (its answer was lost to a crash or an outage) finds its case instead of making a second one.
     reference: str | None = None
     locale: str = "fr"
+    # With violence: may the person be called or written to safely ("yes", "times": only at the
+    # chosen time, "no": a call at the chosen time only).
+    safe_contact: str | None = None
 
 
 def shareable_facts(facts: dict[str, Any], sensitive_consent: bool | None) -> dict[str, Any]:
@@ -72,7 +75,8 @@ class HandoffService:
             region=region_of(draft.postcode) or "",
             outcome=draft.outcome,
             rules_version=draft.rules_version,
-            answers={"facts": facts, "reasons": draft.reasons},
+            answers={"facts": facts, "reasons": draft.reasons,
+                     **({"safe_contact": draft.safe_contact} if draft.safe_contact else {})},
             budget=draft.budget,
             channel=draft.channel,
             locale=draft.locale,

@@ -16,14 +16,23 @@ import rules_adapter
 from handoff.service import SENSITIVE_DIFFICULTIES, Draft, shareable_facts
 
 from .. import metrics
-from ..i18n import date as format_date
 from ..i18n import money, translator
 from ..replies import Button, Reply, parse_payload, payload
 from ..state import RESULT, State
 from . import follow_up, summary
 from .base import Services, Turn, registry
 from .menu import menu
-from .steps import EDITABLE, ORDER, STEPS, InvalidAnswer, Step
+from .steps import (
+    EDITABLE,
+    NOT_SAFE,
+    ORDER,
+    STEPS,
+    InvalidAnswer,
+    Step,
+    any_time_allowed,
+    safe_contact_label,
+    slot_label,
+)
 
 _CANCEL = re.compile(r"\b(annuler|cancel|stop)\b")
 
@@ -154,7 +163,11 @@ def go_to(services: Services, state: State, turn: Turn, step: str) -> None:
         step = "preview"
     if step == "postcode" and state.facts.get("postcode") and "postcode" not in h:
         h["postcode"] = state.facts["postcode"]
+        step = "safe_contact"
+    if step == "safe_contact" and "violences" not in (request_facts(state).get("difficulties") or ()):
         step = "means"
+    if step == "means" and h.get("safe_contact") == NOT_SAFE:
+        step = "slot"  # a call at the chosen time only
     if step == "sensitive" and not (set(request_facts(state).get("difficulties") or ()) & SENSITIVE_DIFFICULTIES):
         step = "budget_offer"
     h["step"] = step
@@ -166,7 +179,7 @@ def ask(services: Services, state: State, step: str, error: str | None = None) -
     found = STEPS.get(step)
     if found is None:
         return preview(services, state, error)
-    text = found.question(_)
+    text = found.question_for(state, _) if found.question_for else found.question(_)
     return Reply(f"{error}\n{text}" if error else text, found.buttons(services, state, _))
 
 
@@ -220,6 +233,9 @@ def choose(services: Services, state: State, turn: Turn, args: dict[str, Any]) -
     if name != state.handoff.get("step") or step is None or step.accepts is None or not step.accepts(value):
         reask(services, state, turn)
         return
+    if name == "slot" and value == "any" and not any_time_allowed(state.handoff):
+        reask(services, state, turn)  # only a time when it is safe to call
+        return
     _take(services, state, turn, step, step.keep(value))
 
 
@@ -260,15 +276,6 @@ def edit(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> 
 # --- preview and submission --------------------------------------------------------------------------
 
 
-def _slot_label(value: str | None, state: State) -> str:
-    _ = translator(state.locale)
-    if not value or value == "any":
-        return _("peu importe")
-    day, part = value.split("|")
-    part_label = _("matin") if part == "am" else _("après-midi")
-    return f"{format_date(dt.date.fromisoformat(day), state.locale)}, {part_label}"
-
-
 def preview(services: Services, state: State, error: str | None = None) -> Reply:
     _ = translator(state.locale)
     h = state.handoff
@@ -282,8 +289,10 @@ def preview(services: Services, state: State, error: str | None = None) -> Reply
         (_("E-mail"), h.get("email") or _("non communiqué")),
         (_("Code postal"), "{} ({})".format(h.get("postcode"), cases.region_of(h.get("postcode") or "") or "?")),
         (_("Contact par"), means.get(h.get("means") or "", "?")),
-        (_("Disponibilité"), _slot_label(h.get("slot"), state)),
+        (_("Disponibilité"), slot_label(h.get("slot"), state)),
     ]
+    if h.get("safe_contact"):
+        fields.append((_("Contact sans risque"), safe_contact_label(h["safe_contact"], state)))
     lines = [_("Voici exactement ce que le conseiller recevra :")] + [
         "• " + _("{name} : {value}", name=k, value=v) for k, v in fields
     ]
@@ -379,6 +388,7 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
         budget=h.get("budget"),
         reference=h.get("reference"),
         locale=state.locale,
+        safe_contact=h.get("safe_contact"),
     )
     case = services.handoff.submit(draft)
     metrics.handoffs.labels("urgent" if draft.urgent else "normal").inc()

@@ -12,6 +12,7 @@ import handoff as cases
 import rules_adapter
 
 from ..i18n import date as format_date
+from ..i18n import translator
 from ..replies import Button, payload
 from ..state import State
 from .base import Services, Translator
@@ -73,6 +74,25 @@ def _amount(text: str) -> float:
     return amount
 
 
+def slot_label(value: str | None, state: State) -> str:
+    _ = translator(state.locale)
+    if not value or value == "any":
+        return _("peu importe")
+    day, part = value.split("|")
+    part_label = _("matin") if part == "am" else _("après-midi")
+    return f"{format_date(dt.date.fromisoformat(day), state.locale)}, {part_label}"
+
+
+def safe_contact_label(value: str, state: State) -> str:
+    _ = translator(state.locale)
+    return {
+        "yes": _("oui, à tout moment"),
+        "times": _("oui, seulement au moment choisi"),
+        "no": _("non : un appel au moment choisi seulement, ni SMS ni e-mail"),
+    }.get(value, value)
+
+
+
 # --- the steps ------------------------------------------------------------------------------------
 
 Buttons = Callable[[Services, State, Translator], tuple[Button, ...]]
@@ -92,6 +112,7 @@ class Step:
     skip_to: str | None = None  # "Passer" goes there
     skip_clears: tuple[str, ...] = ()  # what a skipped answer makes meaningless
     then_compute: Callable[[dict[str, Any]], None] | None = None  # work on the draft once answered
+    question_for: Callable[[State, Translator], str] | None = None  # a question that depends on the answers
 
 
 def _cancel(services: Services, state: State, _: Translator) -> tuple[Button, ...]:
@@ -125,7 +146,36 @@ def _slots(services: Services, state: State, _: Translator) -> tuple[Button, ...
         for part, label in (("am", _("matin")), ("pm", _("après-midi"))):
             slots.append(Button(f"{format_date(day, state.locale)}, {label}",
                                 payload("hset", field="slot", value=f"{day.isoformat()}|{part}")))
-    return (*slots, Button(_("Peu importe"), payload("hset", field="slot", value="any")))
+    if any_time_allowed(state.handoff):
+        slots.append(Button(_("Peu importe"), payload("hset", field="slot", value="any")))
+    return tuple(slots)
+
+
+# "Pouvons-nous vous appeler ou vous écrire sans risque ? À quels moments ?", asked when the
+# situation includes violence: "no" -> a call at the chosen time only (no SMS, no e-mail).
+SAFE_ANYTIME, SAFE_SOMETIMES, NOT_SAFE = "yes", "times", "no"
+
+
+def any_time_allowed(h: dict[str, Any]) -> bool:
+    """"Peu importe" is no answer for a person who can only be reached safely at some times."""
+    return h.get("safe_contact") not in (SAFE_SOMETIMES, NOT_SAFE)
+
+
+def _after_safe_contact(h: dict[str, Any]) -> None:
+    if h.get("safe_contact") == NOT_SAFE:
+        h["means"] = "phone"
+
+
+def _slot_question(state: State, _: Translator) -> str:
+    if state.handoff.get("safe_contact") == NOT_SAFE:
+        return _(
+            "Pour votre sécurité, le conseiller vous appellera uniquement au moment que vous choisissez, sans SMS ni "
+            "e-mail. En danger, appelez le 17 ou le 112 (SMS au 114) ; le 3919 vous écoute 24h/24. À quel moment "
+            "pouvez-vous répondre sans risque ?"
+        )
+    if state.handoff.get("safe_contact") == SAFE_SOMETIMES:
+        return _("À quel moment pouvez-vous répondre sans risque ? (les prochains jours ouvrés)")
+    return _("Quand êtes-vous disponible ? (les prochains jours ouvrés)")
 
 
 def compute_budget(h: dict[str, Any]) -> None:
@@ -196,12 +246,25 @@ STEPS: dict[str, Step] = {
                 "logement, indiquez celui de la commune où vous êtes."
             ),
             _cancel,
-            _then("means"),
+            _then("safe_contact"),
             read=cases.normalize_postcode,
             invalid=lambda _: _(
                 "Ce code postal ne semble pas valide : 5 chiffres, en France métropolitaine ou dans les "
                 "DROM, par exemple 75011."
             ),
+        ),
+        Step(
+            "safe_contact",
+            lambda _: _("Pouvons-nous vous appeler ou vous écrire sans risque ? À quels moments ?"),
+            _choices(
+                "safe_contact",
+                (SAFE_ANYTIME, lambda _: _("Oui, à tout moment")),
+                (SAFE_SOMETIMES, lambda _: _("Oui, à certains moments seulement")),
+                (NOT_SAFE, lambda _: _("Non, ce n'est pas sûr")),
+            ),
+            lambda value: "slot" if value == NOT_SAFE else "means",
+            accepts=lambda value: value in (SAFE_ANYTIME, SAFE_SOMETIMES, NOT_SAFE),
+            then_compute=_after_safe_contact,
         ),
         Step(
             "means",
@@ -216,6 +279,7 @@ STEPS: dict[str, Step] = {
             _slots,
             _then("sensitive"),
             accepts=valid_slot,
+            question_for=_slot_question,
         ),
         Step(
             "sensitive",

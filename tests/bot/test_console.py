@@ -178,3 +178,17 @@ def test_no_contact_data_in_logs_or_in_the_database_file(web_server, advisers, s
     for marker in (NAME, PHONE, "+33698765432", "Zorglubette"):
         assert marker not in caplog.text and marker not in out + err
         assert marker.encode() not in raw
+
+
+def test_the_case_page_shows_the_safe_contact_answer_of_a_violence_case(web_server, advisers):
+    services = web_server.server.config.app.state.deployment
+    case = services.handoff.submit(Draft(
+        facts={"difficulties": ["violences"]}, reasons=[], outcome="to_confirm", rules_version="2022-06-15",
+        urgent=True, name=NAME, phone="+33698765432", email=None, postcode="69003", preferred_means="phone",
+        slots=["2026-11-30|pm"], consent_at=dt.datetime(2026, 11, 25, 9, 0), sensitive_consent=True,
+        channel="web", address="web:danger", safe_contact="no",
+    ))
+    client, _ = login(web_server, "marie", "correct-horse-battery")
+    page = client.get(f"/console/cases/{case.reference}").text
+    assert "URGENTE VI" in page
+    assert "Contact sans risque : NON — appeler uniquement au créneau choisi, ni SMS ni e-mail" in page

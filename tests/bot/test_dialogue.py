@@ -414,7 +414,7 @@ def test_a_danger_told_in_words_joins_the_situation_the_urgent_request_carries()
     talk(dialogue, state, "/start", "mon conjoint me frappe")
     assert state.urgent and state.dangers == ["violences"]
     talk(dialogue, state, "/handoff", "/consent", "Camille Martin", "06 12 34 56 78", "/skip", "69003",
-         '/hset{"field":"means","value":"phone"}')
+         '/hset{"field":"safe_contact","value":"yes"}', '/hset{"field":"means","value":"phone"}')
     (sensitive,) = talk(dialogue, state, '/hset{"field":"slot","value":"any"}')
     assert "informations sensibles" in sensitive[0].text  # the separate consent for violence details
     (_, preview) = talk(dialogue, state, '/hset{"field":"sensitive","value":"yes"}',
