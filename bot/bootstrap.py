@@ -24,6 +24,8 @@ from .dialogue import Dialogue
 from .feedback import SampleStore, UnderstandingLog
 from .i18n import translator
 from .ratelimit import RateLimiter
+from .replies import Button, Reply
+from .replies import payload as button_payload
 from .service import Assistant
 from .store import ConversationStore, make_cipher, make_engine
 
@@ -143,8 +145,10 @@ class PersonMessageTransport:
         if s.telegram is None or s.loop is None:
             raise RuntimeError("telegram is not running")
         message_id, address, body, locale = found
-        text = translator(locale)("Message de votre conseiller : {message}", message=body)
+        _ = translator(locale)
+        reply = Reply(_("Message de votre conseiller : {message}", message=body),
+                      (Button(_("Répondre à mon conseiller"), button_payload("write_adviser")),))
         chat_id = int(address.split(":", 1)[1])
-        future = asyncio.run_coroutine_threadsafe(s.telegram.application.bot.send_message(chat_id, text), s.loop)
+        future = asyncio.run_coroutine_threadsafe(s.telegram.send(chat_id, reply), s.loop)
         future.result(timeout=self.timeout)
         desk.mark_delivered([message_id])

@@ -6,14 +6,16 @@ ConversationHandler or pickle persistence, which do not survive several processe
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import secrets
 
 import anyio
 import orjson
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
@@ -44,6 +46,7 @@ COMMANDS = {
     "start": "/start", "restart": "/restart", "recommencer": "/restart", "help": "/help", "aide": "/help",
     "conseiller": "/ask_human", "adviser": "/ask_human", "langue": "/language", "language": "/language",
     "effacer": "/erase_data", "erase": "/erase_data", "confidentialite": "/privacy", "privacy": "/privacy",
+    "suivi": "/follow", "follow": "/follow", "ecrire": "/write_adviser", "write": "/write_adviser",
 }
 
 _metadata = MetaData()
@@ -52,14 +55,59 @@ processed_updates = Table(
     Column("update_id", Integer, primary_key=True, autoincrement=False),
     Column("received_at", DateTime, nullable=False),
 )
+# A button payload longer than Telegram's 64 bytes travels as a token (TOKEN_PREFIX + 20
+# characters of its SHA-256): the same payload always gives the same token, so the table holds
+# one row per distinct payload, whatever the traffic, shared by every worker and kept across restarts.
+button_tokens = Table(
+    "button_tokens", _metadata,
+    Column("token", String(32), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+TOKEN_PREFIX = "/k:"
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    rows = [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in reply.buttons
-            if len(b.payload.encode()) <= CALLBACK_LIMIT]
-    return InlineKeyboardMarkup(rows) if rows else None
+class ButtonTokens:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._known: dict[str, str] = {}  # token -> payload, in this process
+
+    @staticmethod
+    def token_of(payload: str) -> str:
+        digest = hashlib.sha256(payload.encode()).digest()
+        return TOKEN_PREFIX + base64.urlsafe_b64encode(digest[:15]).decode()
+
+    def callback_data(self, payload: str) -> str:
+        """The payload itself when it fits, else its token (stored first: a button is never sent
+        that cannot be read back)."""
+        if len(payload.encode()) <= CALLBACK_LIMIT:
+            return payload
+        token = self.token_of(payload)
+        if token not in self._known:
+            with contextlib.suppress(IntegrityError), self.engine.begin() as conn:  # another worker stored it
+                conn.execute(insert(button_tokens).values(
+                    token=token, payload=payload, created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+            self._known[token] = payload
+        return token
+
+    def payload_of(self, data: str) -> str:
+        """A pressed button's payload; an unknown token (forged) is an unknown command."""
+        if not data.startswith(TOKEN_PREFIX):
+            return data
+        if data not in self._known:
+            with self.engine.connect() as conn:
+                found = conn.execute(select(button_tokens.c.payload).where(button_tokens.c.token == data)).scalar()
+            if found is None:
+                return "/unknown"
+            self._known[data] = found
+        return self._known[data]
+
+    def keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
+        if not reply.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.title, callback_data=self.callback_data(b.payload))] for b in reply.buttons]
+        )
 
 
 class TelegramChannel:
@@ -69,6 +117,7 @@ class TelegramChannel:
                  webhook_url: str | None = None, webhook_secret: str | None = None):
         self.assistant = assistant
         self.engine = engine
+        self.tokens = ButtonTokens(engine)
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
         builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
@@ -150,7 +199,11 @@ class TelegramChannel:
             return
         replies = await self.assistant.handle(CHANNEL, str(chat.id), message, user.language_code if user else None)
         for reply in replies:
-            await self.application.bot.send_message(chat.id, reply.text, reply_markup=keyboard(reply))
+            await self.send(chat.id, reply)
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        markup = await anyio.to_thread.run_sync(self.tokens.keyboard, reply)
+        await self.application.bot.send_message(chat_id, reply.text, reply_markup=markup)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.message and update.message.text:
@@ -192,7 +245,8 @@ class TelegramChannel:
             # A pressed keyboard is spent: remove it so old buttons cannot be pressed again.
             with contextlib.suppress(TelegramError):
                 await query.edit_message_reply_markup(reply_markup=None)
-        await self._handle(update, query.data or "")
+        data = await anyio.to_thread.run_sync(self.tokens.payload_of, query.data or "")
+        await self._handle(update, data)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The exception type only: an update carries what the person wrote.

@@ -39,9 +39,11 @@ class FollowDesk:
             audit(conn, "person", "access_code_issued", reference, now)
         return code
 
-    def open(self, reference: str, code: str, address: str, now: dt.datetime | None = None) -> Follow:
-        """The case `reference` follows the conversation `address` if `code` is its follow-up
-        code. Which of the reference or the code was wrong is never said."""
+    def open(self, reference: str, code: str, address: str, now: dt.datetime | None = None,
+             locale: str | None = None) -> Follow:
+        """The case `reference` follows the conversation `address` (in `locale`, for what is
+        pushed to the person) if `code` is its follow-up code. Which of the reference or the
+        code was wrong is never said."""
         now = now or utcnow()
         normalized = normalize_access_code(code)
         with self.engine.begin() as conn:
@@ -60,6 +62,7 @@ class FollowDesk:
                     update(cases).where(cases.c.id == row.id).values(
                         access_failures=0, access_locked_until=None, address_enc=self.cipher.encrypt(address),
                         channel=address.split(":", 1)[0], updated_at=now,
+                        **({"locale": locale} if locale else {}),
                     )
                 )
                 audit(conn, "person", "follow_up_opened", reference, now)

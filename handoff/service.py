@@ -119,9 +119,10 @@ class HandoffService:
         desk.mark_delivered([message_id for message_id, _ in messages])
         return [body for _, body in messages]
 
-    def follow(self, reference: str, code: str, address: str) -> Follow:
-        """With the follow-up code, the case `reference` follows this conversation from now on."""
-        return FollowDesk(self.repository).open(reference, code, address)
+    def follow(self, reference: str, code: str, address: str, locale: str | None = None) -> Follow:
+        """With the follow-up code, the case `reference` follows this conversation from now on
+        (and speaks its language)."""
+        return FollowDesk(self.repository).open(reference, code, address, locale=locale)
 
     def reply(self, reference: str, address: str, body: str) -> bool:
         """The person's message to the advisers, on their own case."""

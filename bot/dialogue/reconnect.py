@@ -90,7 +90,7 @@ def text(services: Services, state: State, turn: Turn, message: str) -> None:
     if services.handoff is None:
         turn.say(follow_up.status(services, state, None))
         return
-    result = services.handoff.follow(reference, codes[0], state.address)
+    result = services.handoff.follow(reference, codes[0], state.address, state.locale)
     if result is Follow.OPENED:
         state.following = None
         state.case_reference = reference

@@ -365,7 +365,7 @@ class _Cases:
     def pending_messages(self, reference, address):
         return self.inbox.pop(reference, []) if self.owners.get(reference) == address else []
 
-    def follow(self, reference, code, address):
+    def follow(self, reference, code, address, locale=None):
         from handoff import Follow
 
         if self.codes.get(reference) != code:

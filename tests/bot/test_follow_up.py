@@ -104,7 +104,7 @@ def test_cancel_and_any_other_button_leave_the_follow_up_and_text_goes_to_the_nl
 
 def test_a_locked_follow_up_says_so_and_gives_the_phone():
     class Locked(_Cases):
-        def follow(self, reference, code, address):
+        def follow(self, reference, code, address, locale=None):
             return Follow.LOCKED
 
     dialogue, cases, _, _, reference = _made(cases=Locked())

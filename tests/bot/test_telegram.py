@@ -152,7 +152,7 @@ def test_handoff_on_telegram_and_the_adviser_s_message_is_pushed(telegram_app, f
         count = len(fake_bot_api.wait_for(chat, count + 1))
         time.sleep(0.2)
         count = len(fake_bot_api.texts_to(chat))
-    reference = re.search(r"ASD-[A-Z0-9]{6}", fake_bot_api.texts_to(chat)[-1]).group()
+    reference = re.search(r"ASD-[A-Z0-9]{6}", " ".join(fake_bot_api.texts_to(chat)[-2:])).group()  # then its code
 
     engine = create_engine(settings.database_url, future=True)
     adviser = add_adviser(engine, "lea", "correct-horse-battery", "adviser", ["Nouvelle-Aquitaine"])

@@ -1,0 +1,73 @@
+"""The person's side on Telegram, for real over HTTP against the fake Bot API: a request made on
+the web followed from Telegram with /suivi, its reference and its code; the adviser's message
+pushed with a button to answer, in the person's language; the answer reaching the console; and a
+button whose payload exceeds Telegram's 64 bytes sent as a short token that reads back."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from test_console import advisers, confirmation_on_the_web, csrf_of, login  # noqa: F401 -- advisers is a fixture
+from test_telegram import buttons_of, telegram_app  # noqa: F401 -- telegram_app is a fixture
+
+from bot.replies import Button, Reply, payload
+
+pytestmark = pytest.mark.e2e
+CHAT = 515151
+
+
+def _press_and_wait(api, chat, data, count):
+    api.user_presses(chat, data)
+    return api.wait_for(chat, count + 1)
+
+
+def test_a_web_request_is_followed_on_telegram_and_the_adviser_and_the_person_write_to_each_other(
+        telegram_app, fake_bot_api, advisers):  # noqa: F811
+    confirmation = " ".join(confirmation_on_the_web(telegram_app, sender="web-first"))
+    reference = re.search(r"ASD-[A-Z0-9]{6}", confirmation).group()
+    code = re.search(r"Code de suivi : ([A-Z0-9]{5}-[A-Z0-9]{5})", confirmation).group(1)
+
+    fake_bot_api.user_says(CHAT, "/suivi", language="en")
+    texts = fake_bot_api.wait_for(CHAT, 2)  # the greeting, then the question
+    assert "reference (ASD-…)" in texts[-1]
+    fake_bot_api.user_says(CHAT, reference, language="en")
+    assert "follow-up code" in fake_bot_api.wait_for(CHAT, 3)[-1]
+    fake_bot_api.user_says(CHAT, code, language="en")
+    texts = fake_bot_api.wait_for(CHAT, 5)
+    assert "now followed in this conversation" in texts[-2] and reference in texts[-1]
+
+    client, _ = login(telegram_app, "marie", "correct-horse-battery")
+    csrf = csrf_of(client.get(f"/console/cases/{reference}").text)
+    client.post(f"/console/cases/{reference}/claim", data={"csrf": csrf})
+    client.post(f"/console/cases/{reference}/message", data={"csrf": csrf, "body": "Je vous appelle lundi."})
+    texts = fake_bot_api.wait_for(CHAT, 6, timeout=20)
+    assert texts[-1] == "Message from your adviser: Je vous appelle lundi."  # pushed, in the person's language
+    pushed = [m for m in fake_bot_api.sent if int(m["chat_id"]) == CHAT][-1]
+    assert [b["callback_data"] for b in buttons_of(pushed)] == ["/write_adviser"]
+
+    assert "Write your message for your adviser" in _press_and_wait(fake_bot_api, CHAT, "/write_adviser", 6)[-1]
+    fake_bot_api.user_says(CHAT, "Monday is fine, after 5 pm please.", language="en")
+    assert "passed on to your adviser" in fake_bot_api.wait_for(CHAT, 8)[-1]
+    page = client.get(f"/console/cases/{reference}").text
+    assert "Monday is fine, after 5 pm please." in page and "de la personne" in page
+
+
+def test_a_button_whose_payload_exceeds_64_bytes_travels_as_a_token_and_reads_back(
+        telegram_app, fake_bot_api):  # noqa: F811
+    deployment = telegram_app.server.config.app.state.deployment
+    long_payload = payload("faq", topic="confidentialite_employeur", origin="un bouton au payload bien trop long")
+    assert len(long_payload.encode()) > 64
+    reply = Reply("Une question ?", (Button("Mon employeur le saura-t-il ?", long_payload),
+                                     Button("Menu", payload("menu"))))
+    chat = CHAT + 1
+    asyncio.run_coroutine_threadsafe(deployment.telegram.send(chat, reply), deployment.loop).result(timeout=10)
+    sent = fake_bot_api.wait_for(chat, 1)
+    message = [m for m in fake_bot_api.sent if int(m["chat_id"]) == chat][-1]
+    data = [b["callback_data"] for b in buttons_of(message)]
+    assert len(data) == 2 and data[1] == "/menu"  # none removed
+    assert data[0].startswith("/k:") and len(data[0].encode()) <= 64
+    texts = _press_and_wait(fake_bot_api, chat, data[0], len(sent))
+    assert "employeur" in texts[-1].lower()  # the long payload's own answer
+    fake_bot_api.user_presses(chat, "/k:forgedtokenforged123")
+    assert "Je ne connais pas cette commande" in fake_bot_api.wait_for(chat, len(texts) + 1)[-1]
