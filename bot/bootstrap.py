@@ -22,6 +22,7 @@ from .channels import Channel
 from .config import Settings, session_secret
 from .dialogue import Dialogue
 from .feedback import SampleStore, UnderstandingLog
+from .handover import Handovers
 from .i18n import translator
 from .ratelimit import RateLimiter
 from .replies import Button, Reply
@@ -77,6 +78,10 @@ class Deployment:
         self.telegram: TelegramChannel | None = None
         self.channels: list[Channel] = []
 
+    def telegram_bot(self) -> str | None:
+        """The Telegram bot's username while the channel runs (for "continuer sur Telegram")."""
+        return self.telegram.username if self.telegram is not None else None
+
     def prepare_nlu(self) -> nlu.Parser:
         """Train on first start when there is no model, then load it (or use RASA_URL)."""
         if not self.settings.rasa_url and nlu.latest_model(self.settings.models_dir) is None:
@@ -100,6 +105,9 @@ class Deployment:
             # Absolute: on Telegram a bare "/confidentialite" would read as a command.
             privacy_url=f"{self.settings.public_url.rstrip('/')}/confidentialite",
             follow_url=f"{self.settings.public_url.rstrip('/')}/suivi",
+            web_url=self.settings.public_url,
+            handovers=Handovers(self.store.engine, self.cipher, self.store, self.cases),
+            telegram_bot=self.telegram_bot,
             on_parse=self.understanding.record,
             on_share=self.samples.add,
         )

@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 
 from .i18n import negotiate, translator
-from .replies import Reply
+from .replies import Reply, payload
 from .service import Assistant
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,14 @@ class TelegramChannel:
         self.application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, self._on_other))
         self.application.add_error_handler(self._on_error)
 
+    @property
+    def username(self) -> str | None:
+        """The bot's username, once started (python-telegram-bot asked getMe)."""
+        try:
+            return self.application.bot.username
+        except RuntimeError:  # not initialised yet
+            return None
+
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -211,7 +219,11 @@ class TelegramChannel:
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.message and update.message.text:
-            name = update.message.text.split()[0].lstrip("/").split("@")[0].lower()
+            words = update.message.text.split()
+            name = words[0].lstrip("/").split("@")[0].lower()
+            if name == "start" and len(words) > 1:  # t.me/<bot>?start=<token>: a conversation brought from the web
+                await self._handle(update, payload("handover", token=words[1][:64]))
+                return
             await self._handle(update, COMMANDS.get(name, "/help"))
 
     async def _refused_in_a_group(self, update: Update) -> bool:

@@ -83,6 +83,19 @@ class FollowDesk:
                 return Follow.LOCKED
             return Follow.REFUSED
 
+    def move(self, reference: str, old_address: str, new_address: str, locale: str | None = None) -> bool:
+        """The case follows another conversation, the person having proved it is theirs another
+        way (a one-time link opened from the conversation that holds it: bot/handover.py)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cases.c.id, cases.c.address_enc).where(cases.c.reference == reference)).first()
+            if row is None or self.cipher.decrypt(row.address_enc) != old_address:
+                return False
+            conn.execute(update(cases).where(cases.c.id == row.id).values(
+                address_enc=self.cipher.encrypt(new_address), channel=new_address.split(":", 1)[0],
+                updated_at=utcnow(), **({"locale": locale} if locale else {}),
+            ))
+            return True
+
     def person_writes(self, reference: str, body: str, now: dt.datetime | None = None) -> None:
         """The person's message to the advisers, kept encrypted with the case, unread until an
         adviser opens the case."""

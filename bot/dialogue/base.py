@@ -43,6 +43,17 @@ class HandoffPort(Protocol):
     def reply(self, reference: str, address: str, body: str) -> bool: ...
 
 
+class HandoverPort(Protocol):
+    """One-time links between the web and Telegram (bot/handover.py)."""
+
+    def create(self, address: str) -> str: ...
+    def claim(self, token: str, address: str) -> State | None: ...
+
+
+def _no_bot() -> str | None:
+    return None
+
+
 @dataclass
 class Services:
     """The doors a journey may knock on: the NLU, the FAQ content, the handoff service, the date."""
@@ -53,6 +64,9 @@ class Services:
     today: Callable[[], dt.date] = dt.date.today
     privacy_url: str = "/confidentialite"
     follow_url: str = "/suivi"  # where a request is followed from any device, with its reference and code
+    web_url: str = "/"  # the chat page, for a link from Telegram
+    handovers: HandoverPort | None = None
+    telegram_bot: Callable[[], str | None] = _no_bot  # the bot's username, while Telegram runs
     callback_days: int | None = None  # the delay the service commits to, if it does (CALLBACK_WORKING_DAYS)
     on_parse: Callable[[nlu.Parse], None] | None = None  # counts what is not understood (bot/feedback.py)
     on_share: Callable[[str, str, str], None] | None = None  # keeps a message its writer agreed to share

@@ -18,6 +18,7 @@ from ..replies import Reply, parse_payload
 from ..state import CHECK, IDLE, State
 from . import (  # noqa: F401 -- each registers its commands and intents
     check,
+    continuity,
     emergency,
     faq,
     follow_up,
@@ -29,18 +30,21 @@ from . import (  # noqa: F401 -- each registers its commands and intents
     result,
     summary,
 )
-from .base import MAX_TEXT, HandoffPort, Services, Turn, registry
+from .base import MAX_TEXT, HandoffPort, HandoverPort, Services, Turn, registry
 
 
 class Dialogue:
     def __init__(self, parser: nlu.Parser, content: nlu.FaqContent, *, handoff: HandoffPort | None = None,
                  today: Callable[[], dt.date] = dt.date.today, privacy_url: str = "/confidentialite",
-                 follow_url: str = "/suivi",
+                 follow_url: str = "/suivi", web_url: str = "/", handovers: HandoverPort | None = None,
+                 telegram_bot: Callable[[], str | None] | None = None,
                  callback_days: int | None = None, on_parse: Callable[[nlu.Parse], None] | None = None,
                  on_share: Callable[[str, str, str], None] | None = None):
         self.services = Services(parser=parser, content=content, handoff=handoff, today=today, privacy_url=privacy_url,
                                  follow_url=follow_url, callback_days=callback_days, on_parse=on_parse,
-                                 on_share=on_share)
+                                 on_share=on_share, web_url=web_url, handovers=handovers)
+        if telegram_bot is not None:
+            self.services.telegram_bot = telegram_bot
 
     @property
     def content(self) -> nlu.FaqContent:
@@ -55,9 +59,10 @@ class Dialogue:
         if not state.greeted:
             state.greeted = True
             state.locale = negotiate(locale_hint)
-            turn.say(menu.greeting(services, state))
-            if not message or (command and command[0] in ("start", "menu")):
-                return turn
+            if not (command and command[0] == "handover"):  # a conversation brought here is not greeted again
+                turn.say(menu.greeting(services, state))
+                if not message or (command and command[0] in ("start", "menu")):
+                    return turn
         if state.mode == CHECK and state.question is None and state.precising is None:
             # A stored conversation whose question the rules no longer ask: the next one.
             question = rules_adapter.next_question(state.facts, on=services.today())

@@ -15,7 +15,7 @@ from ..replies import Button, Reply, payload
 from ..state import State
 from . import summary
 from .base import Services, Turn, registry
-from .menu import menu
+from .menu import elsewhere, menu
 
 # "voir mes données", "export my data": the right of access, typed (folded text).
 EXPORT = re.compile(r"\b(export\w*|copie|voir|see|access)\b.*\b(mes|my) (donnees|data)\b")
@@ -65,7 +65,8 @@ def status(services: Services, state: State, reference: str | None = None, found
         else ()
     )
     return Reply(
-        _("Votre demande {reference} : {status}.", reference=reference, status=label), buttons + menu(state).buttons
+        _("Votre demande {reference} : {status}.", reference=reference, status=label),
+        buttons + elsewhere(services, state) + menu(state).buttons,
     )
 
 

@@ -53,6 +53,18 @@ def help_reply(state: State) -> Reply:
     )
 
 
+def elsewhere(services: Services, state: State) -> tuple[Button, ...]:
+    """The button to continue on the other channel, where there is one (bot/dialogue/continuity.py)."""
+    _ = translator(state.locale)
+    if services.handovers is None:
+        return ()
+    if state.address.startswith("web:") and services.telegram_bot():
+        return (Button(_("Continuer sur Telegram"), payload("continue_telegram")),)
+    if state.address.startswith("telegram:"):
+        return (Button(_("Continuer sur le web"), payload("continue_web")),)
+    return ()
+
+
 def unknown_command(state: State) -> Reply:
     _ = translator(state.locale)
     return Reply(_("Je ne connais pas cette commande."), help_reply(state).buttons)
@@ -78,7 +90,8 @@ def privacy(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
 
 @registry.command("help")
 def show_help(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
-    turn.say(help_reply(state))
+    reply = help_reply(state)
+    turn.say(Reply(reply.text, reply.buttons + elsewhere(services, state)))
 
 
 @registry.intent("help")

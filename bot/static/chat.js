@@ -221,6 +221,13 @@
 
   var previous = history();
   var start = data.start === "/follow" ? data.start : "";
+  // A one-time link from Telegram (?reprise=<token>): the conversation continues here. The token
+  // leaves the address bar at once (it is spent anyway once used).
+  var brought = new URLSearchParams(window.location.search).get("reprise");
+  if (brought && /^[A-Za-z0-9_-]{16,64}$/.test(brought)) {
+    window.history.replaceState(null, "", window.location.pathname);
+    start = '/handover{"token":"' + brought + '"}';
+  }
   if (previous.length) {
     previous.forEach(function (e) { render(e, false); });
     log.scrollTop = log.scrollHeight;

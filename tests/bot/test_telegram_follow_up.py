@@ -71,3 +71,42 @@ def test_a_button_whose_payload_exceeds_64_bytes_travels_as_a_token_and_reads_ba
     assert "employeur" in texts[-1].lower()  # the long payload's own answer
     fake_bot_api.user_presses(chat, "/k:forgedtokenforged123")
     assert "Je ne connais pas cette commande" in fake_bot_api.wait_for(chat, len(texts) + 1)[-1]
+
+
+def test_the_web_to_telegram_deep_link_carries_the_conversation_and_the_case_over_once(
+        telegram_app, fake_bot_api, advisers):  # noqa: F811
+    import httpx
+    from test_console import say
+
+    reference = re.search(r"ASD-[A-Z0-9]{6}",
+                          " ".join(confirmation_on_the_web(telegram_app, sender="web-to-tg"))).group()
+    status = httpx.post(telegram_app.url + "/webhooks/rest/webhook",
+                        json={"sender": "web-to-tg", "message": "/status"}, timeout=30).json()
+    assert "/continue_telegram" in [b["payload"] for m in status for b in m.get("buttons", [])]
+    link = re.search(r"https://t\.me/assistant_test_bot\?start=([A-Za-z0-9_-]+)",
+                     " ".join(say(telegram_app, "web-to-tg", "/continue_telegram")))
+    assert link, "no deep link"
+    chat = CHAT + 2
+    fake_bot_api.user_says(chat, f"/start {link.group(1)}")
+    texts = fake_bot_api.wait_for(chat, 2)
+    assert f"Votre demande {reference} vous suit" in texts[0] and "gratuit et confidentiel" not in " ".join(texts)
+    assert "Je ne trouve aucune demande" in " ".join(say(telegram_app, "web-to-tg", "/status"))  # moved, not copied
+
+    fake_bot_api.user_says(chat + 1, f"/start {link.group(1)}")  # the same link again, elsewhere
+    assert "plus valable" in fake_bot_api.wait_for(chat + 1, 1)[-1]
+
+    client, _ = login(telegram_app, "marie", "correct-horse-battery")
+    csrf = csrf_of(client.get(f"/console/cases/{reference}").text)
+    client.post(f"/console/cases/{reference}/claim", data={"csrf": csrf})
+    client.post(f"/console/cases/{reference}/message", data={"csrf": csrf, "body": "Bien reçu sur Telegram ?"})
+    assert fake_bot_api.wait_for(chat, len(texts) + 1, timeout=20)[-1] == (
+        "Message de votre conseiller : Bien reçu sur Telegram ?")
+
+    # And back: from Telegram, a one-time link to the web.
+    count = len(fake_bot_api.texts_to(chat))
+    fake_bot_api.user_presses(chat, "/continue_web")
+    back = re.search(r"/\?reprise=([A-Za-z0-9_-]+)", fake_bot_api.wait_for(chat, count + 1)[-1]).group(1)
+    texts = say(telegram_app, "web-again", f'/handover{{"token":"{back}"}}')
+    assert f"Votre demande {reference} vous suit" in texts[0]
+    assert f"Votre demande {reference} : prise en charge par un conseiller" in " ".join(
+        say(telegram_app, "web-again", "/status"))
