@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, and_, insert, select, update
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from handoff import Cipher
@@ -82,3 +82,9 @@ class Handovers:
             audit(conn, "person", "conversation_moved", state.case_reference, now)
         state.address = address
         return state
+
+
+def purge_handovers(engine: Engine, now: dt.datetime) -> int:
+    """Links used or expired, a day on (their conversation address goes with them)."""
+    with engine.begin() as conn:
+        return conn.execute(delete(handovers).where(handovers.c.expires_at < now - dt.timedelta(days=1))).rowcount

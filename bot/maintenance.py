@@ -11,6 +11,7 @@ from handoff.retention import PurgeReport, Retention, purge_cases
 
 from .config import session_secret
 from .feedback import SampleStore
+from .handover import purge_handovers
 from .store import ConversationStore, make_cipher, make_engine
 
 
@@ -32,4 +33,5 @@ def run_purge(settings, now: dt.datetime | None = None) -> PurgeReport:
     store = ConversationStore(engine, cipher, session_secret(settings))
     report.conversations = store.purge(now - dt.timedelta(days=retention.conversation_days))
     report.shared_messages = SampleStore(engine, cipher, now=lambda: now).purge()
+    purge_handovers(engine, now)
     return report

@@ -49,3 +49,12 @@ def test_an_expired_a_forged_or_a_same_place_link_moves_nothing(handovers):
     here = links.create("web:tab", NOW)
     assert links.claim(here, "web:tab", NOW) is None
     assert store.load("web:tab") is not None
+
+
+def test_spent_links_are_purged_a_day_after_they_expire(handovers):
+    from bot.handover import purge_handovers
+
+    links, _, engine = handovers
+    links.create("web:tab", NOW)
+    assert purge_handovers(engine, NOW + HANDOVER_TTL) == 0
+    assert purge_handovers(engine, NOW + HANDOVER_TTL + dt.timedelta(days=1, seconds=1)) == 1
