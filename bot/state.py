@@ -15,6 +15,9 @@ IDLE = "idle"  # menu, FAQ
 CHECK = "check"  # the eligibility questions
 SUMMARY = "summary"  # answers shown, editable, before the result
 RESULT = "result"  # the outcome was given
+# A request's step while one of the check's answers is changed from its preview: the check asks,
+# then the result is recomputed and the preview shown again (bot/dialogue/revise.py).
+REVISING = "revising"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from rules_adapter import FactsError, Question
 from .. import answers
 from ..i18n import translator
 from ..replies import Button, Reply, payload
-from ..state import CHECK, IDLE, SUMMARY, State
+from ..state import CHECK, IDLE, REVISING, SUMMARY, State
 from . import emergency
 from .base import Services, Turn, registry
 from .menu import menu
@@ -156,6 +156,9 @@ def proceed(services: Services, state: State, turn: Turn) -> None:
     if next_question is None:
         state.question = None
         state.editing = False
+        if state.handoff.get("step") == REVISING:  # changed from a request's preview: back to it
+            registry.commands["back_to_preview"](services, state, turn, {})
+            return
         state.mode = SUMMARY
         turn.say(summary(state))
         return

@@ -28,6 +28,7 @@ from . import (  # noqa: F401 -- each registers its commands and intents
     navigation,
     reconnect,
     result,
+    revise,
     summary,
 )
 from .base import MAX_TEXT, HandoffPort, HandoverPort, Services, Turn, registry

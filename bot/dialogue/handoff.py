@@ -334,6 +334,8 @@ def preview(services: Services, state: State, error: str | None = None) -> Reply
         Button(_("Modifier l'e-mail"), payload("hedit", field="email")),
         Button(_("Modifier le code postal"), payload("hedit", field="postcode")),
         Button(_("Modifier le budget"), payload("hedit", field="budget")),
+        *(Button(_("Modifier : {name}", name=summary.fact_name(f, shown)), payload("hrevise", fact=f))
+          for f in summary.given(request_facts(state), state) if f in state.facts or f == "housing_location"),
         Button(_("Annuler"), payload("cancel_handoff")),
     )
     return Reply("\n".join(lines), buttons)

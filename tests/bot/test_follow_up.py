@@ -162,3 +162,52 @@ def test_english_conversation_gets_the_follow_up_in_english():
     other = State(greeted=True, address="web:en", locale="en")
     (asked,) = talk(dialogue, other, reference)
     assert "type its follow-up code" in asked[0].text
+
+
+def _at_the_preview(cases):
+    dialogue = Dialogue(RecordingParser(), nlu.FaqContent(), handoff=cases, today=lambda: dt.date(2026, 1, 1))
+    facts = {"difficulties": ["impayes_loyer"], "situation": "salarie", "sector": "prive_non_agricole",
+             "company_size": 50, "contract": "cdi", "housing_location": "metropole"}
+    state = State(last_outcome="eligible", mode="result", greeted=True, facts=dict(facts), answered=list(facts),
+                  address="web:tab")
+    talk(dialogue, state, "/handoff", "/consent", "Marie Curie", "06 12 34 56 78", "/skip", "69003",
+         '/hset{"field":"means","value":"phone"}', '/hset{"field":"slot","value":"any"}')
+    (preview,) = talk(dialogue, state, '/hset{"field":"budget_offer","value":"no"}')
+    return dialogue, state, preview[0]
+
+
+def test_a_check_answer_is_changed_from_the_preview_and_the_result_recomputed_before_sending():
+    cases = _Cases()
+    dialogue, state, preview = _at_the_preview(cases)
+    assert "le service peut vous aider" in preview.text
+    edits = {b.title: b.payload for b in preview.buttons}
+    assert "Modifier : Situation" in edits and "Modifier le téléphone" in edits
+    (asked,) = talk(dialogue, state, edits["Modifier : Situation"])
+    assert "Quelle est la bonne réponse ?" in asked[-1].text and "situation professionnelle" in asked[-1].text
+    (follow_on,) = talk(dialogue, state, '/answer{"f":"situation","v":"demandeur_emploi"}')
+    assert "mois" in follow_on[-1].text  # the new answer calls for its own question
+    (back,) = talk(dialogue, state, '/answer{"f":"months_since_job_end","v":"3"}')
+    shown = back[-1].text
+    assert "Réponse modifiée : le résultat est recalculé." in shown and "Marie Curie" in shown
+    assert "Demandeur d'emploi" in shown and state.handoff["step"] == "preview"
+    talk(dialogue, state, "/confirm_handoff")
+    (draft,) = cases.drafts
+    assert draft.facts["situation"] == "demandeur_emploi" and draft.name == "Marie Curie"
+
+
+def test_changing_an_answer_to_one_the_rules_refuse_shows_it_before_sending_and_still_allows_the_call_back():
+    cases = _Cases()
+    dialogue, state, preview = _at_the_preview(cases)
+    edits = {b.title: b.payload for b in preview.buttons}
+    talk(dialogue, state, edits["Modifier : Situation"])
+    (back,) = talk(dialogue, state, '/answer{"f":"situation","v":"retraite"}')
+    assert "hors critères de la vérification — à examiner par un conseiller" in back[-1].text
+    assert "Confirmer l'envoi" in [b.title for b in back[-1].buttons]
+    talk(dialogue, state, "/confirm_handoff")
+    assert cases.drafts[0].outcome == "not_eligible"
+
+
+def test_a_forged_revision_of_an_answer_never_given_shows_the_preview_again():
+    dialogue, state, _ = _at_the_preview(_Cases())
+    (again,) = talk(dialogue, state, '/hrevise{"fact":"disaster"}')
+    assert "exactement ce que le conseiller recevra" in again[-1].text and state.handoff["step"] == "preview"
