@@ -189,8 +189,8 @@ def typed(question: Question, raw: str) -> Any:
     """A button's value as the rules expect it."""
     if raw == UNSURE:
         return raw
-    if question.kind == "multi":
-        return [raw]
+    if question.kind == "multi":  # one choice, or several ticked then confirmed: "impayes_loyer,violences"
+        return list(dict.fromkeys(v for v in raw.split(",") if v)) or None
     if question.kind == "integer":
         return int(float(raw))
     if question.kind == "number":

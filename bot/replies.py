@@ -17,6 +17,9 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     locale: str | None = None  # the conversation now speaks this language: a page switches its own texts
+    # Several of the `/answer` buttons may be chosen, then confirmed at once (checkboxes on the
+    # web page, ticks on Telegram); a client that cannot tick sends one.
+    choose_many: bool = False
 
 
 def payload(command: str, **args: Any) -> str:

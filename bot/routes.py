@@ -50,8 +50,13 @@ def rest_messages(sender: str, replies: list[Reply]) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"recipient_id": sender, "text": reply.text}
         if reply.buttons:
             item["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        custom: dict[str, Any] = {}  # Rasa's key for what a client makes of it
         if reply.locale:
-            item["custom"] = {"locale": reply.locale}  # Rasa's key for what a client makes of it
+            custom["locale"] = reply.locale
+        if reply.choose_many:
+            custom["multi"] = True
+        if custom:
+            item["custom"] = custom
         out.append(item)
     return out
 
@@ -100,6 +105,7 @@ def _page_strings(locale: str) -> dict[str, str]:
             "Quitte ce site tout de suite et efface la conversation de ce navigateur (touche Échap deux fois)."
         ),
         "typing": _("L'assistant écrit…"),
+        "validate": _("Valider"),
         "you": _("Vous"),
         "assistant": _("Assistant"),
         "privacy": _("Vos données"),

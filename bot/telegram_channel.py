@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 
 from .i18n import negotiate, translator
-from .replies import Reply, payload
+from .replies import Reply, parse_payload, payload
 from .service import Assistant
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,14 @@ button_tokens = Table(
     Column("created_at", DateTime, nullable=False),
 )
 TOKEN_PREFIX = "/k:"
+DANGERS = ("violences", "sans_logement")
+
+
+def ticked(markup: InlineKeyboardMarkup, data: str) -> bool:
+    return any(b.callback_data == data and b.text.startswith(TICKED) for row in markup.inline_keyboard for b in row)
+# A multiple-choice question's choices are ticked in place (the keyboard is edited), then sent
+# together by its "Valider" button.
+UNTICKED, TICKED = "☐ ", "☑ "
 
 
 class ButtonTokens:
@@ -105,9 +113,47 @@ class ButtonTokens:
     def keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
         if not reply.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.title, callback_data=self.callback_data(b.payload))] for b in reply.buttons]
-        )
+        rows = []
+        for b in reply.buttons:
+            data = b.payload
+            command = parse_payload(data) if reply.choose_many else None
+            if command and command[0] == "answer" and command[1].get("v"):  # a choice to tick
+                rows.append([InlineKeyboardButton(UNTICKED + b.title, callback_data=payload(
+                    "pick", f=command[1].get("f"), v=command[1]["v"]))])
+                continue
+            rows.append([InlineKeyboardButton(b.title, callback_data=self.callback_data(data))])
+        return InlineKeyboardMarkup(rows)
+
+    def toggled(self, markup: InlineKeyboardMarkup, pressed: str) -> InlineKeyboardMarkup:
+        """A multiple-choice keyboard with the choice `pressed` ticked or unticked, and its
+        "Valider" button sending what is ticked now."""
+        ticked: list[str] = []
+        fact = ""
+        rows: list[list[InlineKeyboardButton]] = []
+        for row in markup.inline_keyboard:
+            new_row: list[InlineKeyboardButton] = []
+            for button in row:
+                data = str(button.callback_data or "")
+                command = parse_payload(data)
+                if command and command[0] == "pick":
+                    fact = str(command[1].get("f", ""))
+                    text = button.text
+                    if data == pressed:
+                        text = (UNTICKED + text[len(TICKED):]) if text.startswith(TICKED) else (
+                            TICKED + text[len(UNTICKED):])
+                    if text.startswith(TICKED):
+                        ticked.append(str(command[1].get("v", "")))
+                    new_row.append(InlineKeyboardButton(text, callback_data=data))
+                else:
+                    new_row.append(button)
+            rows.append(new_row)
+        confirm = self.callback_data(payload("answer", f=fact, v=",".join(ticked)))
+        for line in rows:
+            for i, button in enumerate(line):
+                command = parse_payload(self.payload_of(str(button.callback_data or "")))
+                if command and command[0] == "answer" and command[1].get("f") == fact:
+                    line[i] = InlineKeyboardButton(button.text, callback_data=confirm)
+        return InlineKeyboardMarkup(rows)
 
 
 class TelegramChannel:
@@ -251,6 +297,18 @@ class TelegramChannel:
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
+            return
+        if (query.data or "").startswith("/pick{"):  # a choice ticked: the keyboard changes, nothing is sent
+            await query.answer()
+            message = query.message
+            if isinstance(message, Message) and message.reply_markup is not None:
+                markup = await anyio.to_thread.run_sync(self.tokens.toggled, message.reply_markup, query.data or "")
+                with contextlib.suppress(TelegramError):
+                    await query.edit_message_reply_markup(reply_markup=markup)
+                command = parse_payload(query.data or "")
+                kind = str(command[1].get("v", "")) if command else ""
+                if kind in DANGERS and ticked(markup, query.data or ""):  # the numbers at once, not after "Valider"
+                    await self._handle(update, payload("danger", kind=kind))
             return
         await query.answer()
         if query.message is not None:

@@ -124,7 +124,7 @@ def ask(question: Question, services: Services, state: State, prefix: str | None
     text = f"{progress} — {question.text[state.locale]}"
     if prefix:
         text = f"{prefix}\n{text}"
-    return Reply(text, question_buttons(services, question, state))
+    return Reply(text, question_buttons(services, question, state), choose_many=question.kind == "multi")
 
 
 def question_buttons(services: Services, question: Question | None, state: State) -> tuple[Button, ...]:
@@ -138,6 +138,9 @@ def question_buttons(services: Services, question: Question | None, state: State
         if question is None
         else [Button(c.label[state.locale], payload("answer", f=question.fact, v=c.value)) for c in question.choices]
     )
+    if question is not None and question.kind == "multi":
+        # Sends the choices ticked (the web page and Telegram fill its value); alone, it asks again.
+        buttons.append(Button(_("Valider"), payload("answer", f=question.fact, v="")))
     buttons.append(Button(_("Pourquoi cette question ?"), payload("why")))
     if state.answered:
         buttons.append(Button(_("Retour"), payload("back")))
@@ -186,7 +189,8 @@ def not_understood(services: Services, state: State, turn: Turn) -> bool:
     current = question(services, state)
     hint = current.hint[state.locale] if current is not None else ""
     turn.say(
-        Reply(_("Je n'ai pas compris votre réponse. {hint}", hint=hint), question_buttons(services, current, state))
+        Reply(_("Je n'ai pas compris votre réponse. {hint}", hint=hint), question_buttons(services, current, state),
+              choose_many=current is not None and current.kind == "multi")
     )
     return True
 
@@ -220,6 +224,9 @@ def button_answer(services: Services, state: State, turn: Turn, args: dict[str, 
         turn.say(Reply(_("Ce bouton n'est plus valable."), menu(state).buttons))
         return
     asked = question_for(services, fact, state)
+    if asked is not None and asked.kind == "multi" and not raw:  # "Valider" with nothing ticked
+        reask(services, state, turn, prefix=_("Cochez au moins une réponse, puis validez."))
+        return
     before = _difficulties(state)
     try:
         value = answers.typed(asked, raw) if asked is not None else None

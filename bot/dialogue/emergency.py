@@ -3,13 +3,14 @@ home tonight. The NLU's emergency topics, and a safety net of words under it."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import nlu
 
 from ..i18n import translator
 from ..replies import Button, Reply, payload
 from ..state import CHECK, SUMMARY, State
-from .base import Services, Turn
+from .base import Services, Turn, registry
 
 EMERGENCY_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "sans_logement"}
 # A safety net under the NLU: words that must show the emergency numbers even when the model
@@ -87,3 +88,12 @@ def respond(kinds: list[str], services: Services, state: State, turn: Turn) -> N
     else:
         buttons.append(Button(_("Vérifier si je peux être aidé(e)"), payload("start_check")))
     turn.say(Reply(_("Votre situation sera traitée en priorité. Que souhaitez-vous faire ?"), tuple(buttons)))
+
+
+@registry.command("danger")
+def danger_ticked(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
+    """A danger ticked among several choices (Telegram), before they are sent: its numbers at once.
+    Nothing else changes: the answer, and the urgency with it, come when the choices are sent."""
+    kind = str(args.get("kind", ""))
+    if kind in ("violences", "sans_logement"):
+        turn.say(Reply(numbers(kind, state)))

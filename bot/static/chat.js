@@ -63,7 +63,7 @@
   }
 
   function disableOldButtons() {
-    log.querySelectorAll(".buttons button").forEach(function (b) { b.disabled = true; });
+    log.querySelectorAll(".buttons button, .buttons input").forEach(function (b) { b.disabled = true; });
   }
 
   function render(entry, live) {
@@ -75,7 +75,9 @@
     bubble.appendChild(who);
     if (entry.who === "bot") { fillText(bubble, entry.text); } else { bubble.appendChild(document.createTextNode(entry.text)); }
     log.appendChild(bubble);
-    if (entry.buttons && entry.buttons.length) {
+    if (entry.multi && entry.buttons && entry.buttons.length) {
+      renderChoices(entry);
+    } else if (entry.buttons && entry.buttons.length) {
       var group = document.createElement("div");
       group.className = "buttons";
       group.setAttribute("role", "group");
@@ -92,6 +94,60 @@
       log.appendChild(group);
     }
     return bubble;
+  }
+
+  // A question with several answers: a checkbox per choice and "Valider", which sends them at
+  // once ("/answer" with the values joined by commas); the other buttons stay buttons.
+  var CHOICE = /^\/answer\{"f":"(\w+)","v":"(\w+)"\}$/, CONFIRM = /^\/answer\{"f":"\w+","v":""\}$/;
+
+  function renderChoices(entry) {
+    var box = document.createElement("fieldset");
+    box.className = "buttons choices";
+    var legend = document.createElement("legend");
+    legend.className = "visually-hidden";
+    legend.textContent = entry.text;
+    box.appendChild(legend);
+    var fact = null, checks = [], others = [], confirmTitle = data.validate || "Valider";
+    entry.buttons.forEach(function (b) {
+      if (CONFIRM.test(b.payload)) { confirmTitle = b.title; return; }
+      var m = CHOICE.exec(b.payload);
+      if (!m) { others.push(b); return; }
+      fact = m[1];
+      var label = document.createElement("label");
+      var check = document.createElement("input");
+      check.type = "checkbox";
+      check.value = m[2];
+      check.dataset.title = b.title;
+      label.appendChild(check);
+      label.appendChild(document.createTextNode(" " + b.title));
+      box.appendChild(label);
+      checks.push(check);
+    });
+    var confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.className = "confirm";
+    confirm.textContent = confirmTitle;
+    confirm.disabled = true;
+    checks.forEach(function (c) {
+      c.addEventListener("change", function () { confirm.disabled = !checks.some(function (x) { return x.checked; }); });
+    });
+    confirm.addEventListener("click", function () {
+      var chosen = checks.filter(function (c) { return c.checked; });
+      if (!chosen.length) return;
+      var values = chosen.map(function (c) { return c.value; }).join(",");
+      var titles = chosen.map(function (c) { return c.dataset.title; }).join(", ");
+      send('/answer{"f":"' + fact + '","v":"' + values + '"}', titles);
+      input.focus({preventScroll: true});
+    });
+    box.appendChild(confirm);
+    others.forEach(function (b) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b.title;
+      button.addEventListener("click", function () { send(b.payload, b.title); input.focus({preventScroll: true}); });
+      box.appendChild(button);
+    });
+    log.appendChild(box);
   }
 
   // The newest replies in view: from the first of them when they are taller than the pane (a
@@ -134,7 +190,7 @@
     post(message).then(function (replies) {
       var first = null, locale = null;
       replies.forEach(function (r) {
-        var bubble = show({who: "bot", text: r.text || "", buttons: r.buttons || []});
+        var bubble = show({who: "bot", text: r.text || "", buttons: r.buttons || [], multi: !!(r.custom && r.custom.multi)});
         first = first || bubble;
         if (r.custom && (r.custom.locale === "fr" || r.custom.locale === "en")) locale = r.custom.locale;
       });
@@ -232,7 +288,7 @@
     previous.forEach(function (e) { render(e, false); });
     log.scrollTop = log.scrollHeight;
     var groups = log.querySelectorAll(".buttons");
-    groups.forEach(function (g, i) { if (i < groups.length - 1) g.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); });
+    groups.forEach(function (g, i) { if (i < groups.length - 1) g.querySelectorAll("button, input").forEach(function (b) { b.disabled = true; }); });
     if (start) send(start, null);
   } else {
     send(start || "/start", null);

@@ -24,6 +24,7 @@ class FakeBotApi:
         self.updates: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
+        self.edits: list[dict[str, Any]] = []
         self.too_many_requests = 0  # answer this many sendMessage calls with 429 first
         self.refused = 0  # how many were answered 429
         self._update_ids = itertools.count(1)
@@ -67,6 +68,23 @@ class FakeBotApi:
                  "message": {"message_id": next(self._message_ids), "date": int(time.time()), "text": "…",
                              "chat": {"id": chat_id, "type": "private"},
                              "from": {"id": 1, "is_bot": True, "first_name": "Bot"}}}
+        with self._lock:
+            self.updates.append({"update_id": update_id, "callback_query": query})
+        return update_id
+
+    def user_taps_in(self, message: dict[str, Any], data: str, language: str = "fr") -> int:
+        """A button pressed on `message` (one of `sent`), as Telegram sends it: with the message's
+        id and its keyboard as shown now."""
+        update_id = next(self._update_ids)
+        chat_id = int(message["chat_id"])
+        markup = message.get("reply_markup")
+        shown = {"message_id": message["message_id"], "date": int(time.time()), "text": message.get("text", ""),
+                 "chat": {"id": chat_id, "type": "private"}, "from": {"id": 1, "is_bot": True, "first_name": "Bot"}}
+        if markup:
+            shown["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        query = {"id": str(update_id), "chat_instance": "ci", "data": data,
+                 "from": {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language},
+                 "message": shown}
         with self._lock:
             self.updates.append({"update_id": update_id, "callback_query": query})
         return update_id
@@ -144,12 +162,14 @@ class FakeBotApi:
                 },
                 status_code=429,
             )
+        message_id = next(self._message_ids)
+        params = {**params, "message_id": message_id}
         self.sent.append(params)
         return JSONResponse(
             {
                 "ok": True,
                 "result": {
-                    "message_id": next(self._message_ids),
+                    "message_id": message_id,
                     "date": int(time.time()),
                     "text": params.get("text", ""),
                     "chat": {"id": int(params["chat_id"]), "type": "private"},
@@ -159,4 +179,10 @@ class FakeBotApi:
         )
 
     async def api_editMessageReplyMarkup(self, params):
+        """The keyboard of a sent message changes (a removed one too), as the person then sees it."""
+        markup = params.get("reply_markup")
+        for message in self.sent:
+            if message.get("message_id") == int(params.get("message_id") or 0):
+                message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        self.edits.append(params)
         return JSONResponse({"ok": True, "result": True})

@@ -49,8 +49,12 @@ def test_faq_then_the_first_questions_of_the_check(page):
 
     page.get_by_role("button", name="Vérifier si je peux être aidé(e)").last.click()
     page.wait_for_selector("text=Question 1 sur")
-    page.get_by_role("button", name="Loyers impayés").last.click()
+    assert page.get_by_role("button", name="Valider").last.is_disabled()  # nothing ticked yet
+    page.get_by_role("checkbox", name="Loyers impayés").last.check()  # several may be ticked, then sent
+    page.get_by_role("checkbox", name="Factures d'énergie").last.check()
+    page.get_by_role("button", name="Valider").last.click()
     page.wait_for_selector("text=situation professionnelle")
+    assert page.locator(".msg.user").last.inner_text().endswith("Loyers impayés, Factures d'énergie")
     page.get_by_role("button", name="Salarié(e)").last.click()
     page.wait_for_selector("text=Dans quel secteur")
     assert page.locator("[role=log][aria-live=polite]").count() == 1

@@ -94,7 +94,7 @@ def test_quick_replies_are_44_px_give_the_focus_back_to_the_input_and_numbers_di
     page.wait_for_selector("text=gratuit et confidentiel")
     tap(page, "Vérifier si je peux être aidé(e)")
     assert page.evaluate("document.activeElement.id") == "message"
-    heights = [b.bounding_box()["height"] for b in page.locator(".buttons button:not([disabled])").all()]
+    heights = [b.bounding_box()["height"] for b in page.locator(".buttons button, .choices label").all()]
     heights += [page.locator(s).bounding_box()["height"] for s in ("#quick-exit", "#lang-switch", "#message",
                                                                    ".composer button")]
     heights += [a.bounding_box()["height"] for a in page.locator(".emergency a").all()]

@@ -192,10 +192,13 @@ def test_danger_chosen_by_button_shows_the_numbers_at_once_on_telegram(telegram_
     fake_bot_api.user_presses(chat, "/start_check")
     fake_bot_api.wait_for(chat, 3)
     question = fake_bot_api.sent[-1]
-    pressed = next(b["callback_data"] for b in buttons_of(question) if f'"{value}"' in b["callback_data"])
-    fake_bot_api.user_presses(chat, pressed)
-    texts = fake_bot_api.wait_for(chat, 5)
-    danger, following = texts[3], texts[4]
+    ticked = next(b["callback_data"] for b in buttons_of(question) if f'"{value}"' in b["callback_data"])
+    fake_bot_api.user_taps_in(question, ticked)  # ticked among the difficulties: the numbers at once
+    danger = fake_bot_api.wait_for(chat, 4)[3]
+    confirm = next(b["callback_data"] for b in buttons_of(question) if b["text"] == "Valider")
+    fake_bot_api.user_taps_in(question, confirm)
+    texts = fake_bot_api.wait_for(chat, 6)
+    following = texts[-1]
     for number in numbers:
         assert number in danger
     assert "situation professionnelle" in following  # the questionnaire goes on

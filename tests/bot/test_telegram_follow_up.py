@@ -110,3 +110,46 @@ def test_the_web_to_telegram_deep_link_carries_the_conversation_and_the_case_ove
     assert f"Votre demande {reference} vous suit" in texts[0]
     assert f"Votre demande {reference} : prise en charge par un conseiller" in " ".join(
         say(telegram_app, "web-again", "/status"))
+
+
+def test_several_difficulties_are_ticked_in_place_then_sent_together_on_telegram(
+        telegram_app, fake_bot_api):  # noqa: F811
+    import time
+
+    chat = CHAT + 5
+    fake_bot_api.user_says(chat, "/start")
+    fake_bot_api.wait_for(chat, 1)
+    fake_bot_api.user_presses(chat, "/start_check")
+    deadline = time.monotonic() + 20
+    while "Cochez-en une ou plusieurs" not in fake_bot_api.texts_to(chat)[-1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shown = len(fake_bot_api.texts_to(chat))
+    question = [m for m in fake_bot_api.sent if int(m["chat_id"]) == chat][-1]
+    titles = [b["text"] for b in buttons_of(question)]
+    assert "☐ Loyers impayés" in titles and "Valider" in titles
+
+    def tap(title):
+        edits = len(fake_bot_api.edits)
+        button = next(b for b in buttons_of(question) if b["text"].endswith(title))
+        fake_bot_api.user_taps_in(question, button["callback_data"])
+        deadline = time.monotonic() + 10
+        while len(fake_bot_api.edits) == edits and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    for title in ("Loyers impayés", "Surendettement", "Surendettement"):  # the last unticks
+        tap(title)
+    assert len(fake_bot_api.texts_to(chat)) == shown  # ticking sends nothing
+    tap("Violences")
+    assert "3919" in fake_bot_api.wait_for(chat, shown + 1)[-1]  # but a danger ticked shows its numbers at once
+    titles = [b["text"] for b in buttons_of(question)]
+    assert "☑ Loyers impayés" in titles and "☑ Violences" in titles and "☐ Surendettement" in titles
+    shown += 1
+    tap("Surendettement")
+    confirm = next(b for b in buttons_of(question) if b["text"] == "Valider")
+    assert confirm["callback_data"].startswith("/k:")  # three values: past 64 bytes, a token
+    fake_bot_api.user_taps_in(question, confirm["callback_data"])
+    texts = fake_bot_api.wait_for(chat, shown + 2)
+    assert "3919" in texts[shown] and "situation professionnelle" in texts[-1]
+    deployment = telegram_app.server.config.app.state.deployment
+    state = deployment.store.load(f"telegram:{chat}")
+    assert state.facts["difficulties"] == ["impayes_loyer", "surendettement", "violences"]  # in the question's order
