@@ -87,7 +87,13 @@ class Deployment:
         if not self.settings.rasa_url and nlu.latest_model(self.settings.models_dir) is None:
             log.warning("no NLU model in %s: training one now (a few minutes, once)", self.settings.models_dir)
             nlu.train(self.settings.models_dir)
-        return nlu.load_parser(self.settings.models_dir, self.settings.rasa_url)
+        parser = nlu.load_parser(self.settings.models_dir, self.settings.rasa_url)
+        # The progress counter's walk through the check (rules_adapter.asking.questions_ahead),
+        # done once here rather than on the first person's first question.
+        first = rules_adapter.next_question({})
+        if first is not None:
+            _ = first.total
+        return parser
 
     def reload_content(self) -> None:
         """`assistant content reload` (SIGHUP): the FAQ answers, and the rules with their

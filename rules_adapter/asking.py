@@ -3,12 +3,13 @@ and each question rendered from the rules' texts and thresholds (with buttons cu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from .facts import DISASTERS, UNSURE, Facts, parse_facts
+from .facts import DISASTERS, UNSURE, Facts, FactsError, parse_facts
 from .levels import (
     ASKING_ORDER,
     LOCALES,
@@ -124,6 +125,60 @@ def _missing_facts(f: Facts, r: RuleSet, levels: dict[str, Levels] | None) -> tu
     return tuple(x for x in ASKING_ORDER if not is_known(f, x) and _matters(x, f, r, levels, seen))
 
 
+# The questions still ahead at most, whatever the answers: the progress counter's total, which
+# then never grows ("Question 3 sur 8" is never followed by "4 sur 9"; a path may end sooner).
+# Found by walking the answers; states the rules cannot tell apart (the same facts known, the
+# same facts missing, the same levels) share one walk: about a hundred for the whole check.
+_AHEAD: Memo[int] = Memo(4096)
+
+
+def questions_ahead(f: Facts, r: RuleSet) -> int:
+    """How many questions the longest way to an outcome still asks from `f` (0: decided)."""
+    levels = group_levels(f, r)
+    missing = missing_facts(f, r, levels)
+    if not missing:
+        return 0
+    key = (tuple(x for x in ASKING_ORDER if is_known(f, x)), missing,
+           tuple(sorted((name, tuple(sorted(map(str, group)))) for name, group in levels.items())))
+    found = _AHEAD.get(r, key)
+    if found is not None:
+        return found
+    fact = missing[0]
+    longest = 0
+    for value in _answers(fact, f, r):
+        with contextlib.suppress(FactsError, ValueError):
+            longest = max(longest, questions_ahead(parse_facts({**_as_given(f), fact: value}), r))
+    return _AHEAD.put(r, key, 1 + longest)
+
+
+def _answers(fact: str, f: Facts, r: RuleSet) -> list[Any]:
+    """Each answer a person may give to `fact`'s question (a multiple choice: each choice alone)."""
+    kind = questions()[fact]["kind"]
+    out: list[Any] = []
+    for choice in _choices(fact, f, r):
+        if choice.value == UNSURE:
+            out.append(UNSURE)
+        elif kind == "multi":
+            out.append([choice.value])
+        elif kind == "integer":
+            out.append(int(float(choice.value)))
+        elif kind == "number":
+            out.append(float(choice.value))
+        else:
+            out.append(choice.value)
+    return out
+
+
+def _as_given(f: Facts) -> dict[str, Any]:
+    """Typed facts back as a person's answers (the known ones only)."""
+    given = {}
+    for x in ASKING_ORDER:
+        if is_known(f, x):
+            value = f.location if x == "housing_location" else getattr(f, x)
+            given[x] = list(value) if isinstance(value, tuple) else value
+    return given
+
+
 def group_levels(f: Facts, r: RuleSet) -> dict[str, Levels]:
     return {name: evaluate(f, r) for name, evaluate in _GROUP_LEVELS.items()}
 
@@ -197,7 +252,7 @@ def _render(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Questi
     return question
 
 
-def _build_question(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
+def _choices(fact: str, f: Facts, r: RuleSet) -> list[Choice]:
     spec = questions()[fact]
     if "buckets" in spec:
         choices = _bucket_choices(fact, spec, f, r)
@@ -205,6 +260,12 @@ def _build_question(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -
         choices = [Choice(str(value), dict(label)) for value, label in spec["choices"].items()]
     if "unsure" in spec:
         choices.append(Choice(UNSURE, dict(spec["unsure"])))
+    return choices
+
+
+def _build_question(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -> Question:
+    spec = questions()[fact]
+    choices = _choices(fact, f, r)
     asked = sum(1 for x in ASKING_ORDER if is_known(f, x) and x != fact)
     text = _wording(spec, f)
     return Question(
@@ -215,7 +276,7 @@ def _build_question(fact: str, f: Facts, r: RuleSet, missing: tuple[str, ...]) -
         choices=tuple(choices),
         hint={lang: spec["hint"][lang].format(**r.params) for lang in LOCALES},
         position=asked + 1,
-        total=asked + max(len(missing), 1),
+        ahead=lambda: questions_ahead(f, r),
     )
 
 

@@ -1,7 +1,8 @@
 """What the engine returns: plain, immutable, JSON-ready."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -81,7 +82,17 @@ class Question:
     choices: tuple[Choice, ...]
     hint: dict[str, str]  # what to say when a free-text answer is not understood
     position: int  # 1-based rank among the facts the check may ask
-    total: int
+    # How many questions the longest way to an outcome still asks from here, this one included:
+    # asked for only where a counter is shown (walking the answers costs milliseconds).
+    ahead: Callable[[], int] = field(default=lambda: 1, compare=False, repr=False)
+
+    @property
+    def total(self) -> int:
+        """The counter's total ("Question 3 sur 8"): it never grows along the way."""
+        return self.position - 1 + max(self.ahead(), 1)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "ahead"}
+        data["choices"] = [asdict(c) for c in self.choices]
+        data["total"] = self.total
+        return data
