@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import nlu
 import rules_adapter
-from handoff import CaseRepository
+from handoff import CaseRepository, access_codes
 from handoff.console import Console
 from handoff.migrate import upgrade as migrate
 from handoff.outbox import Dispatcher, EmailTransport, Transport, WebhookTransport
@@ -69,6 +69,10 @@ class Deployment:
         if settings.case_webhook_url and settings.case_webhook_secret:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
+        transports[access_codes.KIND] = access_codes.AccessCodeTransport(
+            self.cases, self.cipher, settings.smtp_host, settings.smtp_port, settings.smtp_from,
+            settings.sms_gateway_url, str(settings.sms_gateway_token) if settings.sms_gateway_token else None,
+        )
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
         self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"),
                                login_throttle=RateLimiter(burst=LOGIN_BURST, per_second=LOGIN_PER_SECOND))

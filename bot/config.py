@@ -40,6 +40,8 @@ class Settings:
     team_emails: dict[str, str]  # region -> regional team address
     case_webhook_url: str | None
     case_webhook_secret: Secret | None
+    sms_gateway_url: str | None  # sends a lost follow-up code by SMS (POST JSON {"to", "text"})
+    sms_gateway_token: Secret | None
     session_secret: Secret | None
     outbox_lease: float  # seconds a notification being delivered stays taken by its worker
     # The call-back delay the service commits to, in working days; unset, the assistant
@@ -95,6 +97,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         team_emails=_pairs(config("TEAM_EMAILS", default="")),
         case_webhook_url=config("CASE_WEBHOOK_URL", default=None) or None,
         case_webhook_secret=config("CASE_WEBHOOK_SECRET", cast=Secret, default=None),
+        sms_gateway_url=config("SMS_GATEWAY_URL", default=None) or None,
+        sms_gateway_token=config("SMS_GATEWAY_TOKEN", cast=Secret, default=None),
         session_secret=config("SESSION_SECRET", cast=Secret, default=None),
         outbox_lease=config("OUTBOX_LEASE_SECONDS", cast=float, default=120.0),
         callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import access_codes
 from .domain import Case, Consent, Contact, Follow, Priority, Status, TransitionError, flags_for, new_reference
 from .follow import FollowDesk
 from .places import departement_of, region_of
@@ -123,6 +124,10 @@ class HandoffService:
         """With the follow-up code, the case `reference` follows this conversation from now on
         (and speaks its language)."""
         return FollowDesk(self.repository).open(reference, code, address, locale=locale)
+
+    def resend_code(self, reference: str) -> bool:
+        """A lost follow-up code: a new one to the contact given with the request (handoff/access_codes.py)."""
+        return access_codes.resend(self.repository, reference)
 
     def reply(self, reference: str, address: str, body: str) -> bool:
         """The person's message to the advisers, on their own case."""

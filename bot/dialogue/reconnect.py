@@ -46,8 +46,26 @@ def ask_code(state: State, reference: str) -> Reply:
     return Reply(
         _("Pour suivre la demande {reference} ici, tapez son code de suivi (10 lettres et chiffres, donné avec la "
           "référence).", reference=reference),
-        (_cancel_button(state),),
+        (Button(_("Code perdu ?"), payload("lost_code", reference=reference)), _cancel_button(state)),
     )
+
+
+@registry.command("lost_code")
+def lost_code(services: Services, state: State, turn: Turn, args: dict[str, Any]) -> None:
+    """The same answer whatever the reference: who only knows it learns nothing, and gets no code."""
+    _ = translator(state.locale)
+    reference = normalize_reference(str(args.get("reference", "")))
+    if not reference:
+        start(state, turn)
+        return
+    if services.handoff is not None:
+        services.handoff.resend_code(reference)
+    state.following = reference  # the new code is awaited here
+    turn.say(Reply(_("Si la demande {reference} existe, un nouveau code de suivi est envoyé au contact donné avec "
+                     "elle (par e-mail, sinon par SMS), au plus un par quart d'heure ; il remplace l'ancien. Si "
+                     "vous aviez dit qu'il n'est pas sûr de vous écrire, rien n'est envoyé : appelez le {phone}. "
+                     "Tapez le nouveau code ici quand vous l'avez.", reference=reference),
+                   (_cancel_button(state),)))
 
 
 def start(state: State, turn: Turn, reference: str | None = None) -> None:

@@ -56,7 +56,8 @@ def test_a_second_device_follows_with_reference_and_code_and_the_first_loses_it(
     code = cases.codes[reference]
     second = State(greeted=True, address="web:second-device")
     (asked,) = talk(dialogue, second, f"où en est ma demande {reference} ?")
-    assert "tapez son code de suivi" in asked[0].text and [b.payload for b in asked[0].buttons] == ["/cancel_follow"]
+    assert "tapez son code de suivi" in asked[0].text
+    assert [b.payload for b in asked[0].buttons] == [f'/lost_code{{"reference":"{reference}"}}', "/cancel_follow"]
     (refused,) = talk(dialogue, second, "ABCDE-FGHJ2")
     assert "ne vont pas ensemble" in refused[0].text and second.case_reference is None
     (opened,) = talk(dialogue, second, code.lower().replace("-", " "))
@@ -211,3 +212,19 @@ def test_a_forged_revision_of_an_answer_never_given_shows_the_preview_again():
     dialogue, state, _ = _at_the_preview(_Cases())
     (again,) = talk(dialogue, state, '/hrevise{"fact":"disaster"}')
     assert "exactement ce que le conseiller recevra" in again[-1].text and state.handoff["step"] == "preview"
+
+
+def test_a_lost_code_is_sent_to_the_contact_and_the_answer_is_the_same_for_an_unknown_reference():
+    dialogue, cases, _, _, reference = _made()
+    other = State(greeted=True, address="web:other-device")
+    (asked,) = talk(dialogue, other, reference)
+    lost = next(b.payload for b in asked[0].buttons if b.title == "Code perdu ?")
+    (sent,) = talk(dialogue, other, lost)
+    assert "nouveau code de suivi est envoyé au contact donné" in sent[0].text and "09 70 800 800" in sent[0].text
+    assert "NEWC2-DE234" not in sent[0].text  # never shown to who only knows the reference
+    assert cases.resent == [reference] and other.following == reference
+    (opened,) = talk(dialogue, other, "NEWC2-DE234")
+    assert "maintenant suivie" in opened[0].text
+    stranger = State(greeted=True, address="web:stranger")
+    (unknown,) = talk(dialogue, stranger, '/lost_code{"reference":"ASD-ZZZZZZ"}')
+    assert unknown[0].text == sent[0].text.replace(reference, "ASD-ZZZZZZ")  # nothing told apart
