@@ -153,3 +153,14 @@ def test_several_difficulties_are_ticked_in_place_then_sent_together_on_telegram
     deployment = telegram_app.server.config.app.state.deployment
     state = deployment.store.load(f"telegram:{chat}")
     assert state.facts["difficulties"] == ["impayes_loyer", "surendettement", "violences"]  # in the question's order
+
+
+def test_the_langue_and_suivi_commands_are_handled(telegram_app, fake_bot_api):  # noqa: F811
+    chat = CHAT + 9
+    fake_bot_api.user_says(chat, "/start")
+    fake_bot_api.wait_for(chat, 1)
+    fake_bot_api.user_says(chat, "/langue")
+    assert "I'll continue in English" in " ".join(fake_bot_api.wait_for(chat, 2)[1:])
+    count = len(fake_bot_api.texts_to(chat))
+    fake_bot_api.user_says(chat, "/suivi")
+    assert "reference (ASD-…)" in fake_bot_api.wait_for(chat, count + 1)[-1]
