@@ -79,3 +79,20 @@ def fake_bot_api():
     with RunningServer(api.app) as server:
         api.url = server.url
         yield api
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright never downloads a browser here
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (a test using it is of the e2e tier)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ])
+        yield browser
+        browser.close()

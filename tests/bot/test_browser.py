@@ -15,24 +15,17 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which
 
 
 @pytest.fixture
-def page(web_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
-        context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 800})
-        # The neutral site of the quick exit is outside this machine: answer it locally.
-        context.route(
-            "https://www.google.com/**", lambda route: route.fulfill(status=200, body="<title>Météo</title>neutral")
-        )
-        page = context.new_page()
-        page.goto(web_server.url + "/")
-        yield page
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        browser.close()
+def page(web_server, browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 800})
+    # The neutral site of the quick exit is outside this machine: answer it locally.
+    context.route(
+        "https://www.google.com/**", lambda route: route.fulfill(status=200, body="<title>Météo</title>neutral")
+    )
+    page = context.new_page()
+    page.goto(web_server.url + "/")
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context.close()
 
 
 def bot_texts(page):

@@ -22,19 +22,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
-        yield browser
-        browser.close()
-
-
 def open_page(browser, server, viewport, path="/"):
     context = browser.new_context(locale="fr-FR", viewport=viewport, has_touch=viewport["width"] < 500)
     page = context.new_page()

@@ -34,19 +34,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
-        yield browser
-        browser.close()
-
-
 def assert_nothing_ran(page) -> None:
     assert page.evaluate("window.__xss") is None
     assert page.locator(INJECTED).count() == 0

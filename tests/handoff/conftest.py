@@ -39,3 +39,21 @@ def engine(request, tmp_path):
 @pytest.fixture
 def cipher():
     return Cipher([Fernet.generate_key().decode()])
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port, and what it received."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from smtp_inbox import Inbox
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, inbox
+    controller.stop()

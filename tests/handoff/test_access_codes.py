@@ -12,8 +12,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
-from smtp_inbox import Inbox
 from sqlalchemy import select, text
 from test_outbox import free_port
 from test_repository import make_case
@@ -32,15 +30,6 @@ def _case(repo, **changes):
     case = repo.create(make_case(**changes))
     old = FollowDesk(repo).issue_code(case.reference, NOW)
     return case.reference, old
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 @pytest.fixture
