@@ -154,7 +154,7 @@ class PersonMessageTransport:
     def __init__(self, deployment: Deployment):
         self.deployment = deployment
 
-    def send(self, payload: dict[str, Any]) -> None:
+    def send(self, payload: dict[str, Any], delivery_id: str) -> None:
         s = self.deployment
         desk = CaseDesk(s.cases)
         found = desk.message_to_push(payload["message_id"])

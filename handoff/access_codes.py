@@ -14,7 +14,6 @@ import json
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 
 import httpx
@@ -23,6 +22,7 @@ from sqlalchemy import and_, func, insert, select
 from .crypto import Cipher
 from .follow import FollowDesk
 from .orm import audit_events, outbox
+from .outbox import message_id
 from .repository import CaseRepository, audit, utcnow
 
 RESEND_EVERY = dt.timedelta(minutes=15)
@@ -75,7 +75,7 @@ class AccessCodeTransport:
     sms_token: str | None = None
     timeout: float = 10.0
 
-    def send(self, payload: dict[str, Any]) -> None:
+    def send(self, payload: dict[str, Any], delivery_id: str) -> None:
         case = self.repository.get(payload["reference"])
         if case is None:  # erased since: nothing to send
             return
@@ -88,7 +88,7 @@ class AccessCodeTransport:
             message["From"] = self.sender
             message["To"] = case.contact.email
             message["Subject"] = subject
-            message["Message-ID"] = make_msgid(domain="assistant-logement")
+            message["Message-ID"] = message_id(delivery_id)
             message.set_content(text + "\n")
             with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout) as smtp:
                 smtp.send_message(message)

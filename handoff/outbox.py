@@ -5,6 +5,13 @@ Rows are written in the transaction that makes them due (see repository.create),
 between the case and its notification loses nothing: the next run delivers it. Each row is
 taken by one dispatcher at a time (a conditional UPDATE on `locked_until`), retried with
 exponential backoff, and marked `failed` — visible to operators — after the last attempt.
+
+Delivery is **at least once, deduplicated by id**: a process killed after a delivery reached
+its destination but before the row was marked sent delivers it again once its lease expires.
+Every row has a stable delivery id (`delivery_id`), sent as `Idempotency-Key` and
+`X-Delivery-Id` on the webhook and as the e-mail's `Message-ID`, so a receiver (or a mail
+client) sees the same id twice and keeps one. Each destination (kind of row) is delivered in its
+own thread, so a slow webhook no longer delays the e-mails.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import json
 import logging
 import smtplib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -30,7 +38,17 @@ log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
-    def send(self, payload: dict[str, Any]) -> None: ...
+    def send(self, payload: dict[str, Any], delivery_id: str) -> None: ...
+
+
+def delivery_id(row_id: int, created_at: dt.datetime) -> str:
+    """The same for every attempt at one row; unlike the row id alone, not reused by another
+    database (a restored backup, a test's)."""
+    return f"outbox-{row_id}-{created_at:%Y%m%d%H%M%S}"
+
+
+def message_id(delivery: str) -> str:
+    return f"<{delivery}@assistant-logement>"
 
 
 @dataclass
@@ -42,8 +60,9 @@ class EmailTransport:
     default_address: str
     timeout: float = 10.0
 
-    def send(self, payload: dict[str, Any]) -> None:
+    def send(self, payload: dict[str, Any], delivery_id: str) -> None:
         message = EmailMessage()
+        message["Message-ID"] = message_id(delivery_id)
         message["From"] = self.sender
         message["To"] = self.team_addresses.get(payload.get("region", ""), self.default_address)
         message["Subject"] = payload["subject"]
@@ -64,11 +83,12 @@ class WebhookTransport:
     secret: str
     timeout: float = 10.0
 
-    def send(self, payload: dict[str, Any]) -> None:
+    def send(self, payload: dict[str, Any], delivery_id: str) -> None:
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         signature = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
         response = httpx.post(self.url, content=body, timeout=self.timeout, headers={
-            "Content-Type": "application/json", "X-Assistant-Signature": f"sha256={signature}"})
+            "Content-Type": "application/json", "X-Assistant-Signature": f"sha256={signature}",
+            "Idempotency-Key": delivery_id, "X-Delivery-Id": delivery_id})
         response.raise_for_status()
 
 
@@ -103,22 +123,34 @@ class Dispatcher:
             ).rowcount == 1
 
     def run_once(self, limit: int = 50) -> int:
-        """Deliver what is due; returns how many were sent."""
+        """Deliver what is due, each destination in its own thread; returns how many were sent."""
         now = self.clock()
         with self.engine.connect() as conn:
             due = conn.execute(
-                select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
+                select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts, outbox.c.created_at)
                 .where(and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
                             or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)))
                 .order_by(outbox.c.id).limit(limit)
             ).all()
-        sent = 0
+        by_kind: dict[str, list[Any]] = {}
         for row in due:
-            transport = self.transports.get(row.kind)
-            if transport is None or not self._take(row.id):
+            if row.kind in self.transports:
+                by_kind.setdefault(row.kind, []).append(row)
+        if len(by_kind) <= 1:
+            return sum(self._deliver(rows, now) for rows in by_kind.values())
+        with ThreadPoolExecutor(max_workers=len(by_kind), thread_name_prefix="outbox") as pool:
+            futures = [pool.submit(self._deliver, rows, now) for rows in by_kind.values()]
+            return sum(future.result() for future in futures)
+
+    def _deliver(self, rows: list[Any], now: dt.datetime) -> int:
+        """One destination's rows, in order."""
+        sent = 0
+        for row in rows:
+            transport = self.transports[row.kind]
+            if not self._take(row.id):
                 continue
             try:
-                transport.send(json.loads(row.payload))
+                transport.send(json.loads(row.payload), delivery_id(row.id, row.created_at))
             except Exception as exc:  # any delivery failure is retried, then shown as failed
                 attempts = row.attempts + 1
                 failed = attempts >= self.max_attempts

@@ -138,7 +138,7 @@ class Killed(BaseException):
 class DiesWhileSending:
     timeout = 10.0
 
-    def send(self, payload):
+    def send(self, payload, delivery_id):
         raise Killed
 
 
@@ -166,7 +166,7 @@ def test_a_notification_is_leased_from_when_it_is_taken_not_from_when_the_run_be
     class SlowTransport:
         timeout = 10.0
 
-        def send(self, payload):
+        def send(self, payload, delivery_id):
             with engine.connect() as conn:
                 leases[payload["reference"]] = next(r.locked_until for r in conn.execute(select(outbox))
                                                     if payload["reference"] in r.payload)
