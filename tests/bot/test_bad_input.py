@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import uuid
 
@@ -565,3 +566,60 @@ def test_a_long_text_pasted_in_the_chat_gets_the_polite_reply_not_an_error(web_s
         page.wait_for_selector("text=trop long pour moi")
         assert page.locator("#error").is_hidden()
         browser.close()
+
+
+@pytest.fixture
+def quick_body_timeout(settings, parser, running_server, monkeypatch):
+    """The app with a 1 s body read timeout (10 s in production)."""
+    import bot.middleware
+    from bot.web import create_app
+
+    monkeypatch.setattr(bot.middleware, "BODY_SECONDS", 1.0)
+    with running_server(create_app(settings, parser)) as server:
+        yield server
+
+
+def _unfinished(server, path: str, declared: int, sent: bytes):
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 f"Content-Length: {declared}\r\n\r\n".encode() + sent)
+    return sock
+
+
+@pytest.mark.parametrize("path", [WEBHOOK, "/chat/events"])  # routes that answer before reading, answer at once
+def test_an_unfinished_body_gets_a_408_with_a_reason_and_no_error_in_the_log(quick_body_timeout, path, caplog,
+                                                                             capfd):
+    import time
+
+    started = time.monotonic()
+    sock = _unfinished(quick_body_timeout, path, 200, b'{"sender": "slow')
+    answer = b""
+    while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"did not arrive within 1 s" in answer and time.monotonic() - started < 5
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_client_gone_mid_body_is_an_info_line_not_an_error(quick_body_timeout, caplog, capfd):
+    import time
+
+    caplog.set_level(logging.INFO)
+    sock = _unfinished(quick_body_timeout, WEBHOOK, 200, b'{"sender": "gone", "message": "Zorglub')
+    time.sleep(0.2)
+    sock.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("went away" in r.getMessage() for r in caplog.records):
+        time.sleep(0.05)
+    assert any(r.levelno == logging.INFO and "went away" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not any("Zorglub" in r.getMessage() for r in caplog.records)
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err and "Exception in ASGI application" not in printed.err  # uvicorn's own log
