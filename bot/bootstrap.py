@@ -4,6 +4,7 @@ through it the CLI's `serve`) and the tests. Nothing else constructs these parts
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -17,6 +18,7 @@ from handoff.migrate import upgrade as migrate
 from handoff.outbox import Dispatcher, EmailTransport, Transport, WebhookTransport
 from handoff.repository import CaseDesk
 from handoff.service import HandoffService
+from handoff.sessions import SessionStore
 
 from .channels import Channel
 from .config import Settings, session_secret
@@ -75,7 +77,9 @@ class Deployment:
         )
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
         self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"),
-                               login_throttle=RateLimiter(burst=LOGIN_BURST, per_second=LOGIN_PER_SECOND))
+                               login_throttle=RateLimiter(burst=LOGIN_BURST, per_second=LOGIN_PER_SECOND),
+                               sessions=SessionStore(engine, idle=dt.timedelta(minutes=settings.console_idle_minutes),
+                                                     absolute=dt.timedelta(hours=settings.console_max_hours)))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None

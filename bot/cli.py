@@ -18,8 +18,9 @@ from cryptography.fernet import Fernet
 
 import nlu
 from handoff import CaseRepository, Cipher, Status
-from handoff.advisers import AdviserError, add_adviser
+from handoff.advisers import AdviserError, add_adviser, adviser_id_of, change_password
 from handoff.rotation import rotate_all
+from handoff.sessions import SessionStore
 from nlu import project
 from nlu.content import SITUATION_FACTS
 from rules_adapter.rules import check_files, questions
@@ -212,6 +213,28 @@ def _advisers_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _advisers_password(args: argparse.Namespace) -> int:
+    typed = getpass.getpass("new password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    password = os.environ.get("ADVISER_PASSWORD") or typed
+    try:
+        revoked = change_password(_engine(load_settings()), args.login, password)
+    except AdviserError as exc:
+        return _fail(str(exc))
+    print(f"password of {args.login} changed; {revoked} open session(s) ended")
+    return 0
+
+
+def _advisers_revoke(args: argparse.Namespace) -> int:
+    engine = _engine(load_settings())
+    try:
+        adviser_id = adviser_id_of(engine, args.login)
+    except AdviserError as exc:
+        return _fail(str(exc))
+    revoked = SessionStore(engine).revoke_all(adviser_id, "operator")
+    print(f"{revoked} open session(s) of {args.login} ended")
+    return 0
+
+
 def _cases_list(args: argparse.Namespace) -> int:
 
 
@@ -333,6 +356,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     add.add_argument("--role", choices=["adviser", "supervisor"], default="adviser")
     add.add_argument("--region", action="append", help="a region the adviser handles (repeatable)")
     add.set_defaults(run=_advisers_add)
+    password = advisers_sub.add_parser(
+        "password", help="set a new password (from ADVISER_PASSWORD, the terminal or stdin): every open session ends"
+    )
+    password.add_argument("login")
+    password.set_defaults(run=_advisers_password)
+    revoke = advisers_sub.add_parser("revoke", help="end every open console session of an account at once")
+    revoke.add_argument("login")
+    revoke.set_defaults(run=_advisers_revoke)
 
     cases_cmd = commands.add_parser("cases", help="cases, for operators (no contact data)")
     cases_sub = cases_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)

@@ -44,6 +44,8 @@ class Settings:
     sms_gateway_token: Secret | None
     session_secret: Secret | None
     outbox_lease: float  # seconds a notification being delivered stays taken by its worker
+    console_idle_minutes: int  # a console session unused this long stops working
+    console_max_hours: int  # and any after this long
     # The call-back delay the service commits to, in working days; unset, the assistant
     # promises none (no seed sets one).
     callback_working_days: int | None = None
@@ -101,6 +103,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         sms_gateway_token=config("SMS_GATEWAY_TOKEN", cast=Secret, default=None),
         session_secret=config("SESSION_SECRET", cast=Secret, default=None),
         outbox_lease=config("OUTBOX_LEASE_SECONDS", cast=float, default=120.0),
+        console_idle_minutes=config("CONSOLE_IDLE_MINUTES", cast=int, default=30),
+        console_max_hours=config("CONSOLE_MAX_HOURS", cast=int, default=8),
         callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),
     )
 

@@ -121,3 +121,31 @@ def get_adviser(engine: Engine, adviser_id: int) -> Adviser | None:
     with engine.connect() as conn:
         row = conn.execute(select(advisers).where(advisers.c.id == adviser_id)).one_or_none()
     return Adviser(row.id, row.login, row.role, tuple(r for r in row.regions.split(";") if r)) if row else None
+
+
+def adviser_id_of(engine: Engine, login: str) -> int:
+    with engine.connect() as conn:
+        found = conn.execute(select(advisers.c.id).where(advisers.c.login == login)).scalar_one_or_none()
+    if found is None:
+        raise AdviserError(f"no adviser {login!r}")
+    return int(found)
+
+
+def change_password(engine: Engine, login: str, password: str, actor: str = "operator") -> int:
+    """A new password (as strong as at creation); every open session of the account stops
+    working. Returns how many were revoked."""
+    from .sessions import SessionStore
+
+    adviser_id = adviser_id_of(engine, login)
+    check_password(password, login)
+    with engine.begin() as conn:
+        conn.execute(update(advisers).where(advisers.c.id == adviser_id).values(
+            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+        audit(conn, actor, "password_changed", None)
+    return SessionStore(engine).revoke_all(adviser_id, actor)
+
+
+def list_advisers(engine: Engine) -> list[Adviser]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(advisers).order_by(advisers.c.login)).all()
+    return [Adviser(r.id, r.login, r.role, tuple(x for x in r.regions.split(";") if x)) for r in rows]

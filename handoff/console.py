@@ -20,12 +20,13 @@ from starlette.routing import Route
 import rules_adapter
 from rules_adapter.facts import UNSURE
 
-from .advisers import Adviser, authenticate, get_adviser
+from .advisers import Adviser, AdviserError, adviser_id_of, authenticate, get_adviser, list_advisers
 from .domain import OUTCOME_LABELS, Status, TransitionError
 from .follow import FollowDesk
 from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository
 from .service import HandoffService, export_case
+from .sessions import SessionStore
 from .validation import format_phone
 
 _templates = Environment(
@@ -82,8 +83,12 @@ class Throttle(Protocol):
 
 class Console:
     def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False,
-                 login_throttle: Throttle | None = None, hashing_threads: int = 2):
+                 login_throttle: Throttle | None = None, hashing_threads: int = 2,
+                 sessions: SessionStore | None = None):
         self.engine = engine
+        # The cookie only names a session kept here: logout, a password change or a supervisor
+        # ends it on its next request; idle and absolute limits too.
+        self.sessions = sessions or SessionStore(engine)
         # Sign-in attempts per client address, before any account is looked at (a lockout per
         # account alone lets anyone lock an adviser out, and guess on every account at once).
         self.login_throttle = login_throttle
@@ -99,6 +104,8 @@ class Console:
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Route("/stats", self.stats),
+                Route("/advisers", self.accounts),
+                Route("/advisers/{login}/revoke", self.revoke, methods=["POST"]),
                 Route("/cases/{reference}", self.case),
                 Route("/cases/{reference}/export.json", self.export),
                 Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
@@ -110,7 +117,7 @@ class Console:
                     session_cookie="console_session",
                     same_site="strict",
                     https_only=https_only,
-                    max_age=8 * 3600,
+                    max_age=int(self.sessions.absolute.total_seconds()),
                 )
             ],
         )
@@ -118,8 +125,9 @@ class Console:
     # --- session and protection ----------------------------------------------------------------
 
     def _adviser(self, request: Request) -> Adviser | None:
-        adviser_id = request.session.get("adviser_id")
-        return get_adviser(self.engine, adviser_id) if isinstance(adviser_id, int) else None
+        session_id = request.session.get("sid")
+        adviser_id = self.sessions.adviser_of(session_id) if isinstance(session_id, str) else None
+        return get_adviser(self.engine, adviser_id) if adviser_id is not None else None
 
     async def _form(self, request: Request) -> dict[str, str] | None:
         """The form, if its CSRF token matches the session's; None otherwise."""
@@ -157,7 +165,7 @@ class Console:
                 error="Identifiant ou mot de passe incorrect (ou compte verrouillé quelques minutes).",
             )
         request.session.clear()
-        request.session.update({"adviser_id": adviser.id, "csrf": secrets.token_urlsafe(32)})
+        request.session.update({"sid": self.sessions.create(adviser.id), "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/console/", status_code=303)
 
     async def logout(self, request: Request) -> Response:
@@ -165,6 +173,9 @@ class Console:
             adviser = self._adviser(request)
             if adviser:
                 self.desk.record(f"adviser:{adviser.id}", "logout", None)
+            session_id = request.session.get("sid")
+            if isinstance(session_id, str):
+                self.sessions.revoke(session_id)  # a copy of the cookie no longer works either
             request.session.clear()
         return RedirectResponse("/console/login", status_code=303)
 
@@ -248,6 +259,27 @@ class Console:
         if adviser is None or adviser.role != "supervisor":
             return self._forbidden(request, "Réservé aux superviseurs.")
         return _render("console_stats.html", request, adviser=adviser, rows=self.desk.counts())
+
+    async def accounts(self, request: Request) -> Response:
+        adviser = self._adviser(request)
+        if adviser is None or adviser.role != "supervisor":
+            return self._forbidden(request, "Réservé aux superviseurs.")
+        return _render("console_advisers.html", request, adviser=adviser, accounts=list_advisers(self.engine),
+                       open_sessions=self.sessions.open_counts())
+
+    async def revoke(self, request: Request) -> Response:
+        """A supervisor ends every session of an account (a lost laptop, a departure)."""
+        adviser = self._adviser(request)
+        if adviser is None or adviser.role != "supervisor":
+            return self._forbidden(request, "Réservé aux superviseurs.")
+        if await self._form(request) is None:
+            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+        try:
+            target = adviser_id_of(self.engine, request.path_params["login"][:64])
+        except AdviserError:
+            return _render("console_error.html", request, status_code=404, message="Compte introuvable.")
+        self.sessions.revoke_all(target, f"adviser:{adviser.id}")
+        return RedirectResponse("/console/advisers", status_code=303)
 
     async def act(self, request: Request) -> Response:
         adviser = self._adviser(request)

@@ -77,6 +77,18 @@ advisers = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# A console sign-in: the signed cookie holds only a random session id, whose SHA-256 is here; a
+# session stops working when revoked (logout, password change, a supervisor), idle too long or
+# too old (handoff/sessions.py).
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("adviser_id", Integer, ForeignKey("advisers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
 notes = Table(
     "notes", metadata,
     Column("id", Integer, primary_key=True),

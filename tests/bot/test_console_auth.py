@@ -65,7 +65,7 @@ def console_requests(services, reference):
         for method in sorted(route.methods):
             if (route.path, method) in PUBLIC:
                 continue
-            paths = [route.path.replace("{reference}", reference)]
+            paths = [route.path.replace("{reference}", reference).replace("{login}", "sophie")]
             if "{action}" in route.path:
                 paths = [paths[0].replace("{action}", action) for action in ACTIONS]
             assert all("{" not in p for p in paths), f"{route.path}: a new path parameter, give it a value here"
@@ -123,12 +123,14 @@ def test_forged_tampered_or_expired_session_cookies_are_refused(console, setting
     real_secret = str(settings.session_secret or "") or (settings.var_dir / "session.key").read_text().strip()
     payload, timestamp, signature = genuine.rsplit(".", 2)
     tampered_signature = f"{payload}.{timestamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
-    other_payload = base64.b64encode(json.dumps({**session, "adviser_id": session["adviser_id"] + 1}).encode()).decode()
+    # The cookie names a session kept on the server: another id is no session at all.
+    other_payload = base64.b64encode(json.dumps({**session, "sid": session["sid"][:-2] + "xx"}).encode()).decode()
     cookies = {
         "tampered signature": tampered_signature,
         "payload changed, signature kept": f"{other_payload}.{timestamp}.{signature}",
         "signed with another secret": forged_cookie(session, "not-the-secret-" + "x" * 40),
         "unsigned": base64.b64encode(json.dumps(session).encode()).decode(),
+        "a guessed session id, well signed": forged_cookie({**session, "sid": "guessed"}, real_secret),
         "expired (signed 9 hours ago)": forged_cookie(session, real_secret, signed_at=time.time() - 9 * 3600),
     }
     for what, cookie in cookies.items():
@@ -194,3 +196,81 @@ def test_sign_ins_are_throttled_per_address_and_do_not_stall_the_chat(console):
     codes = sorted(r.status_code for r in results)
     assert codes.count(429) >= 2 and set(codes) <= {401, 429}, codes
     assert "Trop de tentatives" in next(r.text for r in results if r.status_code == 429)
+
+
+def _server_side_age(settings, **ages) -> None:
+    """Age every console session on the server (as if it had been idle, or open, that long)."""
+    from sqlalchemy import update
+
+    from handoff.orm import console_sessions
+
+    engine = create_engine(settings.database_url, future=True)
+    with engine.begin() as conn:
+        values = {}
+        if "idle" in ages:
+            values["last_seen_at"] = dt.datetime.utcnow() - ages["idle"]
+        if "open" in ages:
+            values["created_at"] = dt.datetime.utcnow() - ages["open"]
+        conn.execute(update(console_sessions).values(**values))
+
+
+def test_a_copy_of_the_cookie_stops_working_at_logout(console):
+    server, _, reference = console
+    supervisor = login(server)
+    copy = supervisor.cookies["console_session"]
+    page = supervisor.get("/console/")
+    supervisor.post("/console/logout", data={"csrf": csrf_of(page.text)})
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=30,
+                      cookies={"console_session": copy}) as thief:
+        assert_refused(thief.get(f"/console/cases/{reference}"), [NAME, NOTE])
+
+
+@pytest.mark.parametrize("ages", [{"idle": dt.timedelta(minutes=31)}, {"open": dt.timedelta(hours=8, minutes=1)}],
+                         ids=["idle 31 minutes", "open 8 hours"])
+def test_a_session_idle_too_long_or_open_too_long_stops_working(console, settings, ages):
+    server, _, reference = console
+    supervisor = login(server)
+    assert NAME in supervisor.get(f"/console/cases/{reference}").text
+    _server_side_age(settings, **ages)
+    assert_refused(supervisor.get(f"/console/cases/{reference}"), [NAME, NOTE])
+
+
+def test_a_session_used_within_the_idle_time_goes_on(console, settings):
+    server, _, reference = console
+    supervisor = login(server)
+    _server_side_age(settings, idle=dt.timedelta(minutes=29))
+    assert NAME in supervisor.get(f"/console/cases/{reference}").text
+
+
+def test_a_password_change_and_a_supervisor_end_every_open_session_on_its_next_request(console, settings):
+    from handoff.advisers import change_password
+
+    server, _, reference = console
+    engine = create_engine(settings.database_url, future=True)
+    add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Île-de-France"])
+
+    def paul():
+        client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+        page = client.get("/console/login")
+        client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "paul",
+                                            "password": "correct-horse-battery"})
+        assert client.get(f"/console/cases/{reference}").status_code == 200
+        return client
+
+    laptop, phone = paul(), paul()
+    assert change_password(engine, "paul", "Tr0mbone-Velours-Agrume-9") == 2
+    for client in (laptop, phone):
+        assert_refused(client.get(f"/console/cases/{reference}"), [NAME])
+
+    add_adviser(engine, "lea", "correct-horse-battery", "adviser", ["Île-de-France"])
+    lea = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    page = lea.get("/console/login")
+    lea.post("/console/login", data={"csrf": csrf_of(page.text), "login": "lea", "password": "correct-horse-battery"})
+    assert lea.get(f"/console/cases/{reference}").status_code == 200
+    supervisor = login(server)
+    accounts = supervisor.get("/console/advisers").text
+    assert re.search(r"<td>lea</td>.*?<td>1</td>", accounts, re.S)
+    supervisor.post("/console/advisers/lea/revoke", data={"csrf": csrf_of(accounts)})
+    assert_refused(lea.get(f"/console/cases/{reference}"), [NAME])
+    assert lea.get("/console/advisers").status_code in (303, 403)
+    assert login(server).get("/console/advisers").status_code == 200  # the supervisor's own session goes on

@@ -1,0 +1,68 @@
+"""The operators' account commands in a subprocess, on a SQLite file: a new password ends every
+open session; `revoke` ends them at once; a bad login or a weak password is a one-line error
+with a non-zero exit, no traceback."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from handoff.advisers import add_adviser
+from handoff.migrate import upgrade
+from handoff.orm import console_sessions
+from handoff.sessions import SessionStore
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSISTANT = Path(sys.executable).parent / "assistant"
+
+
+@pytest.fixture
+def database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'assistant.db'}"
+    engine = create_engine(url, future=True)
+    upgrade(engine)
+    adviser = add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Bretagne"])
+    store = SessionStore(engine)
+    store.create(adviser.id)
+    store.create(adviser.id)
+    env = {**os.environ, "DATABASE_URL": url, "ASSISTANT_VAR_DIR": str(tmp_path / "var")}
+    return engine, store, adviser, env
+
+
+def run(env, *args, stdin=""):
+    return subprocess.run([str(ASSISTANT), "advisers", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def _open(engine):
+    with engine.connect() as conn:
+        return [r for r in conn.execute(select(console_sessions)) if r.revoked_at is None]
+
+
+def test_a_new_password_ends_every_open_session(database):
+    engine, _, _, env = database
+    result = run(env, "password", "paul", stdin="Tr0mbone-Velours-Agrume-9\n")
+    assert result.returncode == 0 and "2 open session(s) ended" in result.stdout
+    assert _open(engine) == []
+
+
+def test_revoke_ends_them_at_once(database):
+    engine, _, _, env = database
+    result = run(env, "revoke", "paul")
+    assert result.returncode == 0 and "2 open session(s) of paul ended" in result.stdout
+    assert _open(engine) == []
+
+
+@pytest.mark.parametrize("args, stdin, said", [
+    (("revoke", "nobody"), "", "no adviser 'nobody'"),
+    (("password", "paul"), "aaaaaaaaaaaa\n", "password too easy to guess"),
+])
+def test_a_bad_login_or_a_weak_password_is_a_one_line_error(database, args, stdin, said):
+    engine, _, _, env = database
+    result = run(env, *args, stdin=stdin)
+    assert result.returncode != 0 and said in result.stderr and "Traceback" not in result.stderr
+    assert len(_open(engine)) == 2  # nothing ended
