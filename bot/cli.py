@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 
 import nlu
 from handoff import CaseRepository, Cipher, Status
-from handoff.advisers import AdviserError, add_adviser, adviser_id_of, change_password
+from handoff.advisers import AdviserError, add_adviser, adviser_id_of, change_password, unlock
 from handoff.rotation import rotate_all
 from handoff.sessions import SessionStore
 from nlu import project
@@ -235,6 +235,16 @@ def _advisers_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _advisers_unlock(args: argparse.Namespace) -> int:
+    engine = _engine(load_settings())
+    try:
+        unlock(engine, adviser_id_of(engine, args.login), "operator")
+    except AdviserError as exc:
+        return _fail(str(exc))
+    print(f"{args.login} unlocked")
+    return 0
+
+
 def _cases_list(args: argparse.Namespace) -> int:
 
 
@@ -364,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     revoke = advisers_sub.add_parser("revoke", help="end every open console session of an account at once")
     revoke.add_argument("login")
     revoke.set_defaults(run=_advisers_revoke)
+    unlocking = advisers_sub.add_parser("unlock", help="open an account locked by failed sign-ins")
+    unlocking.add_argument("login")
+    unlocking.set_defaults(run=_advisers_unlock)
 
     cases_cmd = commands.add_parser("cases", help="cases, for operators (no contact data)")
     cases_sub = cases_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)

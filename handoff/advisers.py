@@ -149,3 +149,16 @@ def list_advisers(engine: Engine) -> list[Adviser]:
     with engine.connect() as conn:
         rows = conn.execute(select(advisers).order_by(advisers.c.login)).all()
     return [Adviser(r.id, r.login, r.role, tuple(x for x in r.regions.split(";") if x)) for r in rows]
+
+
+def unlock(engine: Engine, adviser_id: int, actor: str) -> None:
+    """A locked account opened again before its lock ends (a supervisor, an operator)."""
+    with engine.begin() as conn:
+        conn.execute(update(advisers).where(advisers.c.id == adviser_id).values(failed_logins=0, locked_until=None))
+        audit(conn, actor, "adviser_unlocked", None)
+
+
+def locked_ids(engine: Engine, now: dt.datetime | None = None) -> set[int]:
+    now = now or utcnow()
+    with engine.connect() as conn:
+        return set(conn.execute(select(advisers.c.id).where(advisers.c.locked_until > now)).scalars())

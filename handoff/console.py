@@ -20,7 +20,16 @@ from starlette.routing import Route
 import rules_adapter
 from rules_adapter.facts import UNSURE
 
-from .advisers import Adviser, AdviserError, adviser_id_of, authenticate, get_adviser, list_advisers
+from .advisers import (
+    Adviser,
+    AdviserError,
+    adviser_id_of,
+    authenticate,
+    get_adviser,
+    list_advisers,
+    locked_ids,
+    unlock,
+)
 from .domain import OUTCOME_LABELS, Status, TransitionError
 from .follow import FollowDesk
 from .places import ALL_REGIONS
@@ -106,6 +115,7 @@ class Console:
                 Route("/stats", self.stats),
                 Route("/advisers", self.accounts),
                 Route("/advisers/{login}/revoke", self.revoke, methods=["POST"]),
+                Route("/advisers/{login}/unlock", self.unlock, methods=["POST"]),
                 Route("/cases/{reference}", self.case),
                 Route("/cases/{reference}/export.json", self.export),
                 Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
@@ -265,10 +275,17 @@ class Console:
         if adviser is None or adviser.role != "supervisor":
             return self._forbidden(request, "Réservé aux superviseurs.")
         return _render("console_advisers.html", request, adviser=adviser, accounts=list_advisers(self.engine),
-                       open_sessions=self.sessions.open_counts())
+                       open_sessions=self.sessions.open_counts(), locked=locked_ids(self.engine))
 
     async def revoke(self, request: Request) -> Response:
         """A supervisor ends every session of an account (a lost laptop, a departure)."""
+        return await self._on_account(request, lambda target, actor: self.sessions.revoke_all(target, actor))
+
+    async def unlock(self, request: Request) -> Response:
+        """A supervisor opens an account locked by failed sign-ins (someone else's, maybe)."""
+        return await self._on_account(request, lambda target, actor: unlock(self.engine, target, actor))
+
+    async def _on_account(self, request: Request, action: Any) -> Response:
         adviser = self._adviser(request)
         if adviser is None or adviser.role != "supervisor":
             return self._forbidden(request, "Réservé aux superviseurs.")
@@ -278,7 +295,7 @@ class Console:
             target = adviser_id_of(self.engine, request.path_params["login"][:64])
         except AdviserError:
             return _render("console_error.html", request, status_code=404, message="Compte introuvable.")
-        self.sessions.revoke_all(target, f"adviser:{adviser.id}")
+        action(target, f"adviser:{adviser.id}")
         return RedirectResponse("/console/advisers", status_code=303)
 
     async def act(self, request: Request) -> Response:

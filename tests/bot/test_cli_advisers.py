@@ -66,3 +66,19 @@ def test_a_bad_login_or_a_weak_password_is_a_one_line_error(database, args, stdi
     result = run(env, *args, stdin=stdin)
     assert result.returncode != 0 and said in result.stderr and "Traceback" not in result.stderr
     assert len(_open(engine)) == 2  # nothing ended
+
+
+def test_unlock_opens_a_locked_account(database):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from handoff.orm import advisers
+
+    engine, _, _, env = database
+    with engine.begin() as conn:
+        conn.execute(update(advisers).values(locked_until=dt.datetime.utcnow() + dt.timedelta(minutes=15)))
+    result = run(env, "unlock", "paul")
+    assert result.returncode == 0 and "paul unlocked" in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(select(advisers.c.locked_until)).scalar() is None

@@ -274,3 +274,25 @@ def test_a_password_change_and_a_supervisor_end_every_open_session_on_its_next_r
     assert_refused(lea.get(f"/console/cases/{reference}"), [NAME])
     assert lea.get("/console/advisers").status_code in (303, 403)
     assert login(server).get("/console/advisers").status_code == 200  # the supervisor's own session goes on
+
+
+def test_a_supervisor_unlocks_an_account_locked_by_failed_sign_ins(console, settings):
+    server, _, reference = console
+    engine = create_engine(settings.database_url, future=True)
+    add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Île-de-France"])
+
+    def sign_in(password):
+        client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+        page = client.get("/console/login")
+        return client, client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "paul",
+                                                           "password": password})
+
+    for _ in range(5):  # someone else guessing: the account locks
+        sign_in("not-the-password")
+    assert sign_in("correct-horse-battery")[1].status_code == 401  # locked, even with the right password
+    supervisor = login(server)
+    accounts = supervisor.get("/console/advisers").text
+    assert re.search(r"<td>paul</td>.*?<td>oui</td>", accounts, re.S)
+    supervisor.post("/console/advisers/paul/unlock", data={"csrf": csrf_of(accounts)})
+    client, response = sign_in("correct-horse-battery")
+    assert response.status_code == 303 and client.get(f"/console/cases/{reference}").status_code == 200
