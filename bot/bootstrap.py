@@ -125,6 +125,10 @@ class Deployment:
             on_parse=self.understanding.record,
             on_share=self.samples.add,
         )
+        # Per worker: with N workers behind the proxy, a client may reach N times the bound.
+        dialogue.services.case_limiter = RateLimiter(
+            burst=self.settings.cases_per_hour, per_second=self.settings.cases_per_hour / 3600
+        )
         self.assistant = Assistant(
             dialogue, self.store, connections=self.settings.database_pool_size + self.settings.database_max_overflow
         )

@@ -22,3 +22,9 @@ refused = Counter(
     ["channel", "reason"],
     registry=registry,
 )
+case_bursts = Counter(
+    "assistant_case_bursts_total",
+    "Requests to an adviser refused: too many from one client address (or Telegram chat) within the hour",
+    ["channel"],
+    registry=registry,
+)

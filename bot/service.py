@@ -91,7 +91,10 @@ class Assistant:
             self._locks[key] = lock
         return lock
 
-    async def handle(self, channel: str, sender: str, message: str, locale_hint: str | None = None) -> list[Reply]:
+    async def handle(self, channel: str, sender: str, message: str, locale_hint: str | None = None,
+                     client: str = "") -> list[Reply]:
+        """`client`: where the message came from (the web client's address), for the bound on
+        requests to an adviser per hour; the conversation by default."""
         key = f"{channel}:{sender}"
         started = time.perf_counter()
         metrics.messages.labels(channel, "button" if message.startswith("/") else "text").inc()
@@ -107,7 +110,7 @@ class Assistant:
             if len(message.strip()) > MAX_TEXT:
                 metrics.refused.labels(channel, "too_long").inc()
                 return [await self._too_long(key, locale_hint)]
-            return await self._handle(key, message, locale_hint)
+            return await self._handle(key, message, locale_hint, client or key)
         finally:
             metrics.latency.labels(channel).observe(time.perf_counter() - started)
 
@@ -142,13 +145,13 @@ class Assistant:
             return call(*args)
         return await asyncio.get_running_loop().run_in_executor(self._threads, call, *args)
 
-    async def _handle(self, key: str, message: str, locale_hint: str | None) -> list[Reply]:
+    async def _handle(self, key: str, message: str, locale_hint: str | None, client: str = "") -> list[Reply]:
         async with self._lock(key), self._holding_turn():
             held = None
             try:
                 held, state = await self._store(self.store.open, key)
                 state = state or State()
-                turn = await self.dialogue.handle(message, state, locale_hint, address=key)
+                turn = await self.dialogue.handle(message, state, locale_hint, address=key, client=client or key)
                 if turn.erase:
                     await self._store(self.store.delete, key, held)
                 else:

@@ -16,6 +16,7 @@ from zxcvbn import zxcvbn
 from .orm import advisers
 from .places import ALL_REGIONS
 from .repository import audit, utcnow
+from .sessions import SessionStore
 
 ROLES = ("adviser", "supervisor")
 MAX_FAILURES = 5
@@ -134,8 +135,6 @@ def adviser_id_of(engine: Engine, login: str) -> int:
 def change_password(engine: Engine, login: str, password: str, actor: str = "operator") -> int:
     """A new password (as strong as at creation); every open session of the account stops
     working. Returns how many were revoked."""
-    from .sessions import SessionStore
-
     adviser_id = adviser_id_of(engine, login)
     check_password(password, login)
     with engine.begin() as conn:

@@ -25,6 +25,9 @@ Translator = Callable[..., str]
 class Turn:
     replies: list[Reply] = field(default_factory=list)
     erase: bool = False  # the person asked to erase their conversation: the store deletes it
+    # Where the message came from, for the bound on requests per hour: the web client's address
+    # (as the reverse proxy forwards it), or the Telegram chat. Never stored.
+    client: str = ""
 
     def say(self, reply: Reply) -> None:
         self.replies.append(reply)
@@ -71,6 +74,9 @@ class Services:
     callback_days: int | None = None  # the delay the service commits to, if it does (CALLBACK_WORKING_DAYS)
     on_parse: Callable[[nlu.Parse], None] | None = None  # counts what is not understood (bot/feedback.py)
     on_share: Callable[[str, str, str], None] | None = None  # keeps a message its writer agreed to share
+    # Requests to an adviser a client may send in an hour (CASES_PER_HOUR): beyond, the person is
+    # asked to call, the draft kept, and the burst counted in /metrics.
+    case_limiter: Any = None
     # The check's buttons, kept per question (bot/dialogue/check.py).
     buttons: dict[tuple[int, str, bool], tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
 

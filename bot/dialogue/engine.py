@@ -51,9 +51,10 @@ class Dialogue:
     def content(self) -> nlu.FaqContent:
         return self.services.content
 
-    async def handle(self, message: str, state: State, locale_hint: str | None = None, address: str = "") -> Turn:
+    async def handle(self, message: str, state: State, locale_hint: str | None = None, address: str = "",
+                     client: str = "") -> Turn:
         services = self.services
-        turn = Turn()
+        turn = Turn(client=client or address)
         state.address = address or state.address
         message = (message or "").strip()[:MAX_TEXT]
         command = parse_payload(message)

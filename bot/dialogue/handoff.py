@@ -19,7 +19,7 @@ from .. import metrics
 from ..i18n import money, translator
 from ..replies import Button, Reply, parse_payload, payload
 from ..state import RESULT, State
-from . import follow_up, summary
+from . import confirmation, follow_up, summary
 from .base import Services, Turn, registry
 from .menu import menu
 from .steps import (
@@ -353,6 +353,8 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
     ):
         turn.say(menu(state))
         return
+    if not confirmation.within_bound(services, state, turn):
+        return
     assessment = rules_adapter.assess(state.facts, on=services.today(), locale=state.locale) if state.facts else None
     facts = request_facts(state)
     sensitive = h.get("sensitive") if set(facts.get("difficulties") or ()) & SENSITIVE_DIFFICULTIES else None
@@ -397,44 +399,8 @@ def confirm(services: Services, state: State, turn: Turn, args: dict[str, Any]) 
     state.case_reference = case.reference
     state.handoff = {}
     state.mode = RESULT
-    if draft.outcome in ("not_eligible", "redirect"):
-        when = _(
-            "Un conseiller social de votre région examinera votre situation et vous recontactera pour vous aider "
-            "ou vous orienter."
-        )
-    elif services.callback_days:
-        when = _(
-            "Un conseiller social de votre région vous contactera au créneau choisi, sous {days} jours ouvrés en "
-            "général (en priorité si votre situation est urgente).",
-            days=services.callback_days,
-        )
-    else:
-        when = _(
-            "Un conseiller social de votre région vous contactera, au créneau choisi si possible (en priorité si "
-            "votre situation est urgente)."
-        )
-    follow = (
-        _("Code de suivi : {code} (notez-le avec la référence : il ne sera plus affiché). Avec les deux, suivez votre "
-          "demande et écrivez à votre conseiller depuis n'importe quel appareil : {url}",
-          code=case.access_code, url=services.follow_url)
-        if case.access_code
-        else ""
-    )
-    turn.say(
-        Reply(
-            _("C'est transmis. Votre référence : {reference}.", reference=case.reference)
-            + " "
-            + when
-            + " "
-            + _("Votre employeur n'en saura rien. Pour suivre votre demande, écrivez « où en est ma demande ? »."),
-            (
-                Button(_("Où en est ma demande ?"), payload("status")),
-                Button(_("Poser une question"), payload("ask_question")),
-            ),
-        )
-    )
-    if follow:
-        turn.say(Reply(follow))
+    for reply in confirmation.replies(services, state, case, draft.outcome):
+        turn.say(reply)
 
 
 @registry.command("cancel_handoff")

@@ -228,3 +228,20 @@ def test_a_lost_code_is_sent_to_the_contact_and_the_answer_is_the_same_for_an_un
     stranger = State(greeted=True, address="web:stranger")
     (unknown,) = talk(dialogue, stranger, '/lost_code{"reference":"ASD-ZZZZZZ"}')
     assert unknown[0].text == sent[0].text.replace(reference, "ASD-ZZZZZZ")  # nothing told apart
+
+
+def test_past_the_bound_of_requests_per_client_the_person_is_told_to_call_and_the_draft_is_kept():
+    import asyncio
+
+    from bot.ratelimit import RateLimiter
+
+    cases = _Cases()
+    dialogue, state, _ = _at_the_preview(cases)
+    dialogue.services.case_limiter = RateLimiter(burst=1, per_second=1 / 3600)
+    dialogue.services.case_limiter.allow("address:203.0.113.7")  # one request already from this address
+    turn = asyncio.run(dialogue.handle("/confirm_handoff", state, "fr", client="address:203.0.113.7"))
+    assert "Beaucoup de demandes sont parties de cette connexion" in turn.replies[0].text
+    assert [b.payload for b in turn.replies[0].buttons] == ["/confirm_handoff"]
+    assert state.handoff["step"] == "preview" and not getattr(cases, "drafts", [])
+    turn = asyncio.run(dialogue.handle("/confirm_handoff", state, "fr", client="address:198.51.100.2"))
+    assert "C'est transmis" in turn.replies[0].text  # another client is not bounded by this one

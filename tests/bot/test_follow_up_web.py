@@ -75,3 +75,29 @@ def test_after_the_conversation_is_purged_a_new_one_follows_exports_and_erases_t
     engine = create_engine(settings.database_url, future=True)
     with engine.connect() as conn:
         assert conn.execute(select(cases).where(cases.c.reference == reference)).first() is None
+
+
+def test_requests_from_one_address_are_bounded_per_hour_and_the_burst_counted(settings, parser, running_server,
+                                                                              monkeypatch):
+    """Rotating sender ids does not multiply requests: the client address is what is bounded
+    (CASES_PER_HOUR, 1 here); past it, the person is told to call, their draft kept."""
+    from bot.config import load_settings
+    from bot.web import create_app
+
+    def bursts(server) -> float:
+        found = re.search(r'assistant_case_bursts_total\{channel="web"\} ([0-9.e+]+)',
+                          httpx.get(server.url + "/metrics", timeout=10).text)
+        return float(found.group(1)) if found else 0.0
+
+    monkeypatch.setenv("CASES_PER_HOUR", "1")
+    with running_server(create_app(load_settings(), parser)) as server:
+        before = bursts(server)  # the metrics are the process's: other tests count too
+        assert any("C'est transmis" in t for t in confirmation_on_the_web(server, "rotating-1"))
+        second = " ".join(confirmation_on_the_web(server, "rotating-2"))
+        assert "Beaucoup de demandes sont parties de cette connexion" in second and "09 70 800 800" in second
+        assert "C'est transmis" not in second
+        again = " ".join(say(server, "rotating-2", "/confirm_handoff"))  # the draft is kept: the same answer
+        assert "Beaucoup de demandes" in again
+        assert bursts(server) - before == 2  # each refusal counted
+        deployment = server.server.config.app.state.deployment
+        assert len(deployment.cases.queue()) == 1
