@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import logging
 import os
@@ -17,15 +16,13 @@ import uvicorn
 from cryptography.fernet import Fernet
 
 import nlu
-from handoff import CaseRepository, Cipher, Status
-from handoff.advisers import AdviserError, add_adviser, adviser_id_of, change_password, unlock
+from handoff import Cipher
 from handoff.rotation import rotate_all
-from handoff.sessions import SessionStore
 from nlu import project
 from nlu.content import SITUATION_FACTS
 from rules_adapter.rules import check_files, questions
 
-from . import logs
+from . import logs, operators
 from . import understanding as u
 from .config import ROOT, PortBusy, check_port, load_settings
 from .feedback import SampleStore, UnderstandingLog
@@ -39,9 +36,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _fail(message: str) -> int:
-    print(f"assistant: {message}", file=sys.stderr)
-    return 1
+_fail = operators.fail
 
 
 def _pid_file(settings) -> Path:
@@ -201,74 +196,6 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _advisers_add(args: argparse.Namespace) -> int:
-
-    typed = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    password = os.environ.get("ADVISER_PASSWORD") or typed
-    try:
-        adviser = add_adviser(_engine(load_settings()), args.login, password, args.role, args.region or [])
-    except AdviserError as exc:
-        return _fail(str(exc))
-    print(f"added {adviser.role} {adviser.login} ({', '.join(adviser.regions) or 'all regions'})")
-    return 0
-
-
-def _advisers_password(args: argparse.Namespace) -> int:
-    typed = getpass.getpass("new password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    password = os.environ.get("ADVISER_PASSWORD") or typed
-    try:
-        revoked = change_password(_engine(load_settings()), args.login, password)
-    except AdviserError as exc:
-        return _fail(str(exc))
-    print(f"password of {args.login} changed; {revoked} open session(s) ended")
-    return 0
-
-
-def _advisers_revoke(args: argparse.Namespace) -> int:
-    engine = _engine(load_settings())
-    try:
-        adviser_id = adviser_id_of(engine, args.login)
-    except AdviserError as exc:
-        return _fail(str(exc))
-    revoked = SessionStore(engine).revoke_all(adviser_id, "operator")
-    print(f"{revoked} open session(s) of {args.login} ended")
-    return 0
-
-
-def _advisers_unlock(args: argparse.Namespace) -> int:
-    engine = _engine(load_settings())
-    try:
-        unlock(engine, adviser_id_of(engine, args.login), "operator")
-    except AdviserError as exc:
-        return _fail(str(exc))
-    print(f"{args.login} unlocked")
-    return 0
-
-
-def _cases_list(args: argparse.Namespace) -> int:
-
-
-    settings = load_settings()
-    repo = CaseRepository(_engine(settings), make_cipher(settings))
-    rows = repo.queue(statuses=tuple(Status))
-    out = [
-        {
-            "reference": r["reference"],
-            "status": r["status"],
-            "priority": "urgent" if r["priority"] == 0 else "normal",
-            "region": r["region"],
-            "created_at": r["created_at"].isoformat(timespec="seconds"),
-        }
-        for r in rows
-    ]
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-    else:
-        for r in out:
-            print(f"{r['reference']}  {r['status']:<9} {r['priority']:<6} {r['created_at']}  {r['region']}")
-    return 0
-
-
 def _purge(args: argparse.Namespace) -> int:
 
     report = run_purge(load_settings())
@@ -357,32 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_sub = db.add_subparsers(dest="action", required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", help="apply the migrations (also done at start)").set_defaults(run=_db_upgrade)
 
-    advisers_cmd = commands.add_parser("advisers", help="adviser accounts of the console")
-    advisers_sub = advisers_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    add = advisers_sub.add_parser(
-        "add", help="create an account (password from ADVISER_PASSWORD, the terminal or stdin)"
-    )
-    add.add_argument("login")
-    add.add_argument("--role", choices=["adviser", "supervisor"], default="adviser")
-    add.add_argument("--region", action="append", help="a region the adviser handles (repeatable)")
-    add.set_defaults(run=_advisers_add)
-    password = advisers_sub.add_parser(
-        "password", help="set a new password (from ADVISER_PASSWORD, the terminal or stdin): every open session ends"
-    )
-    password.add_argument("login")
-    password.set_defaults(run=_advisers_password)
-    revoke = advisers_sub.add_parser("revoke", help="end every open console session of an account at once")
-    revoke.add_argument("login")
-    revoke.set_defaults(run=_advisers_revoke)
-    unlocking = advisers_sub.add_parser("unlock", help="open an account locked by failed sign-ins")
-    unlocking.add_argument("login")
-    unlocking.set_defaults(run=_advisers_unlock)
-
-    cases_cmd = commands.add_parser("cases", help="cases, for operators (no contact data)")
-    cases_sub = cases_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    listing = cases_sub.add_parser("list", help="reference, status, priority, region, created time")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(run=_cases_list)
+    operators.add_commands(commands, _Parser)
 
     keys_cmd = commands.add_parser("keys", help="encryption keys of contact data")
     keys_sub = keys_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)

@@ -186,3 +186,24 @@ class Dispatcher:
             return {
                 status: n for status, n in conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
             }
+
+
+def rows(engine: Engine, status: str | None = None) -> list[dict[str, Any]]:
+    """The outbox for operators: id, kind, status, attempts, last error (a type name), times.
+    Never the payload (an access code, a person's message id)."""
+    query = select(outbox.c.id, outbox.c.kind, outbox.c.status, outbox.c.attempts, outbox.c.last_error,
+                   outbox.c.created_at, outbox.c.next_attempt_at).order_by(outbox.c.id)
+    if status:
+        query = query.where(outbox.c.status == status)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def retry(engine: Engine, row_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Failed rows (one, or all) due again at once, their attempts counted from zero."""
+    query = update(outbox).where(outbox.c.status == "failed")
+    if row_id is not None:
+        query = query.where(outbox.c.id == row_id)
+    with engine.begin() as conn:
+        return int(conn.execute(query.values(status="pending", attempts=0, next_attempt_at=now or utcnow(),
+                                             locked_until=None)).rowcount)

@@ -4,6 +4,7 @@ with a non-zero exit, no traceback."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,41 @@ def test_unlock_opens_a_locked_account(database):
     assert result.returncode == 0 and "paul unlocked" in result.stdout
     with engine.connect() as conn:
         assert conn.execute(select(advisers.c.locked_until)).scalar() is None
+
+
+def test_advisers_list_shows_roles_locks_and_open_sessions(database):
+    _, _, _, env = database
+    result = run(env, "list")
+    assert result.returncode == 0
+    assert re.search(r"paul\s+adviser\s+active\s+2 session\(s\)\s+Bretagne", result.stdout), result.stdout
+
+
+def test_the_outbox_lists_what_failed_without_content_and_retries_it(database):
+    import datetime as dt
+    import json
+
+    from sqlalchemy import insert
+
+    from handoff.orm import outbox
+
+    engine, _, _, env = database
+    now = dt.datetime(2026, 11, 30, 12, 0)
+    with engine.begin() as conn:
+        for status in ("failed", "sent"):
+            conn.execute(insert(outbox).values(kind="email", payload=json.dumps({"reference": "ASD-ZORGLB"}),
+                                               status=status, attempts=8, next_attempt_at=now, created_at=now,
+                                               last_error="ConnectionRefusedError"))
+    listing = subprocess.run([str(ASSISTANT), "outbox", "list", "--failed"], capture_output=True, text=True,
+                             cwd=ROOT, env=env, timeout=120)
+    assert listing.returncode == 0 and "#1" in listing.stdout and "ConnectionRefusedError" in listing.stdout
+    assert "#2" not in listing.stdout and "ASD-ZORGLB" not in listing.stdout  # never the payload
+    retried = subprocess.run([str(ASSISTANT), "outbox", "retry"], capture_output=True, text=True, cwd=ROOT,
+                             env=env, timeout=120)
+    assert retried.returncode == 0 and "1 row(s) due again" in retried.stdout
+    with engine.connect() as conn:
+        assert [(r.status, r.attempts) for r in conn.execute(select(outbox).order_by(outbox.c.id))] == [
+            ("pending", 0), ("sent", 8)]
+    missing = subprocess.run([str(ASSISTANT), "outbox", "retry", "--id", "99"], capture_output=True, text=True,
+                             cwd=ROOT, env=env, timeout=120)
+    assert missing.returncode == 1 and "no failed outbox row #99" in missing.stderr
+    assert "Traceback" not in missing.stderr
