@@ -79,7 +79,8 @@ class Deployment:
         self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"),
                                login_throttle=RateLimiter(burst=LOGIN_BURST, per_second=LOGIN_PER_SECOND),
                                sessions=SessionStore(engine, idle=dt.timedelta(minutes=settings.console_idle_minutes),
-                                                     absolute=dt.timedelta(hours=settings.console_max_hours)))
+                                                     absolute=dt.timedelta(hours=settings.console_max_hours)),
+                               second_factor_for_advisers=settings.totp_for_advisers)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None

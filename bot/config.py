@@ -46,6 +46,7 @@ class Settings:
     outbox_lease: float  # seconds a notification being delivered stays taken by its worker
     console_idle_minutes: int  # a console session unused this long stops working
     cases_per_hour: int  # requests to an adviser from one web client address or Telegram chat, per hour
+    totp_for_advisers: bool  # a second factor for advisers too (always for supervisors)
     console_max_hours: int  # and any after this long
     # The call-back delay the service commits to, in working days; unset, the assistant
     # promises none (no seed sets one).
@@ -106,6 +107,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         outbox_lease=config("OUTBOX_LEASE_SECONDS", cast=float, default=120.0),
         console_idle_minutes=config("CONSOLE_IDLE_MINUTES", cast=int, default=30),
         cases_per_hour=config("CASES_PER_HOUR", cast=int, default=5),
+        totp_for_advisers=config("TOTP_FOR_ADVISERS", cast=bool, default=False),
         console_max_hours=config("CONSOLE_MAX_HOURS", cast=int, default=8),
         callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),
     )

@@ -4,6 +4,7 @@ on every form, every view and change in the audit log, HTML escaped everywhere."
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,6 +21,7 @@ from starlette.routing import Route
 import rules_adapter
 from rules_adapter.facts import UNSURE
 
+from . import twofactor
 from .advisers import (
     Adviser,
     AdviserError,
@@ -42,6 +44,7 @@ _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
 MAX_TEXT = 4000
+PENDING_SECONDS = 300  # between a right password and its second factor
 STATUS_LABELS = {
     "new": "Nouvelle",
     "claimed": "Prise en charge",
@@ -93,8 +96,11 @@ class Throttle(Protocol):
 class Console:
     def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False,
                  login_throttle: Throttle | None = None, hashing_threads: int = 2,
-                 sessions: SessionStore | None = None):
+                 sessions: SessionStore | None = None, second_factor_for_advisers: bool = False):
         self.engine = engine
+        # A second factor (TOTP) after the password: always for supervisors, for advisers if set.
+        self.second_factor_for_advisers = second_factor_for_advisers
+        self.cipher = repository.cipher
         # The cookie only names a session kept here: logout, a password change or a supervisor
         # ends it on its next request; idle and absolute limits too.
         self.sessions = sessions or SessionStore(engine)
@@ -112,6 +118,8 @@ class Console:
                 Route("/", self.queue),
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
+                Route("/second-factor", self.second_factor, methods=["GET", "POST"]),
+                Route("/enrol", self.enrol, methods=["GET", "POST"]),
                 Route("/stats", self.stats),
                 Route("/advisers", self.accounts),
                 Route("/advisers/{login}/revoke", self.revoke, methods=["POST"]),
@@ -175,8 +183,57 @@ class Console:
                 error="Identifiant ou mot de passe incorrect (ou compte verrouillé quelques minutes).",
             )
         request.session.clear()
-        request.session.update({"sid": self.sessions.create(adviser.id), "csrf": secrets.token_urlsafe(32)})
+        if twofactor.required(adviser, self.second_factor_for_advisers):
+            request.session.update({"pending": adviser.id, "pending_at": int(time.time()),
+                                    "csrf": secrets.token_urlsafe(32)})
+            step = "second-factor" if twofactor.enrolled(self.engine, adviser.id) else "enrol"
+            return RedirectResponse(f"/console/{step}", status_code=303)
+        return self._signed_in(request, adviser.id)
+
+    def _signed_in(self, request: Request, adviser_id: int) -> Response:
+        request.session.clear()
+        request.session.update({"sid": self.sessions.create(adviser_id), "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/console/", status_code=303)
+
+    def _pending(self, request: Request) -> Adviser | None:
+        """The adviser whose password was right a moment ago (5 minutes), awaiting the second factor."""
+        adviser_id, at = request.session.get("pending"), request.session.get("pending_at")
+        if not isinstance(adviser_id, int) or not isinstance(at, int) or time.time() - at > PENDING_SECONDS:
+            return None
+        return get_adviser(self.engine, adviser_id)
+
+    async def second_factor(self, request: Request) -> Response:
+        adviser = self._pending(request)
+        if adviser is None or not twofactor.enrolled(self.engine, adviser.id):
+            return RedirectResponse("/console/login", status_code=303)
+        if request.method == "GET":
+            return _render("console_second_factor.html", request, error=None)
+        form = await self._form(request)
+        if form is None:
+            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+        if await anyio.to_thread.run_sync(twofactor.verify, self.engine, self.cipher, adviser.id,
+                                          form.get("code", "")[:32]):
+            return self._signed_in(request, adviser.id)
+        return _render("console_second_factor.html", request, status_code=401,
+                       error="Code incorrect (ou compte verrouillé quelques minutes).")
+
+    async def enrol(self, request: Request) -> Response:
+        adviser = self._pending(request)
+        if adviser is None or twofactor.enrolled(self.engine, adviser.id):
+            return RedirectResponse("/console/login", status_code=303)
+        error = None
+        if request.method == "POST":
+            form = await self._form(request)
+            if form is None:
+                return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+            codes = twofactor.finish_enrolment(self.engine, self.cipher, adviser.id, form.get("code", "")[:32])
+            if codes is not None:
+                self._signed_in(request, adviser.id)
+                return _render("console_recovery.html", request, codes=codes)
+            error = "Ce code ne correspond pas : vérifiez l'heure du téléphone et tapez le code affiché maintenant."
+        secret, uri = twofactor.start_enrolment(self.engine, self.cipher, adviser)
+        return _render("console_enrol.html", request, status_code=400 if error else 200, error=error,
+                       secret=secret, qr=twofactor.qr_code(uri))
 
     async def logout(self, request: Request) -> Response:
         if await self._form(request) is not None:

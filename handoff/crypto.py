@@ -118,6 +118,10 @@ class Cipher:
         (a follow-up code) is kept only as this, and the database alone cannot test guesses."""
         return hmac.new(self._mac_keys[0], value.encode(), hashlib.sha256).hexdigest()
 
+    def keyed_hashes(self, value: str) -> list[str]:
+        """`value`'s keyed hash under every configured key (to look a value up after a rotation)."""
+        return [hmac.new(key, value.encode(), hashlib.sha256).hexdigest() for key in self._mac_keys]
+
     def matches_hash(self, value: str, stored: str | None) -> bool:
         """Whether `value`'s keyed hash under any configured key is `stored` (constant time)."""
         if not stored:

@@ -75,6 +75,18 @@ advisers = Table(
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", DateTime),
     Column("created_at", DateTime, nullable=False),
+    # The second factor (handoff/twofactor.py): the TOTP secret, encrypted; enrolled once a first
+    # code confirmed it.
+    Column("totp_secret_enc", Text),
+    Column("totp_enrolled_at", DateTime),
+)
+
+recovery_codes = Table(
+    "recovery_codes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("adviser_id", Integer, ForeignKey("advisers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),  # crypto.Cipher.keyed_hash
+    Column("used_at", DateTime),
 )
 
 # A console sign-in: the signed cookie holds only a random session id, whose SHA-256 is here; a

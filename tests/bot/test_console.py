@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+import second_factor
 from processes import ELIGIBLE_STORY
 from sqlalchemy import create_engine, select, text
 
@@ -56,7 +57,7 @@ def login(server, login_name, password):
     response = client.post(
         "/console/login", data={"csrf": csrf_of(page.text), "login": login_name, "password": password}
     )
-    return client, response
+    return client, second_factor.complete(client, response)
 
 
 @pytest.fixture
@@ -155,7 +156,8 @@ def test_repeated_failures_lock_the_account(web_server, advisers):
 
 def test_a_supervisor_exports_and_erases_a_case_and_sees_statistics(web_server, advisers, settings):
     reference = handoff_on_the_web(web_server, "person-4")
-    add_adviser(advisers, "sophie", "correct-horse-battery", "supervisor", [])
+    sophie = add_adviser(advisers, "sophie", "correct-horse-battery", "supervisor", [])
+    second_factor.enrol(advisers, web_server.server.config.app.state.deployment.cipher, sophie.id)
     client, response = login(web_server, "sophie", "correct-horse-battery")
     assert reference in response.text
     assert "Auvergne-Rhône-Alpes" in client.get("/console/stats").text

@@ -11,6 +11,7 @@ import time
 
 import httpx
 import pytest
+import second_factor
 from itsdangerous import TimestampSigner
 from sqlalchemy import create_engine
 from starlette.routing import Route
@@ -46,6 +47,7 @@ def console(settings, parser, running_server):
             consent_at=dt.datetime(2026, 11, 25, 9, 0), sensitive_consent=None, channel="web", address="web:someone"))
         supervisor = add_adviser(create_engine(settings.database_url, future=True), "sophie", "correct-horse-battery",
                                  "supervisor", [])
+        second_factor.enrol(services.cases.engine, services.cipher, supervisor.id)
         CaseDesk(services.cases).add_note(case.reference, supervisor.id, NOTE)
         yield server, services, case.reference
 
@@ -54,7 +56,9 @@ def login(server, password="correct-horse-battery") -> httpx.Client:
     client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
     page = client.get("/console/login")
     response = client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "sophie", "password": password})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["location"] == "/console/second-factor"
+    response = second_factor.complete(client, response)
+    assert response.status_code == 303 and response.headers["location"] == "/console/"
     return client
 
 
@@ -296,3 +300,78 @@ def test_a_supervisor_unlocks_an_account_locked_by_failed_sign_ins(console, sett
     supervisor.post("/console/advisers/paul/unlock", data={"csrf": csrf_of(accounts)})
     client, response = sign_in("correct-horse-battery")
     assert response.status_code == 303 and client.get(f"/console/cases/{reference}").status_code == 200
+
+
+def test_a_supervisor_enrols_a_second_factor_then_needs_it_and_a_recovery_code_works_once(console, settings):
+    import pyotp
+
+    server, services, reference = console
+    engine = create_engine(settings.database_url, future=True)
+    add_adviser(engine, "claire", "correct-horse-battery", "supervisor", [])
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+
+    def password():
+        page = client.get("/console/login")
+        return client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "claire",
+                                                   "password": "correct-horse-battery"})
+
+    assert password().headers["location"] == "/console/enrol"  # no second factor yet: enrol first
+    assert_refused(client.get(f"/console/cases/{reference}"), [NAME])  # the password alone opens nothing
+    enrol = client.get("/console/enrol")
+    assert 'src="data:image/svg+xml;base64,' in enrol.text
+    secret = re.search(r'<code id="secret">([A-Z2-7]+)</code>', enrol.text).group(1)
+    assert client.get("/console/enrol").text.count(secret) == 1  # a reload shows the same secret
+    wrong = client.post("/console/enrol", data={"csrf": csrf_of(enrol.text), "code": "000000"})
+    assert wrong.status_code == 400 and "ne correspond pas" in wrong.text
+    done = client.post("/console/enrol", data={"csrf": csrf_of(enrol.text), "code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r"<li><code>([0-9a-f]{8}-[0-9a-f]{8})</code></li>", done.text)
+    assert len(codes) == 8 and client.get(f"/console/cases/{reference}").status_code == 200
+    with engine.connect() as conn:
+        stored = " ".join(str(v) for t in ("advisers", "recovery_codes")
+                          for row in conn.exec_driver_sql(f"SELECT * FROM {t}") for v in row)
+    assert secret not in stored and not any(c in stored for c in codes)  # encrypted, hashed
+
+    client.cookies.clear()
+    assert password().headers["location"] == "/console/second-factor"
+    page = client.get("/console/second-factor")
+    assert client.post("/console/second-factor",
+                       data={"csrf": csrf_of(page.text), "code": codes[0]}).headers["location"] == "/console/"
+    client.cookies.clear()
+    password()
+    page = client.get("/console/second-factor")
+    reused = client.post("/console/second-factor", data={"csrf": csrf_of(page.text), "code": codes[0]})
+    assert reused.status_code == 401  # once only
+    assert client.post("/console/second-factor", data={"csrf": csrf_of(page.text),
+                                                       "code": pyotp.TOTP(secret).now()}).status_code == 303
+
+
+def test_wrong_second_factor_codes_lock_the_account(console, settings):
+    server, _, reference = console
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    page = client.get("/console/login")
+    client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "sophie",
+                                        "password": "correct-horse-battery"})
+    form = client.get("/console/second-factor")
+    for _ in range(5):
+        assert client.post("/console/second-factor", data={"csrf": csrf_of(form.text), "code": "123456"}
+                           ).status_code == 401
+    locked = client.post("/console/second-factor", data={"csrf": csrf_of(form.text), "code": second_factor.code()})
+    assert locked.status_code == 401  # locked: even the right code
+
+
+def test_advisers_need_a_second_factor_only_when_configured(settings, parser, running_server, monkeypatch):
+    def first_step(server):
+        client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+        page = client.get("/console/login")
+        return client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "paul",
+                                                   "password": "correct-horse-battery"}).headers["location"]
+
+    engine = create_engine(settings.database_url, future=True)
+    with running_server(create_app(settings, parser)) as server:
+        add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Bretagne"])
+        assert first_step(server) == "/console/"
+    monkeypatch.setenv("TOTP_FOR_ADVISERS", "true")
+    from bot.config import load_settings
+
+    with running_server(create_app(load_settings(), parser)) as server:
+        assert first_step(server) == "/console/enrol"

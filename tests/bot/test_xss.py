@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import second_factor
 from processes import ELIGIBLE_STORY
 from sqlalchemy import create_engine
 
@@ -130,7 +131,10 @@ def test_the_console_shows_html_in_contact_details_answers_notes_and_messages_as
             address="web:xss",
         )
     )
-    add_adviser(create_engine(settings.database_url, future=True), "sophie", "correct-horse-battery", "supervisor", [])
+    sophie = add_adviser(create_engine(settings.database_url, future=True), "sophie", "correct-horse-battery",
+                         "supervisor", [])
+    second_factor.enrol(create_engine(settings.database_url, future=True),
+                        web_server.server.config.app.state.deployment.cipher, sophie.id)
 
     # bypass_csp: the console's Content-Security-Policy would block inline scripts anyway; escaping
     # is what is tested here, so the policy is taken out of the way.
@@ -139,6 +143,8 @@ def test_the_console_shows_html_in_contact_details_answers_notes_and_messages_as
     page.fill("input[name=login]", "sophie")
     page.fill("input[name=password]", "correct-horse-battery")
     page.get_by_role("button").click()
+    page.fill("input[name=code]", second_factor.code())  # supervisors: the second factor
+    page.get_by_role("button", name="Valider").click()
     page.wait_for_selector(f"text={case.reference}")
     page.goto(f"{web_server.url}/console/cases/{case.reference}")
     page.get_by_role("button", name="Prendre en charge").click()
