@@ -2,6 +2,8 @@
 
     uv run python bench/load.py                  # everything (about 6 minutes on 2 cores)
     uv run python bench/load.py --soak 0         # without the 20 000-message memory soak
+    uv run python bench/load.py --soak 0 --also-database-url postgresql://postgres@127.0.0.1/bench
+                                                 # and the same on PostgreSQL, printed beside SQLite's
 
 In one run, one after the other so that they never share the CPU:
 
@@ -229,7 +231,9 @@ def plot(runs: list[Run], soak: list[tuple[int, int]], ready: dict[str, float], 
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     series = {("rasa", "parse"): "Rasa /model/parse", ("assistant", "free text"): "assistant, free text",
-              ("assistant", "buttons"): "assistant, buttons"}
+              ("assistant", "buttons"): "assistant, buttons",
+              ("assistant-pg", "free text"): "assistant on PostgreSQL, free text",
+              ("assistant-pg", "buttons"): "assistant on PostgreSQL, buttons"}
     for (server, kind), label in series.items():
         chosen = [r for r in runs if r.server == server and r.kind == kind]
         if not chosen:
@@ -266,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--texts", type=int, default=2000, help="free-text messages per run at 32 concurrent")
     ap.add_argument("--soak", type=int, default=20000, help="messages of the memory soak (0: none)")
     ap.add_argument("--database-url", help="the assistant's DATABASE_URL (default: SQLite in a temp dir)")
+    ap.add_argument("--also-database-url",
+                    help="run the assistant a second time on this database (PostgreSQL) and print both")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
 
@@ -329,6 +335,27 @@ def main(argv: list[str] | None = None) -> int:
             peak["assistant serve"] = ours.memory.peak
         finally:
             ours.stop()
+
+        # 3. The same again on another database (PostgreSQL), when asked: its figures beside SQLite's.
+        if args.also_database_url:
+            env = {**env, "DATABASE_URL": args.also_database_url, "ASSISTANT_VAR_DIR": str(work / "var-pg")}
+            pg = Server("assistant-pg", [str(BIN / "assistant"), "serve"], "/health", env, ROOT,
+                        work / "assistant-pg.log")
+            ready["assistant serve (PostgreSQL)"] = pg.ready_seconds
+            try:
+                url = pg.url + "/webhooks/rest/webhook"
+                measure("assistant-pg", "warm-up", url, text_conversations(texts[-200:-100], "pgwarm"), 8)
+                start = 0
+                for c in CONCURRENCY:
+                    chunk = texts[start:start + sizes[c]]
+                    start += sizes[c]
+                    runs.append(measure("assistant-pg", "free text", url, text_conversations(chunk, f"pt{c}"), c))
+                for c in CONCURRENCY:
+                    count = sizes[c] * 3 // len(BUTTONS)
+                    runs.append(measure("assistant-pg", "buttons", url, button_conversations(count, f"pb{c}"), c))
+                peak["assistant serve (PostgreSQL)"] = pg.memory.peak
+            finally:
+                pg.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -381,6 +408,21 @@ def summary(runs: list[Run], ready: dict[str, float], peak: dict[str, int], soak
             f"  buttons at 32 concurrent: {buttons32.rate:.0f} msg/s = {buttons32.rate / free32.rate:.1f} x "
             f"the free-text rate   target >= 10 x"
         )
+    pg_free32, pg_buttons32 = find("assistant-pg", "free text", 32), find("assistant-pg", "buttons", 32)
+    if pg_free32 and pg_buttons32 and rasa32 and free32 and buttons32:
+        pg_free8 = find("assistant-pg", "free text", 8)
+        lines += [
+            "  SQLite beside PostgreSQL (the same model, one worker, the database server on the same cores):",
+            f"    {'':34} {'SQLite':>12} {'PostgreSQL':>12}   target",
+            f"    {'free text at 32, msg/s':34} {free32.rate:12.1f} {pg_free32.rate:12.1f}",
+            f"    {'free text at 32 / Rasa':34} {free32.rate / rasa32.rate:11.2f}x "
+            f"{pg_free32.rate / rasa32.rate:11.2f}x   >= 2 x on PostgreSQL",
+            f"    {'free text p95 at 8, ms':34} {free8.percentile(95) if free8 else 0:12.0f} "
+            f"{pg_free8.percentile(95) if pg_free8 else 0:12.0f}   < 150 ms",
+            f"    {'buttons at 32, msg/s':34} {buttons32.rate:12.0f} {pg_buttons32.rate:12.0f}",
+            f"    {'buttons / free text at 32':34} {buttons32.rate / free32.rate:11.1f}x "
+            f"{pg_buttons32.rate / pg_free32.rate:11.1f}x   >= 10 x",
+        ]
     for name, seconds in ready.items():
         lines.append(f"  ready: {name} {seconds:.1f} s")
     for name, rss in peak.items():
