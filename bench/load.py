@@ -320,18 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         ready["assistant serve"] = ours.ready_seconds
         soak: list[tuple[int, int]] = []
         try:
-            url = ours.url + "/webhooks/rest/webhook"
-            measure("assistant", "warm-up", url, text_conversations(texts[-200:-100], "warm"), 8)
-            start = 0
-            for c in CONCURRENCY:
-                chunk = texts[start:start + sizes[c]]
-                start += sizes[c]
-                runs.append(measure("assistant", "free text", url, text_conversations(chunk, f"t{c}"), c))
-            for c in CONCURRENCY:
-                count = sizes[c] * 3 // len(BUTTONS)
-                runs.append(measure("assistant", "buttons", url, button_conversations(count, f"b{c}"), c))
+            start = measure_assistant(ours, texts, sizes, runs)
             if args.soak:
-                soak = run_soak(url, texts[start:start + args.soak], ours.memory)
+                soak = run_soak(ours.url + "/webhooks/rest/webhook", texts[start:start + args.soak], ours.memory)
             peak["assistant serve"] = ours.memory.peak
         finally:
             ours.stop()
@@ -343,16 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                         work / "assistant-pg.log")
             ready["assistant serve (PostgreSQL)"] = pg.ready_seconds
             try:
-                url = pg.url + "/webhooks/rest/webhook"
-                measure("assistant-pg", "warm-up", url, text_conversations(texts[-200:-100], "pgwarm"), 8)
-                start = 0
-                for c in CONCURRENCY:
-                    chunk = texts[start:start + sizes[c]]
-                    start += sizes[c]
-                    runs.append(measure("assistant-pg", "free text", url, text_conversations(chunk, f"pt{c}"), c))
-                for c in CONCURRENCY:
-                    count = sizes[c] * 3 // len(BUTTONS)
-                    runs.append(measure("assistant-pg", "buttons", url, button_conversations(count, f"pb{c}"), c))
+                measure_assistant(pg, texts, sizes, runs)
                 peak["assistant serve (PostgreSQL)"] = pg.memory.peak
             finally:
                 pg.stop()
@@ -371,6 +353,22 @@ def main(argv: list[str] | None = None) -> int:
     plot(runs, soak, ready, peak, args.out / "load.png")
     print(f"wrote {args.out / 'load.json'}, {args.out / 'load.txt'} and {args.out / 'load.png'}")
     return 0
+
+
+def measure_assistant(server: Server, texts: list[str], sizes: dict[int, int], runs: list[Run]) -> int:
+    """Free text then buttons at each concurrency, on one running assistant (its `name` labels the
+    runs); returns how many texts it used."""
+    url = server.url + "/webhooks/rest/webhook"
+    measure(server.name, "warm-up", url, text_conversations(texts[-200:-100], f"{server.name}-warm"), 8)
+    start = 0
+    for c in CONCURRENCY:
+        chunk = texts[start:start + sizes[c]]
+        start += sizes[c]
+        runs.append(measure(server.name, "free text", url, text_conversations(chunk, f"{server.name}-t{c}"), c))
+    for c in CONCURRENCY:
+        count = sizes[c] * 3 // len(BUTTONS)
+        runs.append(measure(server.name, "buttons", url, button_conversations(count, f"{server.name}-b{c}"), c))
+    return start
 
 
 def run_soak(url: str, texts: list[str], memory: Memory) -> list[tuple[int, int]]:
