@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -24,48 +22,21 @@ from rules_adapter.facts import UNSURE
 from . import twofactor
 from .advisers import (
     Adviser,
-    AdviserError,
-    adviser_id_of,
     authenticate,
     get_adviser,
-    list_advisers,
-    locked_ids,
-    unlock,
 )
-from .domain import OUTCOME_LABELS, Status, TransitionError
+from .console_accounts import AccountPages
+from .domain import Status, TransitionError
 from .follow import FollowDesk
 from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository
 from .service import HandoffService, export_case
 from .sessions import SessionStore
+from .templates_render import render as _render
 from .validation import format_phone
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
 MAX_TEXT = 4000
 PENDING_SECONDS = 300  # between a right password and its second factor
-STATUS_LABELS = {
-    "new": "Nouvelle",
-    "claimed": "Prise en charge",
-    "contacted": "Contactée",
-    "closed": "Close",
-    "withdrawn": "Annulée",
-}
-
-
-def _render(name: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(
-        csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS, outcomes=OUTCOME_LABELS, **context
-    )
-    return HTMLResponse(
-        html,
-        status_code=status_code,
-        headers={
-            "Cache-Control": "no-store",  # the security headers are every response's (bot/middleware.py)
-        },
-    )
-
 
 
 def facts_in_words(facts: dict[str, Any]) -> list[tuple[str, str]]:
@@ -113,6 +84,7 @@ class Console:
         self.repo = repository
         self.desk = CaseDesk(repository)
         self.follow = FollowDesk(repository)
+        accounts = AccountPages(self)
         self.app = Starlette(
             routes=[
                 Route("/", self.queue),
@@ -121,9 +93,9 @@ class Console:
                 Route("/second-factor", self.second_factor, methods=["GET", "POST"]),
                 Route("/enrol", self.enrol, methods=["GET", "POST"]),
                 Route("/stats", self.stats),
-                Route("/advisers", self.accounts),
-                Route("/advisers/{login}/revoke", self.revoke, methods=["POST"]),
-                Route("/advisers/{login}/unlock", self.unlock, methods=["POST"]),
+                Route("/advisers", accounts.page),
+                Route("/advisers/{login}/revoke", accounts.revoke, methods=["POST"]),
+                Route("/advisers/{login}/unlock", accounts.unlock, methods=["POST"]),
                 Route("/cases/{reference}", self.case),
                 Route("/cases/{reference}/export.json", self.export),
                 Route("/cases/{reference}/{action}", self.act, methods=["POST"]),
@@ -142,12 +114,12 @@ class Console:
 
     # --- session and protection ----------------------------------------------------------------
 
-    def _adviser(self, request: Request) -> Adviser | None:
+    def signed_in_adviser(self, request: Request) -> Adviser | None:
         session_id = request.session.get("sid")
         adviser_id = self.sessions.adviser_of(session_id) if isinstance(session_id, str) else None
         return get_adviser(self.engine, adviser_id) if adviser_id is not None else None
 
-    async def _form(self, request: Request) -> dict[str, str] | None:
+    async def checked_form(self, request: Request) -> dict[str, str] | None:
         """The form, if its CSRF token matches the session's; None otherwise."""
         form = await request.form()
         token = str(form.get("csrf", ""))
@@ -156,7 +128,7 @@ class Console:
             return None
         return {k: str(v) for k, v in form.items()}
 
-    def _forbidden(self, request: Request, reason: str) -> HTMLResponse:
+    def forbidden(self, request: Request, reason: str) -> HTMLResponse:
         return _render("console_error.html", request, status_code=403, message=reason)
 
     # --- pages -------------------------------------------------------------------------------
@@ -165,9 +137,9 @@ class Console:
         request.session.setdefault("csrf", secrets.token_urlsafe(32))
         if request.method == "GET":
             return _render("console_login.html", request, error=None)
-        form = await self._form(request)
+        form = await self.checked_form(request)
         if form is None:
-            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+            return self.forbidden(request, "Formulaire expiré : rechargez la page.")
         client = request.client.host if request.client else "unknown"
         if self.login_throttle is not None and not self.login_throttle.allow(client):
             self.desk.record(f"address:{client}", "login_throttled", None)
@@ -208,9 +180,9 @@ class Console:
             return RedirectResponse("/console/login", status_code=303)
         if request.method == "GET":
             return _render("console_second_factor.html", request, error=None)
-        form = await self._form(request)
+        form = await self.checked_form(request)
         if form is None:
-            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+            return self.forbidden(request, "Formulaire expiré : rechargez la page.")
         if await anyio.to_thread.run_sync(twofactor.verify, self.engine, self.cipher, adviser.id,
                                           form.get("code", "")[:32]):
             return self._signed_in(request, adviser.id)
@@ -223,9 +195,9 @@ class Console:
             return RedirectResponse("/console/login", status_code=303)
         error = None
         if request.method == "POST":
-            form = await self._form(request)
+            form = await self.checked_form(request)
             if form is None:
-                return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+                return self.forbidden(request, "Formulaire expiré : rechargez la page.")
             codes = twofactor.finish_enrolment(self.engine, self.cipher, adviser.id, form.get("code", "")[:32])
             if codes is not None:
                 self._signed_in(request, adviser.id)
@@ -236,8 +208,8 @@ class Console:
                        secret=secret, qr=twofactor.qr_code(uri))
 
     async def logout(self, request: Request) -> Response:
-        if await self._form(request) is not None:
-            adviser = self._adviser(request)
+        if await self.checked_form(request) is not None:
+            adviser = self.signed_in_adviser(request)
             if adviser:
                 self.desk.record(f"adviser:{adviser.id}", "logout", None)
             session_id = request.session.get("sid")
@@ -247,7 +219,7 @@ class Console:
         return RedirectResponse("/console/login", status_code=303)
 
     async def queue(self, request: Request) -> Response:
-        adviser = self._adviser(request)
+        adviser = self.signed_in_adviser(request)
         if adviser is None:
             return RedirectResponse("/console/login", status_code=303)
         wanted = request.query_params.get("status", "new")
@@ -280,7 +252,7 @@ class Console:
         return case
 
     async def case(self, request: Request) -> Response:
-        adviser = self._adviser(request)
+        adviser = self.signed_in_adviser(request)
         if adviser is None:
             return RedirectResponse("/console/login", status_code=303)
         reference = request.path_params["reference"]
@@ -305,9 +277,9 @@ class Console:
     async def export(self, request: Request) -> Response:
         """A supervisor's export of one person's case (right of access), as JSON."""
 
-        adviser = self._adviser(request)
+        adviser = self.signed_in_adviser(request)
         if adviser is None or adviser.role != "supervisor":
-            return self._forbidden(request, "Réservé aux superviseurs.")
+            return self.forbidden(request, "Réservé aux superviseurs.")
         case = self._case_for(adviser, request.path_params["reference"])
         if case is None:
             return _render("console_error.html", request, status_code=404, message="Dossier introuvable.")
@@ -322,46 +294,18 @@ class Console:
 
     async def stats(self, request: Request) -> Response:
 
-        adviser = self._adviser(request)
+        adviser = self.signed_in_adviser(request)
         if adviser is None or adviser.role != "supervisor":
-            return self._forbidden(request, "Réservé aux superviseurs.")
+            return self.forbidden(request, "Réservé aux superviseurs.")
         return _render("console_stats.html", request, adviser=adviser, rows=self.desk.counts())
 
-    async def accounts(self, request: Request) -> Response:
-        adviser = self._adviser(request)
-        if adviser is None or adviser.role != "supervisor":
-            return self._forbidden(request, "Réservé aux superviseurs.")
-        return _render("console_advisers.html", request, adviser=adviser, accounts=list_advisers(self.engine),
-                       open_sessions=self.sessions.open_counts(), locked=locked_ids(self.engine))
-
-    async def revoke(self, request: Request) -> Response:
-        """A supervisor ends every session of an account (a lost laptop, a departure)."""
-        return await self._on_account(request, lambda target, actor: self.sessions.revoke_all(target, actor))
-
-    async def unlock(self, request: Request) -> Response:
-        """A supervisor opens an account locked by failed sign-ins (someone else's, maybe)."""
-        return await self._on_account(request, lambda target, actor: unlock(self.engine, target, actor))
-
-    async def _on_account(self, request: Request, action: Any) -> Response:
-        adviser = self._adviser(request)
-        if adviser is None or adviser.role != "supervisor":
-            return self._forbidden(request, "Réservé aux superviseurs.")
-        if await self._form(request) is None:
-            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
-        try:
-            target = adviser_id_of(self.engine, request.path_params["login"][:64])
-        except AdviserError:
-            return _render("console_error.html", request, status_code=404, message="Compte introuvable.")
-        action(target, f"adviser:{adviser.id}")
-        return RedirectResponse("/console/advisers", status_code=303)
-
     async def act(self, request: Request) -> Response:
-        adviser = self._adviser(request)
+        adviser = self.signed_in_adviser(request)
         if adviser is None:
             return RedirectResponse("/console/login", status_code=303)
-        form = await self._form(request)
+        form = await self.checked_form(request)
         if form is None:
-            return self._forbidden(request, "Formulaire expiré : rechargez la page.")
+            return self.forbidden(request, "Formulaire expiré : rechargez la page.")
         reference, action = request.path_params["reference"], request.path_params["action"]
         case = self._case_for(adviser, reference)
         if case is None:
@@ -391,7 +335,7 @@ class Console:
             elif action == "message" and mine and form.get("body", "").strip():
                 self.desk.send_message(reference, adviser.id, form["body"].strip()[:MAX_TEXT])
             else:
-                return self._forbidden(request, "Action impossible : prenez d'abord le dossier en charge.")
+                return self.forbidden(request, "Action impossible : prenez d'abord le dossier en charge.")
         except TransitionError as exc:
             return _render("console_error.html", request, status_code=409, message=str(exc))
         return RedirectResponse(f"/console/cases/{reference}", status_code=303)

@@ -1,0 +1,48 @@
+"""The supervisors' page of accounts: who has sessions open, who is locked; closing an account's
+sessions (a lost laptop, a departure) and opening a locked account."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from .advisers import AdviserError, adviser_id_of, list_advisers, locked_ids, unlock
+from .templates_render import render as _render
+
+if TYPE_CHECKING:
+    from .console import Console
+
+
+class AccountPages:
+    def __init__(self, console: Console):
+        self.console = console
+
+    async def page(self, request: Request) -> Response:
+        adviser = self.console.signed_in_adviser(request)
+        if adviser is None or adviser.role != "supervisor":
+            return self.console.forbidden(request, "Réservé aux superviseurs.")
+        return _render("console_advisers.html", request, adviser=adviser, accounts=list_advisers(self.console.engine),
+                       open_sessions=self.console.sessions.open_counts(), locked=locked_ids(self.console.engine))
+
+    async def revoke(self, request: Request) -> Response:
+        """A supervisor ends every session of an account (a lost laptop, a departure)."""
+        return await self._on_account(request, lambda target, actor: self.console.sessions.revoke_all(target, actor))
+
+    async def unlock(self, request: Request) -> Response:
+        """A supervisor opens an account locked by failed sign-ins (someone else's, maybe)."""
+        return await self._on_account(request, lambda target, actor: unlock(self.console.engine, target, actor))
+
+    async def _on_account(self, request: Request, action: Any) -> Response:
+        adviser = self.console.signed_in_adviser(request)
+        if adviser is None or adviser.role != "supervisor":
+            return self.console.forbidden(request, "Réservé aux superviseurs.")
+        if await self.console.checked_form(request) is None:
+            return self.console.forbidden(request, "Formulaire expiré : rechargez la page.")
+        try:
+            target = adviser_id_of(self.console.engine, request.path_params["login"][:64])
+        except AdviserError:
+            return _render("console_error.html", request, status_code=404, message="Compte introuvable.")
+        action(target, f"adviser:{adviser.id}")
+        return RedirectResponse("/console/advisers", status_code=303)
+

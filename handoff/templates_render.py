@@ -1,0 +1,35 @@
+"""The console's pages from their templates (autoescaped), with what every page needs."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from .domain import OUTCOME_LABELS
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+STATUS_LABELS = {
+    "new": "Nouvelle",
+    "claimed": "Prise en charge",
+    "contacted": "Contactée",
+    "closed": "Close",
+    "withdrawn": "Annulée",
+}
+
+
+def render(name: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(
+        csrf=request.session.get("csrf", ""), statuses=STATUS_LABELS, outcomes=OUTCOME_LABELS, **context
+    )
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",  # the security headers are every response's (bot/middleware.py)
+        },
+    )
