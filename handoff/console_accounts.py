@@ -2,20 +2,31 @@
 sessions (a lost laptop, a departure) and opening a locked account."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sqlalchemy.engine import Engine
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .advisers import AdviserError, adviser_id_of, list_advisers, locked_ids, unlock
+from .advisers import Adviser, AdviserError, adviser_id_of, list_advisers, locked_ids, unlock
+from .sessions import SessionStore
 from .templates_render import render as _render
 
-if TYPE_CHECKING:
-    from .console import Console
+
+class ConsoleDoors(Protocol):
+    """What these pages take from the console (handoff/console.py): who is signed in, the forms'
+    CSRF check, the refusal page, the sessions and the database."""
+
+    engine: Engine
+    sessions: SessionStore
+
+    def signed_in_adviser(self, request: Request) -> Adviser | None: ...
+    async def checked_form(self, request: Request) -> dict[str, str] | None: ...
+    def forbidden(self, request: Request, reason: str) -> HTMLResponse: ...
 
 
 class AccountPages:
-    def __init__(self, console: Console):
+    def __init__(self, console: ConsoleDoors):
         self.console = console
 
     async def page(self, request: Request) -> Response:
