@@ -127,8 +127,8 @@ class Cipher:
         if not stored:
             return False
         found = False
-        for key in self._mac_keys:
-            found |= hmac.compare_digest(hmac.new(key, value.encode(), hashlib.sha256).hexdigest(), stored)
+        for candidate in self.keyed_hashes(value):
+            found |= hmac.compare_digest(candidate, stored)
         return found
 
     def encrypt_json(self, value: Any) -> str | None:

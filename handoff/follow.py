@@ -25,6 +25,11 @@ class FollowDesk:
         self.engine = repository.engine
         self.cipher = repository.cipher
 
+    def _followed_by(self, address: str, locale: str | None, now: dt.datetime) -> dict[str, Any]:
+        """A case's columns once it follows the conversation `address` (and its language)."""
+        return {"address_enc": self.cipher.encrypt(address), "channel": address.split(":", 1)[0],
+                "updated_at": now, **({"locale": locale} if locale else {})}
+
     def issue_code(self, reference: str, now: dt.datetime | None = None) -> str:
         """A new follow-up code for the case (the old one no longer opens it), to show once."""
         now = now or utcnow()
@@ -58,13 +63,8 @@ class FollowDesk:
                 audit(conn, "person", "follow_up_while_locked", reference, now)
                 return Follow.LOCKED
             if normalized is not None and self.cipher.matches_hash(f"{reference}:{normalized}", row.access_hash):
-                conn.execute(
-                    update(cases).where(cases.c.id == row.id).values(
-                        access_failures=0, access_locked_until=None, address_enc=self.cipher.encrypt(address),
-                        channel=address.split(":", 1)[0], updated_at=now,
-                        **({"locale": locale} if locale else {}),
-                    )
-                )
+                conn.execute(update(cases).where(cases.c.id == row.id).values(
+                    access_failures=0, access_locked_until=None, **self._followed_by(address, locale, now)))
                 audit(conn, "person", "follow_up_opened", reference, now)
                 return Follow.OPENED
             # Counted in the database (one statement), so tries in parallel all count.
@@ -91,9 +91,7 @@ class FollowDesk:
             if row is None or self.cipher.decrypt(row.address_enc) != old_address:
                 return False
             conn.execute(update(cases).where(cases.c.id == row.id).values(
-                address_enc=self.cipher.encrypt(new_address), channel=new_address.split(":", 1)[0],
-                updated_at=utcnow(), **({"locale": locale} if locale else {}),
-            ))
+                **self._followed_by(new_address, locale, utcnow())))
             return True
 
     def person_writes(self, reference: str, body: str, now: dt.datetime | None = None) -> None:
@@ -134,18 +132,3 @@ class FollowDesk:
                             person_messages.c.read_at.is_(None)))
                 .values(read_at=now or utcnow())
             )
-
-    def thread(self, reference: str) -> list[dict[str, Any]]:
-        """Both directions in order: body, time, direction, read or delivered."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(person_messages)
-                .join(cases, cases.c.id == person_messages.c.case_id)
-                .where(cases.c.reference == reference)
-                .order_by(person_messages.c.id)
-            ).all()
-        return [
-            {"body": self.cipher.decrypt(r.body_enc), "at": r.created_at, "direction": r.direction,
-             "seen": (r.read_at if r.direction == IN else r.delivered_at) is not None}
-            for r in rows
-        ]

@@ -142,7 +142,7 @@ def test_the_persons_reply_reaches_the_case_unread_until_an_adviser_opens_it(eng
     assert not service.reply(reference, "web:someone-else", "bonjour")
     assert service.reply(reference, "web:first-tab", "Je suis joignable après 18 h.")
     assert desk.unread([reference]) == {reference: 1}
-    thread = desk.thread(reference)
+    thread = CaseDesk(repo).messages(reference)
     assert thread[-1]["direction"] == "in" and thread[-1]["body"] == "Je suis joignable après 18 h."
     with engine.connect() as conn:
         raw = conn.execute(select(person_messages.c.body_enc)).scalars().all()
