@@ -245,3 +245,17 @@ def test_past_the_bound_of_requests_per_client_the_person_is_told_to_call_and_th
     assert state.handoff["step"] == "preview" and not getattr(cases, "drafts", [])
     turn = asyncio.run(dialogue.handle("/confirm_handoff", state, "fr", client="address:198.51.100.2"))
     assert "C'est transmis" in turn.replies[0].text  # another client is not bounded by this one
+
+
+def test_the_difficulties_are_sent_together_and_valider_with_nothing_ticked_asks_again():
+    dialogue = Dialogue(RecordingParser(), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    (_, question) = talk(dialogue, state, "/start", "/start_check")
+    asked = question[-1]
+    assert asked.choose_many and '/answer{"f":"difficulties","v":""}' in [b.payload for b in asked.buttons]
+    (again,) = talk(dialogue, state, '/answer{"f":"difficulties","v":""}')
+    assert "Cochez au moins une réponse, puis validez." in again[-1].text and "difficulties" not in state.facts
+    (_,) = talk(dialogue, state, '/answer{"f":"difficulties","v":"impayes_loyer,separation"}')
+    assert state.facts["difficulties"] == ["impayes_loyer", "separation"]
+    (back,) = talk(dialogue, state, "/back")  # the way back reaches the question, ticks and all
+    assert back[-1].choose_many and "Cochez-en une ou plusieurs" in back[-1].text
