@@ -48,8 +48,14 @@ conversations = Table(
 # Built once: a message reads and writes its conversation with these (building and hashing a
 # statement each time cost more than running it).
 _LOAD = select(conversations.c.state).where(conversations.c.key == bindparam("k"))
-_LOCK = text("SELECT pg_advisory_lock(hashtext(:key))")
-_UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:key))")
+# On PostgreSQL a message's turn is two round trips: BEGIN, its conversation's lock and its read
+# in one; its write and COMMIT (releasing the lock) in the other. Several statements in one
+# message to the server (psycopg2 sends them as one simple query); the key is bound by the driver.
+_PG_OPEN = ("BEGIN; SELECT pg_advisory_xact_lock(hashtext(%(k)s)); "
+            "SELECT state FROM conversations WHERE key = %(k)s")
+_PG_SAVE = ("INSERT INTO conversations (key, state, created_at, updated_at) VALUES (%(k)s, %(s)s, %(now)s, %(now)s) "
+            "ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at; COMMIT")
+_PG_DELETE = "DELETE FROM conversations WHERE key = %(k)s; COMMIT"
 
 
 def _save_statement(dialect: str):
@@ -106,6 +112,17 @@ class _DriverPath:
         with self._errors():
             self._run(self._save, {"k": row, "s": data, "now": self._when(now)})
             self.connection.commit()
+
+
+class Held:
+    """A conversation taken by `ConversationStore.open` on PostgreSQL: the connection whose
+    transaction holds its lock, until `save`, `delete` or `close`."""
+
+    __slots__ = ("conn", "open")
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.open = True
 
 
 PSEUDONYM_PREFIX = "p:"
@@ -203,71 +220,59 @@ class ConversationStore:
         """Several workers may share this database: conversations are locked in it."""
         return self.engine.dialect.name == "postgresql"
 
-    def lock(self, key: str) -> Connection | None:
-        """Take the conversation's lock across workers (a PostgreSQL advisory lock held by the
-        returned connection, released by `unlock` or when the connection dies with its process).
-        None on SQLite, where one process serves (its in-process lock is enough)."""
+    def open(self, key: str) -> tuple[Held | None, State | None]:
+        """Lock the conversation across workers and load its state, in one round trip.
+
+        On PostgreSQL: a transaction holding the conversation's advisory lock
+        (`pg_advisory_xact_lock`), kept open by the returned `Held` until `save` or `delete`
+        commits it (the lock goes with the commit, after the new state is visible: no other
+        worker reads the old one) or `close` rolls it back. None on SQLite, where one process
+        serves (its in-process lock is enough)."""
         if not self.shared:
-            return None
-        # Each statement on it commits by itself: a message's lock, read, write and unlock are a
-        # round trip each (in transactions, BEGIN and COMMIT made three of each).
+            return None, self.load(key)
+        row = self._row(key)
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        held = Held(conn)
         try:
-            conn.execute(_LOCK, {"key": self._row(key)})
-            conn.commit()
-        except Exception:
-            conn.close()
-            raise
-        return conn
-
-    def unlock(self, key: str, conn: Connection | None) -> None:
-        if conn is None:
-            return
-        try:
-            conn.execute(_UNLOCK, {"key": self._row(key)})
-            conn.commit()
-        finally:
-            conn.close()
-
-    @contextlib.contextmanager
-    def _connection(self, held: Connection | None):
-        """The connection holding the conversation's lock when there is one (a message then
-        needs a single connection from the pool), else one from the pool."""
-        if held is not None:
-            yield held
-        else:
-            with self.engine.connect() as conn:
-                yield conn
-
-    def open(self, key: str) -> tuple[Connection | None, State | None]:
-        """Lock the conversation (see `lock`) and load its state, in one go."""
-        held = self.lock(key)
-        try:
-            return held, self.load(key, held)
+            # BEGIN, the lock and the read in one message to the server: the read's snapshot is
+            # taken once the lock is held, so it sees the last commit of any other worker.
+            raw = conn.exec_driver_sql(_PG_OPEN, {"k": row}).scalar_one_or_none()
         except Exception:
             self.close(key, held)
             raise
+        return held, State.loads(self.cipher.decrypt(raw)) if raw is not None else None
 
-    def close(self, key: str, held: Connection | None) -> None:
-        """Release what `open` took, whatever state its connection is in."""
+    def close(self, key: str, held: Held | None) -> None:
+        """Release what `open` took, whatever state its connection is in: a transaction not
+        committed is rolled back (and a connection that cannot roll back is discarded, which
+        ends its transaction and its lock on the server)."""
         if held is None:
             return
-        with contextlib.suppress(Exception):
-            held.rollback()
-        self.unlock(key, held)
+        try:
+            if held.open:
+                held.open = False
+                held.conn.exec_driver_sql("ROLLBACK")
+        except Exception:
+            with contextlib.suppress(Exception):
+                held.conn.invalidate()
+        finally:
+            held.conn.close()
 
-    def load(self, key: str, held: Connection | None = None) -> State | None:
+    def load(self, key: str) -> State | None:
+        """The conversation's state, without locking it (see `open`)."""
         row = self._row(key)
         if self._driver is not None:
             with self._writing:
                 raw = self._driver.load(row)
         else:
-            with self._connection(held) as conn:
+            with self.engine.connect() as conn:
                 raw = conn.execute(_LOAD, {"k": row}).scalar_one_or_none()
                 conn.commit()
         return State.loads(self.cipher.decrypt(raw)) if raw is not None else None
 
-    def save(self, key: str, state: State, held: Connection | None = None) -> None:
+    def save(self, key: str, state: State, held: Held | None = None) -> None:
+        """Write the state; with what `open` returned, commit its transaction in the same
+        round trip (which releases the conversation's lock)."""
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         row = self._row(key)
         data = self.cipher.seal(state.dumps())
@@ -275,7 +280,12 @@ class ConversationStore:
             with self._writing:
                 self._driver.save(row, data, now)
             return
-        with self._writing, self._connection(held) as conn:
+        if held is not None and held.open:
+            # On an error the transaction stays open (aborted): `close` rolls it back.
+            held.conn.exec_driver_sql(_PG_SAVE, {"k": row, "s": data, "now": now})
+            held.open = False
+            return
+        with self._writing, self.engine.connect() as conn:
             conn.execute(self._save, {"k": row, "s": data, "now": now})
             conn.commit()
 
@@ -285,8 +295,12 @@ class ConversationStore:
         with self.engine.begin() as conn:
             return conn.execute(delete(conversations).where(conversations.c.updated_at < older_than)).rowcount
 
-    def delete(self, key: str, held: Connection | None = None) -> None:
+    def delete(self, key: str, held: Held | None = None) -> None:
         row = self._row(key)
-        with self._writing, self._connection(held) as conn:
+        if held is not None and held.open:
+            held.conn.exec_driver_sql(_PG_DELETE, {"k": row})
+            held.open = False
+            return
+        with self._writing, self.engine.connect() as conn:
             conn.execute(delete(conversations).where(conversations.c.key == row))
             conn.commit()

@@ -127,3 +127,80 @@ def test_a_database_an_earlier_version_made_keeps_its_conversations_under_the_mi
         assert conn.execute(select(conversations.c.key)).scalars().all() == ["k"]
     assert {"conversations", "telegram_updates"} <= set(inspect(engine).get_table_names())
     ConversationStore(engine, cipher, "secret")  # starts on it as on a new one
+
+
+def test_a_taken_conversation_is_written_and_released_in_one_go(engine, cipher):
+    """`open` takes the conversation (on PostgreSQL: a transaction holding its lock), `save`
+    writes it and lets it go: another store takes it at once and reads the new state."""
+    first, second = ConversationStore(engine, cipher, "s"), ConversationStore(engine, cipher, "s")
+    held, state = first.open("web:someone")
+    assert state is None
+    first.save("web:someone", a_state("one"), held)
+    first.close("web:someone", held)
+    held, state = second.open("web:someone")
+    assert state == a_state("one")
+    second.delete("web:someone", held)
+    second.close("web:someone", held)
+    assert first.load("web:someone") is None
+
+
+def test_a_turn_that_fails_before_its_save_leaves_the_conversation_as_it_was_and_free(engine, cipher):
+    store = ConversationStore(engine, cipher, "s")
+    store.save("web:someone", a_state("before"))
+    held, _ = store.open("web:someone")
+    store.close("web:someone", held)  # the dialogue raised: nothing saved
+    other = ConversationStore(engine, cipher, "s")
+    held, state = other.open("web:someone")  # not blocked by a lock left behind
+    assert state == a_state("before")
+    other.close("web:someone", held)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:  # no connection went back to the pool inside a transaction
+            idle = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND state LIKE 'idle in transaction%'")).scalar_one()
+        assert idle == 0
+
+
+def test_on_postgresql_a_second_worker_waits_for_the_first_s_commit_and_reads_its_state(engine, cipher):
+    """The lock is released by the commit that writes the state, never before it: a worker
+    waiting for the conversation reads what the other one wrote."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one process serves a SQLite database")
+    import threading
+
+    first, second = ConversationStore(engine, cipher, "s"), ConversationStore(engine, cipher, "s")
+    held, _ = first.open("web:someone")
+    seen: list[State | None] = []
+
+    def take() -> None:
+        taken, state = second.open("web:someone")
+        seen.append(state)
+        second.close("web:someone", taken)
+
+    waiter = threading.Thread(target=take)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive(), "the second worker must wait for the conversation"
+    first.save("web:someone", a_state("written"), held)
+    first.close("web:someone", held)
+    waiter.join(10)
+    assert seen == [a_state("written")]
+
+
+def test_a_connection_lost_during_a_turn_on_postgresql_frees_the_conversation(engine, cipher):
+    """The server ends the connection holding a conversation (a restart, a network cut): the
+    save fails with SQLAlchemy's error, the broken connection is discarded, not pooled, and the
+    conversation is free again with its last state."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's transaction")
+    store = ConversationStore(engine, cipher, "s")
+    store.save("web:someone", a_state("before"))
+    held, _ = store.open("web:someone")
+    pid = held.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises(SQLAlchemyError):
+        store.save("web:someone", a_state("lost"), held)
+    store.close("web:someone", held)
+    held, state = ConversationStore(engine, cipher, "s").open("web:someone")
+    assert state == a_state("before")
+    store.close("web:someone", held)
