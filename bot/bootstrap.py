@@ -21,7 +21,7 @@ from handoff.service import HandoffService
 from handoff.sessions import SessionStore
 
 from .channels import Channel
-from .config import Settings, session_secret
+from .config import Settings, mailer, session_secret
 from .dialogue import Dialogue
 from .feedback import SampleStore, UnderstandingLog
 from .handover import Handovers
@@ -62,18 +62,17 @@ class Deployment:
             self.cases, webhook=bool(settings.case_webhook_url and settings.case_webhook_secret)
         )
         transports: dict[str, Transport] = {}
-        if settings.smtp_host:
-            transports["email"] = EmailTransport(
-                settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.team_emails, settings.team_email
-            )
+        smtp = mailer(settings)
+        if smtp is not None:
+            transports["email"] = EmailTransport(smtp, settings.team_emails, settings.team_email)
         else:
             log.warning("SMTP_HOST is not set: case notifications wait in the outbox")
         if settings.case_webhook_url and settings.case_webhook_secret:
             transports["webhook"] = WebhookTransport(settings.case_webhook_url, str(settings.case_webhook_secret))
         transports["person_message"] = PersonMessageTransport(self)
         transports[access_codes.KIND] = access_codes.AccessCodeTransport(
-            self.cases, self.cipher, settings.smtp_host, settings.smtp_port, settings.smtp_from,
-            settings.sms_gateway_url, str(settings.sms_gateway_token) if settings.sms_gateway_token else None,
+            self.cases, self.cipher, smtp, settings.sms_gateway_url,
+            str(settings.sms_gateway_token) if settings.sms_gateway_token else None,
         )
         self.dispatcher = Dispatcher(engine, transports, lease=settings.outbox_lease)
         self.console = Console(engine, self.cases, self.secret, https_only=settings.public_url.startswith("https://"),

@@ -12,6 +12,8 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from handoff.mail import Mailer, security_for
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,10 @@ class Settings:
     smtp_host: str | None
     smtp_port: int
     smtp_from: str
+    smtp_security: str  # none | starttls | tls (handoff.mail.security_for)
+    smtp_user: str | None
+    smtp_password: Secret | None
+    smtp_ca_file: str | None  # authorities to verify the SMTP server with, instead of the system's
     team_email: str  # the national / default team address
     team_emails: dict[str, str]  # region -> regional team address
     case_webhook_url: str | None
@@ -77,6 +83,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
     config = Config(env_file if env_file.exists() else None)
     var_dir = Path(config("ASSISTANT_VAR_DIR", default=str(ROOT / "var")))
     token = config("TELEGRAM_TOKEN", cast=Secret, default=None)
+    smtp_port = config("SMTP_PORT", cast=int, default=25)
+    smtp_user = config("SMTP_USER", default=None) or None
     return Settings(
         host=config("HOST", default="127.0.0.1"),
         port=config("PORT", cast=int, default=8000),
@@ -95,8 +103,12 @@ def load_settings(env_file: Path | None = None) -> Settings:
         handoff_keys=config("HANDOFF_KEYS", cast=Secret, default=None),
         public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000"),
         smtp_host=config("SMTP_HOST", default=None) or None,
-        smtp_port=config("SMTP_PORT", cast=int, default=25),
+        smtp_port=smtp_port,
         smtp_from=config("SMTP_FROM", default="assistant-logement@localhost"),
+        smtp_security=security_for(config("SMTP_SECURITY", default=None), smtp_port, smtp_user),
+        smtp_user=smtp_user,
+        smtp_password=config("SMTP_PASSWORD", cast=Secret, default=None),
+        smtp_ca_file=config("SMTP_CA_FILE", default=None) or None,
         team_email=config("TEAM_EMAIL", default="accompagnement@localhost"),
         team_emails=_pairs(config("TEAM_EMAILS", default="")),
         case_webhook_url=config("CASE_WEBHOOK_URL", default=None) or None,
@@ -111,6 +123,15 @@ def load_settings(env_file: Path | None = None) -> Settings:
         console_max_hours=config("CONSOLE_MAX_HOURS", cast=int, default=8),
         callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),
     )
+
+
+def mailer(settings: Settings) -> Mailer | None:
+    """The deployment's SMTP server, or None without SMTP_HOST."""
+    if not settings.smtp_host:
+        return None
+    return Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_security,
+                  settings.smtp_user, str(settings.smtp_password) if settings.smtp_password else None,
+                  settings.smtp_ca_file)
 
 
 def session_secret(settings: Settings) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy import and_, func, insert, select
 
 from .crypto import Cipher
 from .follow import FollowDesk
+from .mail import Mailer
 from .orm import audit_events, outbox
 from .outbox import message_id
 from .repository import CaseRepository, audit, utcnow
@@ -68,9 +68,7 @@ class AccessCodeTransport:
 
     repository: CaseRepository
     cipher: Cipher
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    sender: str = "assistant-logement@localhost"
+    mailer: Mailer | None = None
     sms_url: str | None = None
     sms_token: str | None = None
     timeout: float = 10.0
@@ -82,16 +80,14 @@ class AccessCodeTransport:
         subject, body = TEXTS.get(case.locale, TEXTS["fr"])
         text = body.format(reference=case.reference, code=self.cipher.decrypt(payload["code"]))
         if case.contact.email:
-            if not self.smtp_host:
+            if self.mailer is None:
                 raise RuntimeError("SMTP_HOST is not set")
             message = EmailMessage()
-            message["From"] = self.sender
             message["To"] = case.contact.email
             message["Subject"] = subject
             message["Message-ID"] = message_id(delivery_id)
             message.set_content(text + "\n")
-            with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout) as smtp:
-                smtp.send_message(message)
+            self.mailer.send(message)
             return
         if not self.sms_url:
             raise RuntimeError("SMS_GATEWAY_URL is not set")

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import logging
-import smtplib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import httpx
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 
+from .mail import Mailer
 from .orm import outbox
 from .repository import utcnow
 
@@ -53,17 +53,17 @@ def message_id(delivery: str) -> str:
 
 @dataclass
 class EmailTransport:
-    host: str
-    port: int
-    sender: str
+    mailer: Mailer
     team_addresses: dict[str, str]  # region -> the regional team's address
     default_address: str
-    timeout: float = 10.0
+
+    @property
+    def timeout(self) -> float:
+        return self.mailer.timeout
 
     def send(self, payload: dict[str, Any], delivery_id: str) -> None:
         message = EmailMessage()
         message["Message-ID"] = message_id(delivery_id)
-        message["From"] = self.sender
         message["To"] = self.team_addresses.get(payload.get("region", ""), self.default_address)
         message["Subject"] = payload["subject"]
         priority = "URGENTE" if payload.get("priority") == "urgent" else "normale"
@@ -73,8 +73,7 @@ class EmailTransport:
             f"Ouvrir le dossier dans la console : {payload['link']}\n\n"
             "Ce message ne contient aucune donnée personnelle : les coordonnées sont dans la console.\n"
         )
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            smtp.send_message(message)
+        self.mailer.send(message)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from test_repository import make_case
 from handoff import CaseRepository, Contact, Follow
 from handoff.access_codes import KIND, RESEND_EVERY, AccessCodeTransport, resend
 from handoff.follow import FollowDesk
+from handoff.mail import Mailer
 from handoff.orm import outbox
 from handoff.outbox import Dispatcher
 
@@ -59,7 +60,7 @@ def test_a_new_code_by_e_mail_opens_the_request_and_the_old_one_no_longer_does(e
     assert resend(repo, reference, NOW)
     with engine.connect() as conn:
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM outbox")) for v in row)
-    transport = AccessCodeTransport(repo, cipher, "127.0.0.1", controller.port, "assistant@exemple.fr")
+    transport = AccessCodeTransport(repo, cipher, Mailer("127.0.0.1", controller.port, "assistant@exemple.fr"))
     assert Dispatcher(engine, {KIND: transport}, clock=lambda: NOW).run_once() == 1
     (message,) = [m for _, m in inbox.messages]
     assert message["To"] == "zorglubette@exemple.fr" and message["Message-ID"]

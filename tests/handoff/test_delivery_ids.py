@@ -19,6 +19,7 @@ import pytest
 from test_repository import make_case
 
 from handoff import CaseRepository
+from handoff.mail import Mailer
 from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
 
 pytestmark = pytest.mark.integration
@@ -84,7 +85,7 @@ def test_a_delivery_repeated_after_a_kill_carries_the_same_id(engine, cipher, re
 def test_the_e_mail_s_message_id_is_the_delivery_id(engine, cipher, smtp):
     controller, inbox = smtp
     CaseRepository(engine, cipher).create(make_case())
-    email = EmailTransport("127.0.0.1", controller.port, "a@b.fr", {}, "team@b.fr")
+    email = EmailTransport(Mailer("127.0.0.1", controller.port, "a@b.fr"), {}, "team@b.fr")
     assert Dispatcher(engine, {"email": email}).run_once() == 1
     message_id = inbox.messages[0][1]["Message-ID"]
     assert message_id.startswith("<outbox-") and message_id.endswith("@assistant-logement>")
@@ -97,7 +98,7 @@ def test_a_slow_webhook_no_longer_delays_the_e_mails(engine, cipher, smtp, recei
     repo = CaseRepository(engine, cipher)
     for _ in range(2):
         repo.create(make_case(), webhook=True)  # each: an e-mail and a webhook row
-    email = EmailTransport("127.0.0.1", controller.port, "a@b.fr", {}, "team@b.fr")
+    email = EmailTransport(Mailer("127.0.0.1", controller.port, "a@b.fr"), {}, "team@b.fr")
     arrived = []
     original = inbox.handle_DATA
 

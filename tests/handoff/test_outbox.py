@@ -20,6 +20,7 @@ from sqlalchemy import select
 from test_repository import MARKERS, make_case
 
 from handoff import CaseRepository
+from handoff.mail import Mailer
 from handoff.orm import outbox
 from handoff.outbox import Dispatcher, EmailTransport, WebhookTransport
 
@@ -33,7 +34,7 @@ def free_port() -> int:
 
 
 def transport(controller) -> EmailTransport:
-    return EmailTransport("127.0.0.1", controller.port, "assistant@exemple.fr",
+    return EmailTransport(Mailer("127.0.0.1", controller.port, "assistant@exemple.fr"),
                           {"Auvergne-Rhône-Alpes": "ara@exemple.fr"}, "national@exemple.fr")
 
 
@@ -56,7 +57,7 @@ def test_failed_delivery_is_retried_with_backoff_then_marked_failed(engine, ciph
     created = dt.datetime(2026, 11, 25, 12, 0)
     CaseRepository(engine, cipher).create(make_case(), now=created)
     clock = [created]
-    dead = EmailTransport("127.0.0.1", free_port(), "a@b.fr", {}, "team@b.fr", timeout=2)
+    dead = EmailTransport(Mailer("127.0.0.1", free_port(), "a@b.fr", timeout=2), {}, "team@b.fr")
     dispatcher = Dispatcher(engine, {"email": dead}, clock=lambda: clock[0], max_attempts=3, base_delay=60)
     assert dispatcher.run_once() == 0
     with engine.connect() as conn:
@@ -178,6 +179,6 @@ def test_a_notification_is_leased_from_when_it_is_taken_not_from_when_the_run_be
 
 
 def test_a_lease_shorter_than_a_delivery_attempt_is_refused(engine):
-    slow = EmailTransport("127.0.0.1", 25, "a@b.fr", {}, "team@b.fr", timeout=10)
+    slow = EmailTransport(Mailer("127.0.0.1", 25, "a@b.fr", timeout=10), {}, "team@b.fr")
     with pytest.raises(ValueError, match="lease"):
         Dispatcher(engine, {"email": slow}, lease=10)
