@@ -197,11 +197,11 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-
     report = run_purge(load_settings())
     print(
         f"purged {report.conversations} conversation(s), anonymised {report.anonymised_cases} case(s), "
-        f"deleted {report.audit_events} audit event(s) and {report.shared_messages} shared message(s)"
+        f"deleted {report.audit_events} audit event(s), {report.shared_messages} shared message(s), "
+        f"{report.notifications} notification(s) and {report.telegram_updates} Telegram update id(s)"
     )
     return 0
 

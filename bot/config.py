@@ -6,13 +6,14 @@ from __future__ import annotations
 import errno
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from starlette.config import Config
 from starlette.datastructures import Secret
 
 from handoff.mail import Mailer, security_for
+from handoff.retention import Retention
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ class Settings:
     cases_per_hour: int  # requests to an adviser from one web client address or Telegram chat, per hour
     totp_for_advisers: bool  # a second factor for advisers too (always for supervisors)
     console_max_hours: int  # and any after this long
+    retention: Retention  # how long each kind of data is kept (handoff/retention.py)
     # The call-back delay the service commits to, in working days; unset, the assistant
     # promises none (no seed sets one).
     callback_working_days: int | None = None
@@ -122,6 +124,10 @@ def load_settings(env_file: Path | None = None) -> Settings:
         totp_for_advisers=config("TOTP_FOR_ADVISERS", cast=bool, default=False),
         console_max_hours=config("CONSOLE_MAX_HOURS", cast=int, default=8),
         callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),
+        retention=Retention(**{
+            name: config(f"RETENTION_{name.upper()}", cast=int, default=default)
+            for name, default in asdict(Retention()).items()
+        }),
     )
 
 

@@ -13,6 +13,7 @@ from .config import session_secret
 from .feedback import SampleStore
 from .handover import purge_handovers
 from .store import ConversationStore, make_cipher, make_engine
+from .telegram_channel import purge_updates
 
 
 def engine_for(settings) -> Engine:
@@ -26,12 +27,14 @@ def engine_for(settings) -> Engine:
 def run_purge(settings, now: dt.datetime | None = None) -> PurgeReport:
     """Apply the retention periods (`assistant purge`, and daily in `serve`)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    retention = Retention()
+    retention: Retention = settings.retention
     engine = engine_for(settings)
     cipher = make_cipher(settings)
     report = purge_cases(engine, cipher, now, retention)
     store = ConversationStore(engine, cipher, session_secret(settings))
-    report.conversations = store.purge(now - dt.timedelta(days=retention.conversation_days))
+    report.conversations = store.purge(now - dt.timedelta(days=retention.conversation_days),
+                                       greeting_older_than=now - dt.timedelta(hours=retention.greeting_hours))
     report.shared_messages = SampleStore(engine, cipher, now=lambda: now).purge()
+    report.telegram_updates = purge_updates(engine, now - dt.timedelta(days=retention.telegram_update_days))
     purge_handovers(engine, now)
     return report

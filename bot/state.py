@@ -49,6 +49,11 @@ class State:
     writing: bool = False  # the next text is a message to the adviser
     address: str = ""  # the conversation's channel address, "<channel>:<id>"
 
+    @property
+    def greeting_only(self) -> bool:
+        """Nothing in it but the greeting and its language: a page opened and left."""
+        return self == State(locale=self.locale, greeted=self.greeted, address=self.address)
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -9,16 +9,20 @@ import threading
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     MetaData,
     String,
     Table,
     Text,
+    and_,
     bindparam,
     create_engine,
     delete,
     event,
+    false,
+    or_,
     select,
     text,
     update,
@@ -42,6 +46,8 @@ conversations = Table(
     Column("state", Text, nullable=False),  # JSON of bot.state.State, sealed (it may hold contact details)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Nothing in it but the greeting (`State.greeting_only`): purged after a day, not thirty.
+    Column("greeting_only", Boolean, nullable=False, server_default=false()),
 )
 
 
@@ -53,8 +59,9 @@ _LOAD = select(conversations.c.state).where(conversations.c.key == bindparam("k"
 # message to the server (psycopg2 sends them as one simple query); the key is bound by the driver.
 _PG_OPEN = ("BEGIN; SELECT pg_advisory_xact_lock(hashtext(%(k)s)); "
             "SELECT state FROM conversations WHERE key = %(k)s")
-_PG_SAVE = ("INSERT INTO conversations (key, state, created_at, updated_at) VALUES (%(k)s, %(s)s, %(now)s, %(now)s) "
-            "ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at; COMMIT")
+_PG_SAVE = ("INSERT INTO conversations (key, state, created_at, updated_at, greeting_only) "
+            "VALUES (%(k)s, %(s)s, %(now)s, %(now)s, %(g)s) ON CONFLICT (key) DO UPDATE SET state = excluded.state, "
+            "updated_at = excluded.updated_at, greeting_only = excluded.greeting_only; COMMIT")
 _PG_DELETE = "DELETE FROM conversations WHERE key = %(k)s; COMMIT"
 
 
@@ -63,10 +70,11 @@ def _save_statement(dialect: str):
     INSERT ... ON CONFLICT DO UPDATE (one round trip, and no race between two workers)."""
 
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt = insert(conversations).values(key=bindparam("k"), state=bindparam("s"),
-                                        created_at=bindparam("now"), updated_at=bindparam("now"))
+    stmt = insert(conversations).values(key=bindparam("k"), state=bindparam("s"), created_at=bindparam("now"),
+                                        updated_at=bindparam("now"), greeting_only=bindparam("g"))
     return stmt.on_conflict_do_update(index_elements=[conversations.c.key],
-                                      set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at})
+                                      set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at,
+                                            "greeting_only": stmt.excluded.greeting_only})
 
 
 class _DriverPath:
@@ -108,9 +116,9 @@ class _DriverPath:
             found = self._run(self._load, {"k": row}).fetchone()
         return found[0] if found is not None else None
 
-    def save(self, row: str, data: str, now: dt.datetime) -> None:
+    def save(self, row: str, data: str, now: dt.datetime, greeting_only: bool) -> None:
         with self._errors():
-            self._run(self._save, {"k": row, "s": data, "now": self._when(now)})
+            self._run(self._save, {"k": row, "s": data, "now": self._when(now), "g": greeting_only})
             self.connection.commit()
 
 
@@ -276,24 +284,31 @@ class ConversationStore:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         row = self._row(key)
         data = self.cipher.seal(state.dumps())
+        greeting_only = state.greeting_only
         if self._driver is not None:
             with self._writing:
-                self._driver.save(row, data, now)
+                self._driver.save(row, data, now, greeting_only)
             return
+        values = {"k": row, "s": data, "now": now, "g": greeting_only}
         if held is not None and held.open:
             # On an error the transaction stays open (aborted): `close` rolls it back.
-            held.conn.exec_driver_sql(_PG_SAVE, {"k": row, "s": data, "now": now})
+            held.conn.exec_driver_sql(_PG_SAVE, values)
             held.open = False
             return
         with self._writing, self.engine.connect() as conn:
-            conn.execute(self._save, {"k": row, "s": data, "now": now})
+            conn.execute(self._save, values)
             conn.commit()
 
-    def purge(self, older_than: dt.datetime) -> int:
+    def purge(self, older_than: dt.datetime, greeting_older_than: dt.datetime | None = None) -> int:
         """Delete conversations without news since `older_than` (with any contact details typed
-        in them and never sent)."""
+        in them and never sent), and those holding nothing but a greeting since
+        `greeting_older_than`."""
+        stale = conversations.c.updated_at < older_than
+        if greeting_older_than is not None:
+            stale = or_(stale, and_(conversations.c.greeting_only.is_(True),
+                                    conversations.c.updated_at < greeting_older_than))
         with self.engine.begin() as conn:
-            return conn.execute(delete(conversations).where(conversations.c.updated_at < older_than)).rowcount
+            return conn.execute(delete(conversations).where(stale)).rowcount
 
     def delete(self, key: str, held: Held | None = None) -> None:
         row = self._row(key)

@@ -15,7 +15,7 @@ import secrets
 
 import anyio
 import orjson
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
@@ -65,6 +65,13 @@ button_tokens = Table(
     Column("created_at", DateTime, nullable=False),
 )
 TOKEN_PREFIX = "/k:"
+
+
+def purge_updates(engine: Engine, before: dt.datetime) -> int:
+    """Ids of updates processed before `before`: Telegram redelivers an update for a day at
+    most, so older ids protect nothing (`RETENTION_TELEGRAM_UPDATE_DAYS`)."""
+    with engine.begin() as conn:
+        return conn.execute(delete(processed_updates).where(processed_updates.c.received_at < before)).rowcount
 DANGERS = ("violences", "sans_logement")
 
 

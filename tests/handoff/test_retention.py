@@ -66,3 +66,47 @@ def test_erasure_by_the_person_leaves_no_trace(engine, cipher):
         actions = [r.action for r in conn.execute(select(audit_events))]
     assert actions[-1] == "case_erased"
     assert "Zorglubette" not in dump(engine)
+
+
+def test_notifications_go_30_days_after_delivery_failed_ones_after_the_audit_period(engine, cipher):
+    from handoff.orm import outbox
+
+    repo = CaseRepository(engine, cipher)
+    for _ in range(3):
+        repo.create(make_case(created_at=T0), now=T0)
+    with engine.begin() as conn:
+        ids = [r.id for r in conn.execute(select(outbox.c.id).order_by(outbox.c.id))]
+        conn.execute(outbox.update().where(outbox.c.id == ids[0]).values(status="sent", sent_at=T0))
+        conn.execute(outbox.update().where(outbox.c.id == ids[1]).values(status="failed"))
+        # ids[2] stays pending: never purged, whatever its age (it is still to be delivered)
+
+    def left() -> dict[int, str]:
+        with engine.connect() as conn:
+            return {r.id: r.status for r in conn.execute(select(outbox.c.id, outbox.c.status))}
+
+    assert purge_cases(engine, cipher, T0 + dt.timedelta(days=29), Retention()).notifications == 0
+    assert purge_cases(engine, cipher, T0 + dt.timedelta(days=31), Retention()).notifications == 1
+    assert set(left()) == {ids[1], ids[2]}
+    assert purge_cases(engine, cipher, T0 + dt.timedelta(days=360), Retention()).notifications == 0
+    assert purge_cases(engine, cipher, T0 + dt.timedelta(days=370), Retention()).notifications == 1
+    assert left() == {ids[2]: "pending"}
+
+
+def test_every_period_is_a_setting(engine, cipher):
+    repo = CaseRepository(engine, cipher)
+    add_advisers(engine, 1)
+    case = repo.create(make_case(created_at=T0), now=T0)
+    repo.claim(case.reference, 1, now=T0)
+    CaseDesk(repo).transition(case.reference, Status.CLOSED, "adviser:1")
+    with engine.begin() as conn:
+        conn.execute(cases.update().values(updated_at=T0))
+    short = Retention(closed_case_months=6, audit_months=6)
+    assert purge_cases(engine, cipher, T0 + dt.timedelta(days=150), short).anonymised_cases == 0
+    assert purge_cases(engine, cipher, T0 + dt.timedelta(days=190), short).anonymised_cases == 1
+
+
+def test_a_period_below_one_is_refused_with_its_setting_s_name():
+    import pytest
+
+    with pytest.raises(ValueError, match="RETENTION_AUDIT_MONTHS must be a whole number, at least 1"):
+        Retention(audit_months=0)
