@@ -54,7 +54,7 @@ class Deployment:
         self.cipher = make_cipher(settings)
         # Signs console sessions, keys conversations' pseudonyms and the Telegram webhook secret.
         self.secret = session_secret(settings)
-        self.store = ConversationStore(engine, self.cipher, self.secret)
+        self.store = ConversationStore(engine, self.cipher, self.secret, turns=settings.conversation_connections)
         self.understanding = UnderstandingLog(engine)
         self.samples = SampleStore(engine, self.cipher)
         self.cases = CaseRepository(engine, self.cipher, console_url=f"{settings.public_url.rstrip('/')}/console")
@@ -129,9 +129,7 @@ class Deployment:
         dialogue.services.case_limiter = RateLimiter(
             burst=self.settings.cases_per_hour, per_second=self.settings.cases_per_hour / 3600
         )
-        self.assistant = Assistant(
-            dialogue, self.store, connections=self.settings.database_pool_size + self.settings.database_max_overflow
-        )
+        self.assistant = Assistant(dialogue, self.store)
         if self.settings.telegram_token:
             # python-telegram-bot's import is a second: only where a Telegram token is configured.
             from .telegram_channel import TelegramChannel

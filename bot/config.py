@@ -27,6 +27,7 @@ class Settings:
     database_url: str
     database_pool_size: int  # connections each worker keeps open to PostgreSQL
     database_max_overflow: int  # extra connections a worker may open at a peak
+    conversation_connections: int  # PostgreSQL: connections for messages being answered, per worker
     rasa_url: str | None
     telegram_token: Secret | None
     telegram_webhook_url: str | None
@@ -71,6 +72,13 @@ def _pairs(text: str) -> dict[str, str]:
     return pairs
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("CONVERSATION_CONNECTIONS must be a whole number, at least 1")
+    return value
+
+
 def _positive_or_none(text: str | None) -> int | None:
     if text in (None, ""):
         return None
@@ -95,6 +103,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         database_url=config("DATABASE_URL", default=f"sqlite:///{var_dir / 'assistant.db'}"),
         database_pool_size=config("DATABASE_POOL_SIZE", cast=int, default=5),
         database_max_overflow=config("DATABASE_MAX_OVERFLOW", cast=int, default=10),
+        conversation_connections=config("CONVERSATION_CONNECTIONS", cast=_at_least_one, default=12),
         rasa_url=config("RASA_URL", default=None),
         telegram_token=token if token and str(token) else None,
         telegram_webhook_url=config("TELEGRAM_WEBHOOK_URL", default=None) or None,

@@ -39,13 +39,6 @@ BURST = 30
 PER_SECOND = 1.0
 
 
-def holding_limit(connections: int) -> int:
-    """How many messages of a worker may hold a database connection at once, out of the
-    `connections` its pool may open: the rest serve what a message does besides (a case created,
-    an adviser's messages read, from the serving loop), the outbox, the console and /health."""
-    return max(1, connections - min(3, connections // 2))
-
-
 class Assistant:
     def __init__(
         self,
@@ -54,7 +47,6 @@ class Assistant:
         *,
         burst: int = BURST,
         per_second: float = PER_SECOND,
-        connections: int = 15,
     ):
         self.dialogue = dialogue
         self.store = store
@@ -65,10 +57,10 @@ class Assistant:
         # halving the rate of button answers): it runs in place.
         self._in_place = not store.shared
         # On PostgreSQL a message holds a connection from its conversation's lock to its save,
-        # the NLU included. Past the pool's `connections`, the next messages would wait for one
-        # in these threads, taking every thread the holders need to save and let go: they wait
-        # here instead, before taking one (at most `holding_limit` hold one; more threads).
-        self._holding_limit = holding_limit(connections)
+        # the NLU included, out of the store's `turns`. Past them, the next messages would wait
+        # for one in these threads, taking every thread the holders need to save and let go:
+        # they wait here instead, before taking one (more threads than turns).
+        self._holding_limit = store.turns
         self._holding: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
@@ -36,6 +36,7 @@ from handoff import Cipher
 from handoff.migrate import upgrade
 
 from .state import State
+from .turns import Held, Turns
 
 metadata = MetaData()
 
@@ -54,15 +55,6 @@ conversations = Table(
 # Built once: a message reads and writes its conversation with these (building and hashing a
 # statement each time cost more than running it).
 _LOAD = select(conversations.c.state).where(conversations.c.key == bindparam("k"))
-# On PostgreSQL a message's turn is two round trips: BEGIN, its conversation's lock and its read
-# in one; its write and COMMIT (releasing the lock) in the other. Several statements in one
-# message to the server (psycopg2 sends them as one simple query); the key is bound by the driver.
-_PG_OPEN = ("BEGIN; SELECT pg_advisory_xact_lock(hashtext(%(k)s)); "
-            "SELECT state FROM conversations WHERE key = %(k)s")
-_PG_SAVE = ("INSERT INTO conversations (key, state, created_at, updated_at, greeting_only) "
-            "VALUES (%(k)s, %(s)s, %(now)s, %(now)s, %(g)s) ON CONFLICT (key) DO UPDATE SET state = excluded.state, "
-            "updated_at = excluded.updated_at, greeting_only = excluded.greeting_only; COMMIT")
-_PG_DELETE = "DELETE FROM conversations WHERE key = %(k)s; COMMIT"
 
 
 def _save_statement(dialect: str):
@@ -122,17 +114,6 @@ class _DriverPath:
             self.connection.commit()
 
 
-class Held:
-    """A conversation taken by `ConversationStore.open` on PostgreSQL: the connection whose
-    transaction holds its lock, until `save`, `delete` or `close`."""
-
-    __slots__ = ("conn", "open")
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
-        self.open = True
-
-
 PSEUDONYM_PREFIX = "p:"
 _KEPT = 4096  # conversations whose pseudonym a store keeps in memory
 
@@ -182,11 +163,18 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect, **pool)
 
 
-class ConversationStore:
-    """Conversations' state, encrypted, under their pseudonym (callers use the channel's key)."""
+TURNS = 12  # messages of a worker that may hold their conversation at once on PostgreSQL
 
-    def __init__(self, engine: Engine, cipher: Cipher, secret: str):
+
+class ConversationStore:
+    """Conversations' state, encrypted, under their pseudonym (callers use the channel's key).
+
+    `turns`: on PostgreSQL, how many messages may hold their conversation at once (see `open`;
+    the service waits for a turn before taking one)."""
+
+    def __init__(self, engine: Engine, cipher: Cipher, secret: str, turns: int = TURNS):
         self.engine = engine
+        self.turns = turns
         self.cipher = cipher
         self._secret = secret
         # SQLite has one writer at a time, and a writer that finds the file busy sleeps and
@@ -197,6 +185,7 @@ class ConversationStore:
         self._pseudonymise_old_rows()
         self._save = _save_statement(engine.dialect.name)
         self._driver = _DriverPath(engine, self._save) if engine.dialect.name == "sqlite" else None
+        self._turns = Turns(engine, turns) if self.shared else None
         # Each message reads and writes its conversation under its pseudonym, an HMAC: kept for
         # the next messages, for a bounded number of conversations.
         self._rows: dict[str, str] = {}
@@ -229,42 +218,18 @@ class ConversationStore:
         return self.engine.dialect.name == "postgresql"
 
     def open(self, key: str) -> tuple[Held | None, State | None]:
-        """Lock the conversation across workers and load its state, in one round trip.
-
-        On PostgreSQL: a transaction holding the conversation's advisory lock
-        (`pg_advisory_xact_lock`), kept open by the returned `Held` until `save` or `delete`
-        commits it (the lock goes with the commit, after the new state is visible: no other
-        worker reads the old one) or `close` rolls it back. None on SQLite, where one process
+        """Take the conversation across workers and load its state (on PostgreSQL: see
+        `bot.turns`, released by `save`, `delete` or `close`). None on SQLite, where one process
         serves (its in-process lock is enough)."""
-        if not self.shared:
+        if self._turns is None:
             return None, self.load(key)
-        row = self._row(key)
-        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        held = Held(conn)
-        try:
-            # BEGIN, the lock and the read in one message to the server: the read's snapshot is
-            # taken once the lock is held, so it sees the last commit of any other worker.
-            raw = conn.exec_driver_sql(_PG_OPEN, {"k": row}).scalar_one_or_none()
-        except Exception:
-            self.close(key, held)
-            raise
+        held, raw = self._turns.open(self._row(key))
         return held, State.loads(self.cipher.decrypt(raw)) if raw is not None else None
 
     def close(self, key: str, held: Held | None) -> None:
-        """Release what `open` took, whatever state its connection is in: a transaction not
-        committed is rolled back (and a connection that cannot roll back is discarded, which
-        ends its transaction and its lock on the server)."""
-        if held is None:
-            return
-        try:
-            if held.open:
-                held.open = False
-                held.conn.exec_driver_sql("ROLLBACK")
-        except Exception:
-            with contextlib.suppress(Exception):
-                held.conn.invalidate()
-        finally:
-            held.conn.close()
+        """Release what `open` took, whatever state its turn is in."""
+        if held is not None and self._turns is not None:
+            self._turns.close(held)
 
     def load(self, key: str) -> State | None:
         """The conversation's state, without locking it (see `open`)."""
@@ -290,10 +255,8 @@ class ConversationStore:
                 self._driver.save(row, data, now, greeting_only)
             return
         values = {"k": row, "s": data, "now": now, "g": greeting_only}
-        if held is not None and held.open:
-            # On an error the transaction stays open (aborted): `close` rolls it back.
-            held.conn.exec_driver_sql(_PG_SAVE, values)
-            held.open = False
+        if held is not None and held.open and self._turns is not None:
+            self._turns.save(held, values)
             return
         with self._writing, self.engine.connect() as conn:
             conn.execute(self._save, values)
@@ -312,9 +275,8 @@ class ConversationStore:
 
     def delete(self, key: str, held: Held | None = None) -> None:
         row = self._row(key)
-        if held is not None and held.open:
-            held.conn.exec_driver_sql(_PG_DELETE, {"k": row})
-            held.open = False
+        if held is not None and held.open and self._turns is not None:
+            self._turns.delete(held, row)
             return
         with self._writing, self.engine.connect() as conn:
             conn.execute(delete(conversations).where(conversations.c.key == row))

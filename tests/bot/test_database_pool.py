@@ -54,8 +54,8 @@ def test_more_conversations_at_once_than_pooled_connections_are_all_answered(par
     if not url:
         pytest.skip("needs PostgreSQL at TEST_DATABASE_URL (.ci/run sets it)")
     engine = make_engine(url, pool_size=2, max_overflow=1)
-    store = ConversationStore(engine, Cipher([Fernet.generate_key().decode()]), "pool-test")
-    assistant = Assistant(Dialogue(parser, nlu.FaqContent()), store, connections=3)
+    store = ConversationStore(engine, Cipher([Fernet.generate_key().decode()]), "pool-test", turns=3)
+    assistant = Assistant(Dialogue(parser, nlu.FaqContent()), store)
     messages = ["bonjour", "/start_check", "mon employeur sera-t-il au courant ?", "/menu"]
 
     async def conversation(n: int) -> list[str]:

@@ -195,7 +195,7 @@ def test_a_connection_lost_during_a_turn_on_postgresql_frees_the_conversation(en
     store = ConversationStore(engine, cipher, "s")
     store.save("web:someone", a_state("before"))
     held, _ = store.open("web:someone")
-    pid = held.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    pid = held.connection.get_backend_pid()
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     with pytest.raises(SQLAlchemyError):
@@ -204,3 +204,25 @@ def test_a_connection_lost_during_a_turn_on_postgresql_frees_the_conversation(en
     held, state = ConversationStore(engine, cipher, "s").open("web:someone")
     assert state == a_state("before")
     store.close("web:someone", held)
+
+
+def test_on_postgresql_connections_the_server_dropped_while_idle_are_replaced_without_an_error(engine, cipher):
+    """No ping before each message: a connection found dead (the server restarted) is replaced
+    and the message goes on."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's connections")
+    store = ConversationStore(engine, cipher, "s", turns=2)
+    store.save("web:someone", a_state("before"))
+    for _ in range(2):  # both kept connections opened, then idle in the pool
+        held, _ = store.open("web:someone")
+        store.close("web:someone", held)
+    with engine.connect() as conn:
+        ended = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                  "AND state = 'idle'")).scalar_one()
+    assert ended >= 1
+    held, state = store.open("web:someone")
+    assert state == a_state("before")
+    store.save("web:someone", a_state("after"), held)
+    store.close("web:someone", held)
+    assert store.load("web:someone") == a_state("after")
