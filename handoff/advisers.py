@@ -5,11 +5,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
@@ -91,14 +92,29 @@ def _verifies(password_hash: str, password: str) -> bool:
         return False
 
 
+def password_check(engine: Engine, login: str, password: str) -> tuple[Any, bool]:
+    """The account's row (None for an unknown login) and whether the password is its own. The
+    same work whatever the case -- unknown login, locked account, wrong or right password: one
+    argon2 verification each (outside any transaction), so that the time tells nothing."""
+    with engine.connect() as conn:
+        row = conn.execute(select(advisers).where(advisers.c.login == login)).one_or_none()
+    return row, _verifies(row.password_hash if row is not None else _unknown_login_hash(), password)
+
+
+def count_failure(conn: Connection, row: Any, now: dt.datetime, action: str = "login_failed") -> None:
+    """A failed sign-in on an account: the fifth in a row locks it for a while."""
+    failures = row.failed_logins + 1
+    values = {"failed_logins": failures}
+    if failures >= MAX_FAILURES:
+        values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
+    conn.execute(update(advisers).where(advisers.c.id == row.id).values(**values))
+    audit(conn, f"adviser:{row.id}", action, None, now)
+
+
 def authenticate(engine: Engine, login: str, password: str, now: dt.datetime | None = None) -> Adviser | None:
     """The adviser, or None; locked for a while after repeated failures (even a right password)."""
     now = now or utcnow()
-    with engine.connect() as conn:
-        row = conn.execute(select(advisers).where(advisers.c.login == login)).one_or_none()
-    # The same work whatever the case -- unknown login, locked account, wrong or right password:
-    # one argon2 verification each (outside any transaction), so that the time tells nothing.
-    right = _verifies(row.password_hash if row is not None else _unknown_login_hash(), password)
+    row, right = password_check(engine, login, password)
     if row is None:
         return None
     with engine.begin() as conn:
@@ -106,12 +122,7 @@ def authenticate(engine: Engine, login: str, password: str, now: dt.datetime | N
             audit(conn, f"adviser:{row.id}", "login_locked", None, now)
             return None
         if not right:
-            failures = row.failed_logins + 1
-            values = {"failed_logins": failures}
-            if failures >= MAX_FAILURES:
-                values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
-            conn.execute(update(advisers).where(advisers.c.id == row.id).values(**values))
-            audit(conn, f"adviser:{row.id}", "login_failed", None, now)
+            count_failure(conn, row, now)
             return None
         conn.execute(update(advisers).where(advisers.c.id == row.id).values(failed_logins=0, locked_until=None))
         audit(conn, f"adviser:{row.id}", "login", None, now)

@@ -26,6 +26,7 @@ from .advisers import (
     get_adviser,
 )
 from .console_accounts import AccountPages
+from .console_unlock import UnlockPage
 from .domain import Status, TransitionError
 from .follow import FollowDesk
 from .places import ALL_REGIONS
@@ -91,6 +92,7 @@ class Console:
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Route("/second-factor", self.second_factor, methods=["GET", "POST"]),
+                Route("/unlock", UnlockPage(self).page, methods=["GET", "POST"]),
                 Route("/enrol", self.enrol, methods=["GET", "POST"]),
                 Route("/stats", self.stats),
                 Route("/advisers", accounts.page),
@@ -160,9 +162,9 @@ class Console:
                                     "csrf": secrets.token_urlsafe(32)})
             step = "second-factor" if twofactor.enrolled(self.engine, adviser.id) else "enrol"
             return RedirectResponse(f"/console/{step}", status_code=303)
-        return self._signed_in(request, adviser.id)
+        return self.sign_in(request, adviser.id)
 
-    def _signed_in(self, request: Request, adviser_id: int) -> Response:
+    def sign_in(self, request: Request, adviser_id: int) -> Response:
         request.session.clear()
         request.session.update({"sid": self.sessions.create(adviser_id), "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/console/", status_code=303)
@@ -185,7 +187,7 @@ class Console:
             return self.forbidden(request, "Formulaire expiré : rechargez la page.")
         if await anyio.to_thread.run_sync(twofactor.verify, self.engine, self.cipher, adviser.id,
                                           form.get("code", "")[:32]):
-            return self._signed_in(request, adviser.id)
+            return self.sign_in(request, adviser.id)
         return _render("console_second_factor.html", request, status_code=401,
                        error="Code incorrect (ou compte verrouillé quelques minutes).")
 
@@ -200,7 +202,7 @@ class Console:
                 return self.forbidden(request, "Formulaire expiré : rechargez la page.")
             codes = twofactor.finish_enrolment(self.engine, self.cipher, adviser.id, form.get("code", "")[:32])
             if codes is not None:
-                self._signed_in(request, adviser.id)
+                self.sign_in(request, adviser.id)
                 return _render("console_recovery.html", request, codes=codes)
             error = "Ce code ne correspond pas : vérifiez l'heure du téléphone et tapez le code affiché maintenant."
         secret, uri = twofactor.start_enrolment(self.engine, self.cipher, adviser)

@@ -15,7 +15,7 @@ import qrcode.image.svg
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from .advisers import LOCKOUT, MAX_FAILURES, Adviser
+from .advisers import LOCKOUT, MAX_FAILURES, Adviser, count_failure, password_check
 from .crypto import Cipher
 from .orm import advisers, recovery_codes
 from .repository import audit, utcnow
@@ -107,3 +107,40 @@ def verify(engine: Engine, cipher: Cipher, adviser_id: int, code: str, now: dt.d
         conn.execute(update(advisers).where(advisers.c.id == adviser_id).values(**values))
         audit(conn, f"adviser:{adviser_id}", "second_factor_failed", None, now)
         return False
+
+
+def self_unlock(engine: Engine, cipher: Cipher, login: str, password: str, code: str,
+                now: dt.datetime | None = None) -> Adviser | None:
+    """An adviser opens their own account, locked by failed sign-ins (someone else's, maybe),
+    with both factors at once: the password and a current TOTP code or an unused recovery code
+    (then spent). The adviser, signed in; None otherwise, whatever was wrong, with the same work
+    (one argon2 verification, one TOTP check, one look for a recovery code) so that neither the
+    answer nor its time says which factor failed or whether the account is locked. A failure on
+    an account not locked counts as a failed sign-in; an account without a second factor is
+    opened by a supervisor or an operator only."""
+    now = now or utcnow()
+    row, password_right = password_check(engine, login, password)
+    code = code.strip().replace(" ", "").lower()
+    secret = _secret(engine, cipher, row.id) if row is not None and row.totp_enrolled_at is not None else None
+    totp_right = secret is not None and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    with engine.begin() as conn:
+        recovery = conn.execute(
+            select(recovery_codes.c.id)
+            .where(and_(recovery_codes.c.adviser_id == (row.id if row is not None else -1),
+                        recovery_codes.c.used_at.is_(None),
+                        recovery_codes.c.code_hash.in_(cipher.keyed_hashes(code or "-"))))
+        ).scalar()
+        if row is None:
+            return None
+        if password_right and (totp_right or recovery is not None):
+            if not totp_right:
+                conn.execute(update(recovery_codes).where(recovery_codes.c.id == recovery).values(used_at=now))
+                audit(conn, f"adviser:{row.id}", "recovery_code_used", None, now)
+            conn.execute(update(advisers).where(advisers.c.id == row.id).values(failed_logins=0, locked_until=None))
+            audit(conn, f"adviser:{row.id}", "adviser_unlocked_by_second_factor", None, now)
+            return Adviser(row.id, row.login, row.role, tuple(r for r in row.regions.split(";") if r))
+        if row.locked_until is not None and row.locked_until > now:
+            audit(conn, f"adviser:{row.id}", "self_unlock_failed", None, now)
+        else:
+            count_failure(conn, row, now, "self_unlock_failed")
+        return None

@@ -25,7 +25,9 @@ NAME, PHONE, EMAIL = "Philomène Quenouillard", "+33698761234", "philomene.queno
 NOTE = "rappeler Bérangerine-Astrid lundi"
 # Public by design: the login form must be reachable without a session. Every other route, logout
 # included (it only redirects), must refuse an anonymous request.
-PUBLIC = {("/login", "GET"), ("/login", "POST")}
+PUBLIC = {("/login", "GET"), ("/login", "POST"),
+          # An adviser locked out opens their account with both factors at once (no session yet).
+          ("/unlock", "GET"), ("/unlock", "POST")}
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 # The values of path parameters: a real case, and every action the console knows (plus one it does not).
 ACTIONS = ("claim", "release", "contacted", "closed", "withdrawn", "erase", "note", "message", "unknown")
@@ -300,6 +302,83 @@ def test_a_supervisor_unlocks_an_account_locked_by_failed_sign_ins(console, sett
     supervisor.post("/console/advisers/paul/unlock", data={"csrf": csrf_of(accounts)})
     client, response = sign_in("correct-horse-battery")
     assert response.status_code == 303 and client.get(f"/console/cases/{reference}").status_code == 200
+
+
+def test_an_adviser_locked_out_by_someone_else_unlocks_with_both_factors_and_is_signed_in(console, settings):
+    server, services, reference = console
+    engine = create_engine(settings.database_url, future=True)
+    paul = add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Île-de-France"])
+    second_factor.enrol(engine, services.cipher, paul.id)
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    page = client.get("/console/login")
+    assert 'href="/console/unlock"' in page.text
+    for _ in range(5):  # someone else guessing: the account locks
+        client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "paul", "password": "guess-123456"})
+
+    def unlock(login_, password, code):
+        form = client.get("/console/unlock")
+        return client.post("/console/unlock", data={"csrf": csrf_of(form.text), "login": login_,
+                                                    "password": password, "code": code})
+
+    failures = [unlock("paul", "correct-horse-battery", "000000"),  # the right password alone
+                unlock("paul", "guess-123456", second_factor.code()),  # the right code alone
+                unlock("nobody", "correct-horse-battery", second_factor.code())]
+    assert {r.status_code for r in failures} == {401} and len({r.text.replace(csrf_of(r.text), "")
+                                                               for r in failures}) == 1  # nothing told apart
+    assert_refused(client.get(f"/console/cases/{reference}"), [NAME])
+    opened = unlock("paul", "correct-horse-battery", second_factor.code())
+    assert opened.status_code == 303 and opened.headers["location"] == "/console/"
+    assert client.get(f"/console/cases/{reference}").status_code == 200  # signed in: unlocked
+    with engine.connect() as conn:
+        actions = [a for (a,) in conn.exec_driver_sql("SELECT action FROM audit_events WHERE actor = 'adviser:%d'"
+                                                      % paul.id)]
+    assert actions.count("self_unlock_failed") == 2 and actions[-2:] == ["adviser_unlocked_by_second_factor",
+                                                                          "case_viewed"]
+
+
+def test_without_a_second_factor_an_account_is_not_unlocked_from_the_page_and_failures_there_count(console, settings):
+    server, _, _ = console
+    engine = create_engine(settings.database_url, future=True)
+    add_adviser(engine, "nina", "correct-horse-battery", "adviser", ["Bretagne"])
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    form = client.get("/console/unlock")
+    for _ in range(5):  # not locked yet: each wrong try counts as a failed sign-in
+        assert client.post("/console/unlock", data={"csrf": csrf_of(form.text), "login": "nina",
+                                                    "password": "correct-horse-battery", "code": "123456"}
+                           ).status_code == 401
+    page = client.get("/console/login")
+    right = client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "nina",
+                                                "password": "correct-horse-battery"})
+    assert right.status_code == 401  # locked by the five tries: a supervisor opens it
+
+
+def test_a_recovery_code_unlocks_once(tmp_path):
+    from cryptography.fernet import Fernet
+
+    from handoff import Cipher, twofactor
+    from handoff.advisers import LOCKOUT, Adviser
+    from handoff.migrate import upgrade
+    from handoff.orm import advisers
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'advisers.db'}", future=True)
+    upgrade(engine)
+    cipher = Cipher([Fernet.generate_key().decode()])
+    lea = add_adviser(engine, "lea", "correct-horse-battery", "adviser", ["Bretagne"])
+    secret, _ = twofactor.start_enrolment(engine, cipher, Adviser(lea.id, "lea", "adviser", ("Bretagne",)))
+    import pyotp
+
+    codes = twofactor.finish_enrolment(engine, cipher, lea.id, pyotp.TOTP(secret).now())
+    now = dt.datetime(2026, 11, 30, 12, 0)
+
+    def lock() -> None:
+        with engine.begin() as conn:
+            conn.execute(advisers.update().values(locked_until=now + LOCKOUT))
+
+    lock()
+    assert twofactor.self_unlock(engine, cipher, "lea", "correct-horse-battery", codes[0], now=now).login == "lea"
+    lock()
+    assert twofactor.self_unlock(engine, cipher, "lea", "correct-horse-battery", codes[0], now=now) is None
+    assert twofactor.self_unlock(engine, cipher, "lea", "correct-horse-battery", codes[1], now=now) is not None
 
 
 def test_a_supervisor_enrols_a_second_factor_then_needs_it_and_a_recovery_code_works_once(console, settings):
