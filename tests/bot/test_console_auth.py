@@ -13,7 +13,7 @@ import httpx
 import pytest
 import second_factor
 from itsdangerous import TimestampSigner
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from starlette.routing import Route
 
 from bot.web import create_app
@@ -330,8 +330,8 @@ def test_an_adviser_locked_out_by_someone_else_unlocks_with_both_factors_and_is_
     assert opened.status_code == 303 and opened.headers["location"] == "/console/"
     assert client.get(f"/console/cases/{reference}").status_code == 200  # signed in: unlocked
     with engine.connect() as conn:
-        actions = [a for (a,) in conn.exec_driver_sql("SELECT action FROM audit_events WHERE actor = 'adviser:%d'"
-                                                      % paul.id)]
+        actions = list(conn.execute(text("SELECT action FROM audit_events WHERE actor = :actor ORDER BY id"),
+                                    {"actor": f"adviser:{paul.id}"}).scalars())
     assert actions.count("self_unlock_failed") == 2 and actions[-2:] == ["adviser_unlocked_by_second_factor",
                                                                           "case_viewed"]
 
