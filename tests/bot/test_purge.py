@@ -90,3 +90,21 @@ def test_a_period_that_is_not_a_whole_number_above_zero_is_refused(tmp_path, mon
     monkeypatch.setenv("RETENTION_AUDIT_MONTHS", "0")
     with pytest.raises(ValueError, match="RETENTION_AUDIT_MONTHS"):
         load_settings(tmp_path / "no.env")
+
+
+@pytest.mark.parametrize("setting, value, said", [
+    ("RETENTION_AUDIT_MONTHS", "0", "RETENTION_AUDIT_MONTHS must be a whole number, at least 1"),
+    ("RETENTION_GREETING_HOURS", "a day", "RETENTION_GREETING_HOURS"),
+])
+def test_a_bad_period_stops_the_purge_with_a_one_line_error(tmp_path, setting, value, said):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "ASSISTANT_VAR_DIR": str(tmp_path / "var"), setting: value}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([str(Path(sys.executable).parent / "assistant"), "purge"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode != 0 and said in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
