@@ -1,5 +1,6 @@
-"""The operators' commands: adviser accounts (add, list, password, revoke, unlock), cases without
-contact data, and the outbox (what failed, retried). Each error is one line and a non-zero exit."""
+"""The operators' commands: adviser accounts (add, list, reset-password, revoke, unlock, disable,
+enable), cases without contact data, and the outbox (what failed, retried). Each error is one
+line and a non-zero exit."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ from handoff.advisers import (
     change_password,
     list_advisers,
     locked_ids,
+    set_disabled,
     unlock,
 )
 from handoff.sessions import SessionStore
@@ -76,6 +78,15 @@ def _advisers_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _advisers_switch(args: argparse.Namespace) -> int:
+    try:
+        ended = set_disabled(engine_for(load_settings()), args.login, args.disabled)
+    except AdviserError as exc:
+        return fail(str(exc))
+    print(f"{args.login} disabled; {ended} open session(s) ended" if args.disabled else f"{args.login} enabled")
+    return 0
+
+
 def _cases_list(args: argparse.Namespace) -> int:
     settings = load_settings()
     repo = CaseRepository(engine_for(settings), make_cipher(settings))
@@ -102,8 +113,8 @@ def _advisers_list(args: argparse.Namespace) -> int:
     engine = engine_for(load_settings())
     locked, sessions = locked_ids(engine), SessionStore(engine).open_counts()
     for a in list_advisers(engine):
-        state = "locked" if a.id in locked else "active"
-        print(f"{a.login:<20} {a.role:<10} {state:<7} {sessions.get(a.id, 0)} session(s)  "
+        state = "disabled" if a.disabled else "locked" if a.id in locked else "active"
+        print(f"{a.login:<20} {a.role:<10} {state:<8} {sessions.get(a.id, 0)} session(s)  "
               f"{', '.join(a.regions) or 'all regions'}")
     return 0
 
@@ -137,7 +148,8 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     add.add_argument("--region", action="append", help="a region the adviser handles (repeatable)")
     add.set_defaults(run=_advisers_add)
     password = advisers_sub.add_parser(
-        "password", help="set a new password (from ADVISER_PASSWORD, the terminal or stdin): every open session ends"
+        "reset-password", aliases=["password"],
+        help="set a new password (from ADVISER_PASSWORD, the terminal or stdin): every open session ends"
     )
     password.add_argument("login")
     password.set_defaults(run=_advisers_password)
@@ -147,6 +159,11 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     unlocking = advisers_sub.add_parser("unlock", help="open an account locked by failed sign-ins")
     unlocking.add_argument("login")
     unlocking.set_defaults(run=_advisers_unlock)
+    for name, disabled, said in (("disable", True, "a departure: no more sign-in, every open session ends"),
+                                 ("enable", False, "a disabled account signs in again")):
+        switch = advisers_sub.add_parser(name, help=said)
+        switch.add_argument("login")
+        switch.set_defaults(run=_advisers_switch, disabled=disabled)
 
     cases_cmd = commands.add_parser("cases", help="cases, for operators (no contact data)")
     cases_sub = cases_cmd.add_subparsers(dest="action", required=True, parser_class=parser_class)

@@ -35,6 +35,7 @@ class Adviser:
     login: str
     role: str
     regions: tuple[str, ...]
+    disabled: bool = False
 
     def may_see(self, region: str) -> bool:
         return self.role == "supervisor" or region in self.regions
@@ -118,6 +119,9 @@ def authenticate(engine: Engine, login: str, password: str, now: dt.datetime | N
     if row is None:
         return None
     with engine.begin() as conn:
+        if row.disabled_at is not None:
+            audit(conn, f"adviser:{row.id}", "login_disabled", None, now)
+            return None
         if row.locked_until and row.locked_until > now:
             audit(conn, f"adviser:{row.id}", "login_locked", None, now)
             return None
@@ -158,7 +162,8 @@ def change_password(engine: Engine, login: str, password: str, actor: str = "ope
 def list_advisers(engine: Engine) -> list[Adviser]:
     with engine.connect() as conn:
         rows = conn.execute(select(advisers).order_by(advisers.c.login)).all()
-    return [Adviser(r.id, r.login, r.role, tuple(x for x in r.regions.split(";") if x)) for r in rows]
+    return [Adviser(r.id, r.login, r.role, tuple(x for x in r.regions.split(";") if x), r.disabled_at is not None)
+            for r in rows]
 
 
 def unlock(engine: Engine, adviser_id: int, actor: str) -> None:
@@ -166,6 +171,17 @@ def unlock(engine: Engine, adviser_id: int, actor: str) -> None:
     with engine.begin() as conn:
         conn.execute(update(advisers).where(advisers.c.id == adviser_id).values(failed_logins=0, locked_until=None))
         audit(conn, actor, "adviser_unlocked", None)
+
+
+def set_disabled(engine: Engine, login: str, disabled: bool, actor: str = "operator") -> int:
+    """Disable an account (a departure: it no longer signs in, and every open session ends; its
+    notes and audit trail stay) or enable it again. Returns how many sessions were ended."""
+    adviser_id = adviser_id_of(engine, login)
+    with engine.begin() as conn:
+        conn.execute(update(advisers).where(advisers.c.id == adviser_id).values(
+            disabled_at=utcnow() if disabled else None, failed_logins=0, locked_until=None))
+        audit(conn, actor, "adviser_disabled" if disabled else "adviser_enabled", None)
+    return SessionStore(engine).revoke_all(adviser_id, actor) if disabled else 0
 
 
 def locked_ids(engine: Engine, now: dt.datetime | None = None) -> set[int]:

@@ -98,6 +98,8 @@ class Console:
                 Route("/advisers", accounts.page),
                 Route("/advisers/{login}/revoke", accounts.revoke, methods=["POST"]),
                 Route("/advisers/{login}/unlock", accounts.unlock, methods=["POST"]),
+                Route("/advisers/{login}/disable", accounts.disable, methods=["POST"]),
+                Route("/advisers/{login}/enable", accounts.enable, methods=["POST"]),
                 Route("/cases/{reference}", self.case),
                 Route("/cases/{reference}/export.json", self.export),
                 Route("/cases/{reference}/{action}", self.act, methods=["POST"]),

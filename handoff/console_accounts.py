@@ -1,5 +1,6 @@
-"""The supervisors' page of accounts: who has sessions open, who is locked; closing an account's
-sessions (a lost laptop, a departure) and opening a locked account."""
+"""The supervisors' page of accounts: who has sessions open, who is locked or disabled; closing an
+account's sessions (a lost laptop), opening a locked account, disabling an account (a
+departure) and enabling it again."""
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -8,7 +9,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .advisers import Adviser, AdviserError, adviser_id_of, list_advisers, locked_ids, unlock
+from .advisers import Adviser, AdviserError, adviser_id_of, list_advisers, locked_ids, set_disabled, unlock
 from .sessions import SessionStore
 from .templates_render import render as _render
 
@@ -44,7 +45,16 @@ class AccountPages:
         """A supervisor opens an account locked by failed sign-ins (someone else's, maybe)."""
         return await self._on_account(request, lambda target, actor: unlock(self.console.engine, target, actor))
 
-    async def _on_account(self, request: Request, action: Any) -> Response:
+    async def disable(self, request: Request) -> Response:
+        """A supervisor disables an account (a departure): no more sign-in, every session ends."""
+        return await self._on_account(request, lambda target, actor: set_disabled(
+            self.console.engine, request.path_params["login"][:64], True, actor), not_oneself=True)
+
+    async def enable(self, request: Request) -> Response:
+        return await self._on_account(request, lambda target, actor: set_disabled(
+            self.console.engine, request.path_params["login"][:64], False, actor))
+
+    async def _on_account(self, request: Request, action: Any, not_oneself: bool = False) -> Response:
         adviser = self.console.signed_in_adviser(request)
         if adviser is None or adviser.role != "supervisor":
             return self.console.forbidden(request, "Réservé aux superviseurs.")
@@ -54,6 +64,8 @@ class AccountPages:
             target = adviser_id_of(self.console.engine, request.path_params["login"][:64])
         except AdviserError:
             return _render("console_error.html", request, status_code=404, message="Compte introuvable.")
+        if not_oneself and target == adviser.id:
+            return self.console.forbidden(request, "Vous ne pouvez pas désactiver votre propre compte.")
         action(target, f"adviser:{adviser.id}")
         return RedirectResponse("/console/advisers", status_code=303)
 

@@ -79,6 +79,7 @@ advisers = Table(
     # code confirmed it.
     Column("totp_secret_enc", Text),
     Column("totp_enrolled_at", DateTime),
+    Column("disabled_at", DateTime),  # a departure: no sign-in, no session; the history stays
 )
 
 recovery_codes = Table(

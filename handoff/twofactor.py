@@ -132,6 +132,9 @@ def self_unlock(engine: Engine, cipher: Cipher, login: str, password: str, code:
         ).scalar()
         if row is None:
             return None
+        if row.disabled_at is not None:
+            audit(conn, f"adviser:{row.id}", "login_disabled", None, now)
+            return None
         if password_right and (totp_right or recovery is not None):
             if not totp_right:
                 conn.execute(update(recovery_codes).where(recovery_codes.c.id == recovery).values(used_at=now))

@@ -121,3 +121,24 @@ def test_the_outbox_lists_what_failed_without_content_and_retries_it(database):
                              cwd=ROOT, env=env, timeout=120)
     assert missing.returncode == 1 and "no failed outbox row #99" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_disabled_account_no_longer_signs_in_its_sessions_end_and_enable_brings_it_back(database):
+    from handoff.advisers import authenticate
+
+    engine, _, _, env = database
+    result = run(env, "disable", "paul")
+    assert result.returncode == 0 and "paul disabled; 2 open session(s) ended" in result.stdout
+    assert _open(engine) == []
+    assert authenticate(engine, "paul", "correct-horse-battery") is None  # the right password: refused
+    assert re.search(r"paul\s+adviser\s+disabled\s+0 session\(s\)", run(env, "list").stdout)
+    assert run(env, "enable", "paul").stdout.strip() == "paul enabled"
+    assert authenticate(engine, "paul", "correct-horse-battery").login == "paul"
+    missing = run(env, "disable", "nobody")
+    assert missing.returncode == 1 and "no adviser 'nobody'" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_reset_password_is_the_password_command(database):
+    engine, _, _, env = database
+    result = run(env, "reset-password", "paul", stdin="Tr0mbone-Velours-Agrume-9\n")
+    assert result.returncode == 0 and "2 open session(s) ended" in result.stdout

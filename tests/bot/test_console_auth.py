@@ -381,6 +381,32 @@ def test_a_recovery_code_unlocks_once(tmp_path):
     assert twofactor.self_unlock(engine, cipher, "lea", "correct-horse-battery", codes[1], now=now) is not None
 
 
+def test_a_supervisor_disables_a_departed_account_and_enables_it_again_but_never_their_own(console, settings):
+    server, _, reference = console
+    engine = create_engine(settings.database_url, future=True)
+    add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Île-de-France"])
+
+    def sign_in():
+        client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+        page = client.get("/console/login")
+        return client, client.post("/console/login", data={"csrf": csrf_of(page.text), "login": "paul",
+                                                           "password": "correct-horse-battery"})
+
+    paul, signed = sign_in()
+    assert signed.status_code == 303 and paul.get(f"/console/cases/{reference}").status_code == 200
+    supervisor = login(server)
+    accounts = supervisor.get("/console/advisers").text
+    supervisor.post("/console/advisers/paul/disable", data={"csrf": csrf_of(accounts)})
+    assert_refused(paul.get(f"/console/cases/{reference}"), [NAME])  # the open session ended
+    assert sign_in()[1].status_code == 401
+    accounts = supervisor.get("/console/advisers").text
+    assert re.search(r"<td>paul</td>.*?<td>non</td><td>oui</td>", accounts, re.S)  # not locked; disabled
+    supervisor.post("/console/advisers/paul/enable", data={"csrf": csrf_of(accounts)})
+    assert sign_in()[1].status_code == 303
+    own = supervisor.post("/console/advisers/sophie/disable", data={"csrf": csrf_of(accounts)})
+    assert own.status_code == 403 and supervisor.get("/console/").status_code == 200
+
+
 def test_a_supervisor_enrols_a_second_factor_then_needs_it_and_a_recovery_code_works_once(console, settings):
     import pyotp
 
