@@ -26,6 +26,7 @@ from .advisers import (
     get_adviser,
 )
 from .console_accounts import AccountPages
+from .console_outbox import OutboxPage
 from .console_unlock import UnlockPage
 from .domain import Status, TransitionError
 from .follow import FollowDesk
@@ -85,7 +86,7 @@ class Console:
         self.repo = repository
         self.desk = CaseDesk(repository)
         self.follow = FollowDesk(repository)
-        accounts = AccountPages(self)
+        accounts, failures = AccountPages(self), OutboxPage(self)
         self.app = Starlette(
             routes=[
                 Route("/", self.queue),
@@ -100,6 +101,8 @@ class Console:
                 Route("/advisers/{login}/unlock", accounts.unlock, methods=["POST"]),
                 Route("/advisers/{login}/disable", accounts.disable, methods=["POST"]),
                 Route("/advisers/{login}/enable", accounts.enable, methods=["POST"]),
+                Route("/outbox", failures.page),
+                Route("/outbox/retry", failures.retry, methods=["POST"]),
                 Route("/cases/{reference}", self.case),
                 Route("/cases/{reference}/export.json", self.export),
                 Route("/cases/{reference}/{action}", self.act, methods=["POST"]),

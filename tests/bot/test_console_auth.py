@@ -480,3 +480,39 @@ def test_advisers_need_a_second_factor_only_when_configured(settings, parser, ru
 
     with running_server(create_app(load_settings(), parser)) as server:
         assert first_step(server) == "/console/enrol"
+
+
+def test_a_supervisor_sees_the_failed_notifications_without_content_and_sends_them_again(console, settings):
+    import json
+
+    from sqlalchemy import insert, select
+
+    from handoff.orm import outbox
+
+    server, _, reference = console
+    engine = create_engine(settings.database_url, future=True)
+    now = dt.datetime(2026, 11, 30, 12, 0)
+    with engine.begin() as conn:
+        conn.execute(outbox.delete())
+        for status in ("failed", "failed", "sent"):
+            conn.execute(insert(outbox).values(kind="email", payload=json.dumps({"reference": "ASD-ZORGLB"}),
+                                               status=status, attempts=8, next_attempt_at=now, created_at=now,
+                                               last_error="SMTPAuthenticationError"))
+        ids = list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())
+    supervisor = login(server)
+    assert "/console/outbox" in supervisor.get("/console/").text
+    page = supervisor.get("/console/outbox")
+    assert page.status_code == 200 and "SMTPAuthenticationError" in page.text and "e-mail à l’équipe" in page.text
+    assert "ASD-ZORGLB" not in page.text and page.text.count("Relancer</button>") == 2  # the sent one is not there
+    one = supervisor.post("/console/outbox/retry", data={"csrf": csrf_of(page.text), "id": str(ids[0])})
+    assert one.status_code == 303 and "1 envoi(s) relancé(s)" in supervisor.get(one.headers["location"]).text
+    supervisor.post("/console/outbox/retry", data={"csrf": csrf_of(page.text)})
+    with engine.connect() as conn:
+        assert [r.status for r in conn.execute(select(outbox.c.status).order_by(outbox.c.id))] == [
+            "pending", "pending", "sent"]
+    adviser_only = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    add_adviser(engine, "paul", "correct-horse-battery", "adviser", ["Île-de-France"])
+    form = adviser_only.get("/console/login")
+    adviser_only.post("/console/login", data={"csrf": csrf_of(form.text), "login": "paul",
+                                              "password": "correct-horse-battery"})
+    assert adviser_only.get("/console/outbox").status_code == 403
