@@ -20,6 +20,7 @@ from handoff.repository import CaseDesk
 from handoff.service import HandoffService
 from handoff.sessions import SessionStore
 
+from .bound import RequestBound
 from .channels import Channel
 from .config import Settings, mailer, session_secret
 from .dialogue import Dialogue
@@ -125,10 +126,8 @@ class Deployment:
             on_parse=self.understanding.record,
             on_share=self.samples.add,
         )
-        # Per worker: with N workers behind the proxy, a client may reach N times the bound.
-        dialogue.services.case_limiter = RateLimiter(
-            burst=self.settings.cases_per_hour, per_second=self.settings.cases_per_hour / 3600
-        )
+        # Counted in the database: every worker shares it.
+        dialogue.services.case_limiter = RequestBound(self.store.engine, self.secret, self.settings.cases_per_hour)
         self.assistant = Assistant(dialogue, self.store)
         if self.settings.telegram_token:
             # python-telegram-bot's import is a second: only where a Telegram token is configured.

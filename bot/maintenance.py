@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from handoff.migrate import upgrade
 from handoff.retention import PurgeReport, Retention, purge_cases
 
+from .bound import purge_requests
 from .config import session_secret
 from .feedback import SampleStore
 from .handover import purge_handovers
@@ -37,4 +38,5 @@ def run_purge(settings, now: dt.datetime | None = None) -> PurgeReport:
     report.shared_messages = SampleStore(engine, cipher, now=lambda: now).purge()
     report.telegram_updates = purge_updates(engine, now - dt.timedelta(days=retention.telegram_update_days))
     purge_handovers(engine, now)
+    purge_requests(engine, now)
     return report

@@ -12,6 +12,7 @@ def reset(engine) -> None:
     with engine.begin() as conn:
         for table in [*reversed(metadata.sorted_tables), nlu_feedback, nlu_samples]:
             conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
-        for name in ("conversations", "telegram_updates", "button_tokens", "handovers"):  # since 0004, 0007
+        for name in ("conversations", "telegram_updates", "button_tokens", "handovers",  # since 0004, 0007
+                     "case_requests"):  # since 0012
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
