@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any, Protocol
+from typing import Protocol
 
 import anyio
 from sqlalchemy.engine import Engine
@@ -15,9 +15,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-
-import rules_adapter
-from rules_adapter.facts import UNSURE
 
 from . import twofactor
 from .advisers import (
@@ -31,35 +28,15 @@ from .console_unlock import UnlockPage
 from .domain import Status, TransitionError
 from .follow import FollowDesk
 from .places import ALL_REGIONS
-from .repository import CaseDesk, CaseRepository
+from .repository import CaseDesk, CaseRepository, utcnow
 from .service import HandoffService, export_case
 from .sessions import SessionStore
 from .templates_render import render as _render
 from .validation import format_phone
+from .words import facts_in_words, local_time
 
 MAX_TEXT = 4000
 PENDING_SECONDS = 300  # between a right password and its second factor
-
-
-def facts_in_words(facts: dict[str, Any]) -> list[tuple[str, str]]:
-    """The person's answers as they saw them in their summary: each fact's name and its
-    choices' words from rules_adapter/questions.yml, not the rules' keys."""
-    try:
-        named = {f: rules_adapter.fact_name(f, facts) for f in facts}
-    except rules_adapter.FactsError:  # a case stored under rules that have changed since
-        named = {}
-    out = []
-    for fact, value in facts.items():
-        words = []
-        for v in value if isinstance(value, list) else [value]:
-            label = rules_adapter.choice_label(fact, v)
-            if v == UNSURE:
-                label = "ne sait pas"
-            elif label is None and fact in ("contract_months", "months_since_job_end"):
-                label = f"{v} mois"
-            words.append(label or str(v))
-        out.append((named.get(fact) or fact, ", ".join(words)))
-    return out
 
 
 class Throttle(Protocol):
@@ -277,6 +254,7 @@ class Console:
             case=case,
             facts=facts_in_words(case.answers.get("facts") or {}),
             phone=format_phone(case.contact.phone),
+            their_time=local_time(utcnow(), case.region),
             notes=self.desk.notes(reference),
             messages=messages,
         )

@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .domain import OUTCOME_LABELS
+from .words import FILTERS
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
+_templates.filters.update(FILTERS)  # codes in words, money and Paris times (words.py)
 STATUS_LABELS = {
     "new": "Nouvelle",
     "claimed": "Prise en charge",

@@ -192,5 +192,5 @@ def test_the_case_page_shows_the_safe_contact_answer_of_a_violence_case(web_serv
     ))
     client, _ = login(web_server, "marie", "correct-horse-battery")
     page = client.get(f"/console/cases/{case.reference}").text
-    assert "URGENTE VI" in page
+    assert "URGENTE · VI — violences intrafamiliales" in page
     assert "Contact sans risque : NON — appeler uniquement au créneau choisi, ni SMS ni e-mail" in page

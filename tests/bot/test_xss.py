@@ -156,6 +156,8 @@ def test_the_console_shows_html_in_contact_details_answers_notes_and_messages_as
     page.wait_for_load_state()
 
     body = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
-    for payload in (name, email, slot, answer, note, reply):
+    for payload in (name, email, answer, note, reply):
         assert payload in body, payload
+    # A slot the chat could not have sent is not shown raw at all: the console says to confirm it.
+    assert slot not in body and "créneau à confirmer avec la personne" in body
     assert_nothing_ran(page)

@@ -142,7 +142,7 @@ def test_references_are_short_and_unambiguous():
 
 
 def test_the_console_shows_the_person_s_answers_in_the_words_of_their_summary():
-    from handoff.console import facts_in_words
+    from handoff.words import facts_in_words
 
     words = dict(facts_in_words({"difficulties": ["impayes_loyer", "maladie"], "situation": "demandeur_emploi",
                                  "sector": "prive_non_agricole", "company_size": "unsure",
