@@ -27,7 +27,8 @@ OVERSEAS = {
     "Mayotte": ZoneInfo("Indian/Mayotte"),
 }
 MEANS = {"phone": "téléphone", "sms": "SMS", "email": "e-mail"}
-CONSENTS = {"data": "notice d’information acceptée", "sensitive": "accord pour les données sensibles (santé, violences)"}
+CONSENTS = {"data": "notice d’information acceptée",
+            "sensitive": "accord pour les données sensibles (santé, violences)"}
 CRITERIA = {"met": "rempli", "to_confirm": "à confirmer par un conseiller", "not_met": "non rempli",
             "unknown": "inconnu — à demander"}
 CHANNELS = {"web": "chat web", "telegram": "Telegram"}
