@@ -80,7 +80,10 @@ class Deployment:
                                login_throttle=RateLimiter(burst=LOGIN_BURST, per_second=LOGIN_PER_SECOND),
                                sessions=SessionStore(engine, idle=dt.timedelta(minutes=settings.console_idle_minutes),
                                                      absolute=dt.timedelta(hours=settings.console_max_hours)),
-                               second_factor_for_advisers=settings.totp_for_advisers)
+                               second_factor_for_advisers=settings.totp_for_advisers,
+                               first_contact=(dt.timedelta(hours=settings.urgent_first_contact_hours),
+                                              dt.timedelta(hours=settings.first_contact_hours)))
+        self.console.work.index_postcodes()  # cases made before postcodes were indexed, once
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None

@@ -57,6 +57,8 @@ class Settings:
     totp_for_advisers: bool  # a second factor for advisers too (always for supervisors)
     console_max_hours: int  # and any after this long
     retention: Retention  # how long each kind of data is kept (handoff/retention.py)
+    first_contact_hours: int  # the team's target: a first contact attempt within this many hours
+    urgent_first_contact_hours: int  # and for an urgent request
     # The call-back delay the service commits to, in working days; unset, the assistant
     # promises none (no seed sets one).
     callback_working_days: int | None = None
@@ -133,6 +135,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         totp_for_advisers=config("TOTP_FOR_ADVISERS", cast=bool, default=False),
         console_max_hours=config("CONSOLE_MAX_HOURS", cast=int, default=8),
         callback_working_days=config("CALLBACK_WORKING_DAYS", cast=_positive_or_none, default=None),
+        first_contact_hours=config("SLA_FIRST_CONTACT_HOURS", cast=int, default=48),
+        urgent_first_contact_hours=config("SLA_URGENT_FIRST_CONTACT_HOURS", cast=int, default=4),
         retention=Retention(**{
             name: config(f"RETENTION_{name.upper()}", cast=int, default=default)
             for name, default in asdict(Retention()).items()

@@ -3,6 +3,7 @@ file, notes, status changes, a message to the person. Sessions in signed cookies
 on every form, every view and change in the audit log, HTML escaped everywhere."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 from typing import Protocol
@@ -22,12 +23,13 @@ from .advisers import (
     authenticate,
     get_adviser,
 )
+from .casework import ATTEMPTS, CLOSURE_REASONS, Casework
 from .console_accounts import AccountPages
 from .console_outbox import OutboxPage
+from .console_queue import QueuePage
 from .console_unlock import UnlockPage
 from .domain import Status, TransitionError
 from .follow import FollowDesk
-from .places import ALL_REGIONS
 from .repository import CaseDesk, CaseRepository, utcnow
 from .service import HandoffService, export_case
 from .sessions import SessionStore
@@ -46,7 +48,8 @@ class Throttle(Protocol):
 class Console:
     def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False,
                  login_throttle: Throttle | None = None, hashing_threads: int = 2,
-                 sessions: SessionStore | None = None, second_factor_for_advisers: bool = False):
+                 sessions: SessionStore | None = None, second_factor_for_advisers: bool = False,
+                 first_contact: tuple[dt.timedelta, dt.timedelta] = (dt.timedelta(hours=4), dt.timedelta(hours=48))):
         self.engine = engine
         # A second factor (TOTP) after the password: always for supervisors, for advisers if set.
         self.second_factor_for_advisers = second_factor_for_advisers
@@ -63,10 +66,12 @@ class Console:
         self.repo = repository
         self.desk = CaseDesk(repository)
         self.follow = FollowDesk(repository)
+        self.work = Casework(repository)
+        self.targets = first_contact  # (urgent, normal): how soon a case should have a contact attempt
         accounts, failures = AccountPages(self), OutboxPage(self)
         self.app = Starlette(
             routes=[
-                Route("/", self.queue),
+                Route("/", QueuePage(self).page),
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Route("/second-factor", self.second_factor, methods=["GET", "POST"]),
@@ -202,33 +207,6 @@ class Console:
             request.session.clear()
         return RedirectResponse("/console/login", status_code=303)
 
-    async def queue(self, request: Request) -> Response:
-        adviser = self.signed_in_adviser(request)
-        if adviser is None:
-            return RedirectResponse("/console/login", status_code=303)
-        wanted = request.query_params.get("status", "new")
-        statuses = tuple(Status) if wanted == "all" else tuple(s for s in Status if s.value == wanted) or (Status.NEW,)
-        region = request.query_params.get("region") or None
-        regions = None if adviser.role == "supervisor" else list(adviser.regions)
-        if region:
-            regions = [region] if (regions is None or region in regions) else []
-        rows = self.repo.queue(regions=regions, statuses=statuses, with_outcome=True)
-        if request.query_params.get("priority") == "urgent":
-            rows = [r for r in rows if r["priority"] == 0]
-        self.desk.record(f"adviser:{adviser.id}", "queue_viewed", None)
-        unread = self.follow.unread([r["reference"] for r in rows])
-        for row in rows:
-            row["unread"] = unread.get(row["reference"], 0)
-        return _render(
-            "console_queue.html",
-            request,
-            adviser=adviser,
-            rows=rows,
-            status=wanted,
-            region=region or "",
-            regions=adviser.regions if adviser.role != "supervisor" else ALL_REGIONS,
-        )
-
     def _case_for(self, adviser: Adviser, reference: str):
         case = self.repo.get(reference)
         if case is None or not adviser.may_see(case.region):
@@ -255,6 +233,11 @@ class Console:
             facts=facts_in_words(case.answers.get("facts") or {}),
             phone=format_phone(case.contact.phone),
             their_time=local_time(utcnow(), case.region),
+            attempts=self.work.attempts(reference),
+            attempt_outcomes=ATTEMPTS,
+            closure_reasons=CLOSURE_REASONS,
+            case_closure=self.work.closure(reference),
+            colleagues=self.work.colleagues(case.region, but=case.claimed_by),
             notes=self.desk.notes(reference),
             messages=messages,
         )
@@ -315,6 +298,18 @@ class Console:
 
                 HandoffService(self.repo).erase(reference, None, actor=f"adviser:{adviser.id}")
                 return RedirectResponse("/console/?status=all", status_code=303)
+            elif action == "attempt" and mine:
+                if not self.work.log_attempt(reference, adviser.id, form.get("outcome", ""),
+                                             form.get("next_step", "").strip()[:MAX_TEXT]):
+                    return self.forbidden(request, "Choisissez le résultat de l'appel.")
+            elif action == "close" and mine:
+                if not self.work.close(reference, adviser.id, form.get("reason", "")):
+                    return _render("console_error.html", request, status_code=409,
+                                   message="Choisissez la raison de la clôture (ou le dossier a changé entre-temps).")
+            elif action == "reassign" and (mine or case.claimed_by is None):
+                refused = self.work.reassign(reference, form.get("to", "")[:64], adviser.id)
+                if refused:
+                    return _render("console_error.html", request, status_code=409, message=refused)
             elif action == "note" and mine and form.get("body", "").strip():
                 self.desk.add_note(reference, adviser.id, form["body"].strip()[:MAX_TEXT])
             elif action == "message" and mine and form.get("body", "").strip():

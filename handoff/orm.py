@@ -43,6 +43,10 @@ cases = Table(
     Column("access_hash", String(64)),
     Column("access_failures", Integer, nullable=False, server_default="0"),
     Column("access_locked_until", DateTime),
+    # Why an adviser closed it (handoff/casework.py CLOSURE_REASONS).
+    Column("closure_reason", String(16)),
+    # The postcode's keyed hash, to find a case by it; the postcode itself is in contacts, encrypted.
+    Column("postcode_hash", String(64), index=True),
 )
 
 contacts = Table(
@@ -109,6 +113,17 @@ notes = Table(
     Column("adviser_id", Integer, ForeignKey("advisers.id"), nullable=False),
     Column("body_enc", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+# An adviser's attempts to reach the person, with the next step (encrypted: free text).
+contact_attempts = Table(
+    "contact_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("adviser_id", Integer, ForeignKey("advisers.id"), nullable=False),
+    Column("outcome", String(16), nullable=False),  # reached | no_answer | message_left | wrong_number
+    Column("next_step_enc", Text),
+    Column("at", DateTime, nullable=False),
 )
 
 status_history = Table(

@@ -11,7 +11,18 @@ from sqlalchemy.exc import IntegrityError
 
 from .crypto import Cipher
 from .domain import Case, Consent, Contact, Priority, Status, check_transition, new_reference
-from .orm import advisers, audit_events, cases, consents, contacts, notes, outbox, person_messages, status_history
+from .orm import (
+    advisers,
+    audit_events,
+    cases,
+    consents,
+    contact_attempts,
+    contacts,
+    notes,
+    outbox,
+    person_messages,
+    status_history,
+)
 
 
 def utcnow() -> dt.datetime:
@@ -57,7 +68,7 @@ class CaseRepository:
                         answers_enc=self.cipher.encrypt_json(case.answers),
                         budget_enc=self.cipher.encrypt_json(case.budget), channel=case.channel, locale=case.locale,
                         address_enc=self.cipher.encrypt(case.address), created_at=case.created_at,
-                        updated_at=now, anonymised=False,
+                        updated_at=now, anonymised=False, postcode_hash=self.cipher.keyed_hash(case.contact.postcode),
                     )).inserted_primary_key[0]
                     c = case.contact
                     conn.execute(insert(contacts).values(
@@ -150,6 +161,7 @@ class CaseRepository:
             cases.c.region,
             cases.c.flags,
             cases.c.created_at,
+            cases.c.claimed_by,
         ]
         if with_outcome:
             columns.append(cases.c.outcome)
@@ -197,9 +209,10 @@ class CaseDesk:
     def _case_id(self, conn: Connection, reference: str) -> int | None:
         return conn.execute(select(cases.c.id).where(cases.c.reference == reference)).scalar_one_or_none()
 
-    def transition(self, reference: str, wanted: Status, actor: str) -> bool:
+    def transition(self, reference: str, wanted: Status, actor: str, **also: Any) -> bool:
         """Move a case to `wanted` if the transition is allowed and nobody changed it meanwhile;
-        `actor` is "adviser:<id>" or "person". Raises TransitionError for a forbidden move."""
+        `actor` is "adviser:<id>" or "person"; `also`: more of the case's columns set in the same
+        change (a closure's reason). Raises TransitionError for a forbidden move."""
 
         now = utcnow()
         with self.engine.begin() as conn:
@@ -210,7 +223,7 @@ class CaseDesk:
                 return False
             current = Status(row.status)
             check_transition(current, wanted)
-            values: dict[str, Any] = {"status": wanted.value, "updated_at": now}
+            values: dict[str, Any] = {"status": wanted.value, "updated_at": now, **also}
             if wanted is Status.NEW:
                 values.update(claimed_by=None, claimed_at=None)
             changed = conn.execute(
@@ -347,7 +360,7 @@ class CaseDesk:
     def erase(self, case_id: int, reference: str, actor: str) -> None:
         """Delete a case and everything attached to it; the audit keeps only that it happened."""
         with self.engine.begin() as conn:
-            for table in (contacts, consents, notes, person_messages, status_history):
+            for table in (contacts, consents, notes, person_messages, status_history, contact_attempts):
                 conn.execute(delete(table).where(table.c.case_id == case_id))
             conn.execute(delete(outbox).where(outbox.c.payload.like(f'%"{reference}"%')))
             conn.execute(delete(cases).where(cases.c.id == case_id))

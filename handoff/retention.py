@@ -23,7 +23,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 
 from .crypto import Cipher
-from .orm import audit_events, cases, consents, contacts, notes, outbox, person_messages
+from .orm import audit_events, cases, consents, contact_attempts, contacts, notes, outbox, person_messages
 from .repository import audit
 
 
@@ -70,7 +70,7 @@ def purge_cases(engine: Engine, cipher: Cipher, now: dt.datetime, retention: Ret
             )
         ).all()
         for row in old:
-            for table in (contacts, notes, person_messages, consents):
+            for table in (contacts, notes, person_messages, consents, contact_attempts):
                 conn.execute(delete(table).where(table.c.case_id == row.id))
             conn.execute(
                 update(cases)
@@ -80,6 +80,7 @@ def purge_cases(engine: Engine, cipher: Cipher, now: dt.datetime, retention: Ret
                     budget_enc=None,
                     address_enc=cipher.encrypt(""),
                     access_hash=None,  # nobody follows an anonymised case any more
+                    postcode_hash=None,
                     anonymised=True,
                 )
             )

@@ -30,7 +30,8 @@ PUBLIC = {("/login", "GET"), ("/login", "POST"),
           ("/unlock", "GET"), ("/unlock", "POST")}
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 # The values of path parameters: a real case, and every action the console knows (plus one it does not).
-ACTIONS = ("claim", "release", "contacted", "closed", "withdrawn", "erase", "note", "message", "unknown")
+ACTIONS = ("claim", "release", "contacted", "closed", "withdrawn", "erase", "note", "message", "attempt", "close",
+           "reassign", "unknown")
 
 
 def csrf_of(html: str) -> str:

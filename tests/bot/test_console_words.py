@@ -110,7 +110,7 @@ def test_the_queue_and_every_case_page_show_words_not_codes(pages):
 def test_values_are_said_as_the_chat_says_them_with_french_money_and_paris_times(pages):
     queue, cases, references, _ = pages
     first, overseas = visible_text(cases[references[0]]), visible_text(cases[references[1]])
-    assert "Privé non agricole" in first or "privé" in first.lower()
+    assert "Entreprise privée" in first
     assert "1 600,00 €" in first and "45,3 %" in first and "725,50 €" in first
     assert "mardi 1 décembre, matin" in first and "mercredi 2 décembre, après-midi" in first
     assert "à tout moment" in first
