@@ -22,8 +22,10 @@ from test_outbox import free_port
 from bot.config import load_settings
 from handoff.mail import Mailer, security_for
 
-pytestmark = pytest.mark.integration
 USER, PASSWORD = "relay-user", "relay-password-MARKER"
+
+
+integration = pytest.mark.integration  # a real SMTP server
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +90,7 @@ def a_message(subject: str = "Accompagnement social ABC") -> EmailMessage:
     return message
 
 
+@integration
 def test_starttls_then_authentication_delivers_with_the_server_verified(provider, certificate):
     controller, inbox, logins = provider
     mailer = Mailer("127.0.0.1", controller.port, "assistant@exemple.fr", "starttls", USER, PASSWORD,
@@ -98,6 +101,7 @@ def test_starttls_then_authentication_delivers_with_the_server_verified(provider
     assert logins.tried == [(USER, PASSWORD)]
 
 
+@integration
 def test_a_wrong_password_raises_so_the_outbox_retries(provider, certificate):
     controller, inbox, _ = provider
     mailer = Mailer("127.0.0.1", controller.port, "a@exemple.fr", "starttls", USER, "wrong", ca_file=certificate[0])
@@ -106,6 +110,7 @@ def test_a_wrong_password_raises_so_the_outbox_retries(provider, certificate):
     assert inbox.messages == []
 
 
+@integration
 def test_an_unverified_certificate_stops_before_the_password_is_sent(provider):
     controller, inbox, logins = provider
     mailer = Mailer("127.0.0.1", controller.port, "a@exemple.fr", "starttls", USER, PASSWORD)  # system authorities
@@ -114,6 +119,7 @@ def test_an_unverified_certificate_stops_before_the_password_is_sent(provider):
     assert logins.tried == [] and inbox.messages == []
 
 
+@integration
 def test_a_server_without_starttls_is_never_spoken_to_in_clear():
     inbox, logins = Inbox(), Logins()
     plain = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=logins,
@@ -128,6 +134,7 @@ def test_a_server_without_starttls_is_never_spoken_to_in_clear():
     assert logins.tried == [] and inbox.messages == []
 
 
+@integration
 def test_tls_from_the_start_on_the_submissions_port(certificate):
     inbox, logins = Inbox(), Logins()
     # The whole connection is TLS (aiosmtpd's auth_require_tls only knows STARTTLS's).
