@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import and_, insert, select, update
 
 from .advisers import Adviser, list_advisers
-from .domain import Status, normalize_reference
+from .domain import FLAG_STREET, FLAG_VIOLENCE, Case, Status, normalize_reference
 from .orm import advisers, cases, contact_attempts, contacts, status_history
 from .repository import CaseDesk, CaseRepository, audit, utcnow
-from .validation import InvalidContact, normalize_postcode
+from .validation import InvalidContact, format_phone, normalize_postcode
+from .words import facts_in_words, slot
 
 ATTEMPTS = {"reached": "Appel abouti", "no_answer": "Pas de réponse", "message_left": "Message laissé",
             "wrong_number": "Numéro erroné"}
@@ -25,6 +27,30 @@ CLOSURE_REASONS = {
     "not_eligible": "Non éligible après examen",
     "withdrawn": "Retrait de la personne",
 }
+
+
+def referral_mail(case: Case) -> str:
+    """The e-mail that orients the person to a partner, as seed 001 asks of one ("Nous orienter un
+    salarié": the subject names the sender and says ALR / VI; name, telephone, address, e-mail,
+    the difficulty's origin, availability, the orientation agreed, street and violence yes or
+    no), as a mailto: link the adviser completes in their own mail client. Never the employer:
+    the service promises it is not informed, and the case holds nothing about it anyway."""
+    flags = "".join(f" / {flag}" for flag in case.flags)
+    difficulties = dict(facts_in_words({"difficulties": case.answers.get("facts", {}).get("difficulties") or []}))
+    body = "\n".join([
+        f"Nom, prénom : {case.contact.name}",
+        f"Téléphone : {format_phone(case.contact.phone)}",
+        f"Code postal : {case.contact.postcode}",
+        f"Adresse e-mail : {case.contact.email or 'non communiquée'}",
+        f"Origine de la difficulté : {next(iter(difficulties.values()), 'à préciser')}",
+        f"Créneau de disponibilité : {' ; '.join(slot(s) for s in case.contact.slots) or 'à convenir'}",
+        "Orientation effectuée après échange et accord du salarié : ",
+        f"A la rue : {'oui' if FLAG_STREET in case.flags else 'non'}",
+        f"Violences intrafamiliales : {'oui' if FLAG_VIOLENCE in case.flags else 'non'}",
+        f"Notre référence : {case.reference}",
+    ])
+    return "mailto:?" + urlencode({"subject": f"Accompagnement social des salariés{flags}", "body": body},
+                                  quote_via=quote)
 
 
 class Casework:

@@ -23,7 +23,7 @@ from .advisers import (
     authenticate,
     get_adviser,
 )
-from .casework import ATTEMPTS, CLOSURE_REASONS, Casework
+from .casework import ATTEMPTS, CLOSURE_REASONS, Casework, referral_mail
 from .console_accounts import AccountPages
 from .console_outbox import OutboxPage
 from .console_queue import QueuePage
@@ -237,6 +237,7 @@ class Console:
             attempt_outcomes=ATTEMPTS,
             closure_reasons=CLOSURE_REASONS,
             case_closure=self.work.closure(reference),
+            referral=referral_mail(case),
             colleagues=self.work.colleagues(case.region, but=case.claimed_by),
             notes=self.desk.notes(reference),
             messages=messages,

@@ -123,6 +123,8 @@ def test_values_are_said_as_the_chat_says_them_with_french_money_and_paris_times
     for label in OUTCOME_LABELS.values():
         assert label in visible_text(queue)
     assert CONSENTS["sensitive"] in first
+    assert 'href="mailto:?subject=Accompagnement%20social%20des%20salari%C3%A9s%20%2F%20ALR%20%2F%20VI' in \
+        cases[references[0]]  # the partner e-mail of seed 001, one click away
 
 
 def test_a_slot_the_console_cannot_read_is_said_to_be_confirmed_not_shown_raw():

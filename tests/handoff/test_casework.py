@@ -106,3 +106,24 @@ def test_attempts_and_the_postcode_hash_go_with_erasure_and_anonymisation(engine
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM contact_attempts")).scalar() == 0
         assert conn.execute(select(cases.c.postcode_hash)).scalars().all() == [None]
+
+
+def test_the_partner_e_mail_of_seed_001_says_alr_or_vi_and_nothing_of_the_employer(engine, cipher):
+    from urllib.parse import parse_qs, urlsplit
+
+    from handoff.casework import referral_mail
+
+    repo, _ = setup(engine, cipher)
+    facts = {"situation": "salarie", "sector": "prive_non_agricole", "company_size": 40, "contract": "cdi",
+             "difficulties": ["violences", "impayes_loyer"]}
+    case = repo.get(repo.create(make_case(answers={"facts": facts})).reference)
+    link = urlsplit(referral_mail(case))
+    assert link.scheme == "mailto"
+    fields = {k: v[0] for k, v in parse_qs(link.query).items()}
+    assert fields["subject"] == "Accompagnement social des salariés / VI"
+    body = fields["body"]
+    assert MARKERS["name"] in body and "06 98 76 54 32" in body and MARKERS["postcode"] in body
+    assert "Violences intrafamiliales : oui" in body and "A la rue : non" in body and case.reference in body
+    assert "Impayés de loyer" in body or "loyer" in body.lower()
+    for employer_word in ("Entreprise privée", "prive_non_agricole", "40", "CDI", "employeur"):
+        assert employer_word not in body, employer_word
