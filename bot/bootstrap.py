@@ -82,7 +82,9 @@ class Deployment:
                                                      absolute=dt.timedelta(hours=settings.console_max_hours)),
                                second_factor_for_advisers=settings.totp_for_advisers,
                                first_contact=(dt.timedelta(hours=settings.urgent_first_contact_hours),
-                                              dt.timedelta(hours=settings.first_contact_hours)))
+                                              dt.timedelta(hours=settings.first_contact_hours)),
+                               misunderstood=lambda weeks: self.understanding.by_topic(
+                                   weeks, lambda key: self.content.label(key, "fr")))
         self.console.work.index_postcodes()  # cases made before postcodes were indexed, once
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, select
 from sqlalchemy.engine import Engine
@@ -104,6 +105,18 @@ class UnderstandingLog:
             raise
         return len(pending)
 
+    def by_topic(self, weeks: list[str], label: Callable[[str], str | None]) -> list[tuple[str, int]]:
+        """Messages not understood (fallback or unsure) over `weeks`, per topic the model leaned
+        to, in words (`label`: an FAQ topic's question; anything else is "other"), most first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(nlu_feedback.c.topic, nlu_feedback.c.count)
+                                .where(nlu_feedback.c.week.in_(weeks))).all()
+        counts: Counter[str] = Counter()
+        for topic, count in rows:
+            key = topic.split("/", 1)[1] if topic.startswith("faq/") else ""
+            counts[(label(key) if key else None) or "Autre demande, ou sans sujet approchant"] += count
+        return counts.most_common()
+
     def weeks(self, count: int = 8) -> list[dict[str, object]]:
         """The last `count` weeks' rows, newest week first, most frequent first."""
         with self.engine.connect() as conn:
@@ -139,6 +152,18 @@ class SampleStore:
                     created_at=now,
                 )
             )
+
+    def by_topic(self, weeks: list[str], label: Callable[[str], str | None]) -> list[tuple[str, int]]:
+        """Messages not understood (fallback or unsure) over `weeks`, per topic the model leaned
+        to, in words (`label`: an FAQ topic's question; anything else is "other"), most first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(nlu_feedback.c.topic, nlu_feedback.c.count)
+                                .where(nlu_feedback.c.week.in_(weeks))).all()
+        counts: Counter[str] = Counter()
+        for topic, count in rows:
+            key = topic.split("/", 1)[1] if topic.startswith("faq/") else ""
+            counts[(label(key) if key else None) or "Autre demande, ou sans sujet approchant"] += count
+        return counts.most_common()
 
     def weeks(self, count: int = 8) -> list[dict[str, object]]:
         """The shared messages of the last `count` weeks, newest first, decrypted."""

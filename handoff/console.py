@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import anyio
@@ -25,6 +26,7 @@ from .advisers import (
 )
 from .casework import ATTEMPTS, CLOSURE_REASONS, Casework, referral_mail
 from .console_accounts import AccountPages
+from .console_dashboard import DashboardPage
 from .console_outbox import OutboxPage
 from .console_queue import QueuePage
 from .console_unlock import UnlockPage
@@ -49,7 +51,8 @@ class Console:
     def __init__(self, engine: Engine, repository: CaseRepository, secret_key: str, https_only: bool = False,
                  login_throttle: Throttle | None = None, hashing_threads: int = 2,
                  sessions: SessionStore | None = None, second_factor_for_advisers: bool = False,
-                 first_contact: tuple[dt.timedelta, dt.timedelta] = (dt.timedelta(hours=4), dt.timedelta(hours=48))):
+                 first_contact: tuple[dt.timedelta, dt.timedelta] = (dt.timedelta(hours=4), dt.timedelta(hours=48)),
+                 misunderstood: Callable[[list[str]], list[tuple[str, int]]] | None = None):
         self.engine = engine
         # A second factor (TOTP) after the password: always for supervisors, for advisers if set.
         self.second_factor_for_advisers = second_factor_for_advisers
@@ -68,7 +71,8 @@ class Console:
         self.follow = FollowDesk(repository)
         self.work = Casework(repository)
         self.targets = first_contact  # (urgent, normal): how soon a case should have a contact attempt
-        accounts, failures = AccountPages(self), OutboxPage(self)
+        self.misunderstood = misunderstood  # the NLU's misses per topic over weeks (bot/feedback.py), for the dashboard
+        accounts, failures, dashboard = AccountPages(self), OutboxPage(self), DashboardPage(self)
         self.app = Starlette(
             routes=[
                 Route("/", QueuePage(self).page),
@@ -78,6 +82,8 @@ class Console:
                 Route("/unlock", UnlockPage(self).page, methods=["GET", "POST"]),
                 Route("/enrol", self.enrol, methods=["GET", "POST"]),
                 Route("/stats", self.stats),
+                Route("/dashboard", dashboard.page),
+                Route("/dashboard.csv", dashboard.export),
                 Route("/advisers", accounts.page),
                 Route("/advisers/{login}/revoke", accounts.revoke, methods=["POST"]),
                 Route("/advisers/{login}/unlock", accounts.unlock, methods=["POST"]),

@@ -82,7 +82,8 @@ def pages(settings, parser, running_server):
             "csrf": token, "login": "sophie", "password": "correct-horse-battery"}))
         queue = client.get("/console/?status=all").text
         cases = {ref: client.get(f"/console/cases/{ref}").text for ref in references}
-        others = {path: client.get(path).text for path in ("/console/stats", "/console/advisers", "/console/outbox")}
+        others = {path: client.get(path).text
+                  for path in ("/console/stats", "/console/advisers", "/console/outbox", "/console/dashboard")}
         yield queue, cases, references, others
 
 
