@@ -24,6 +24,7 @@ from .bound import RequestBound
 from .channels import Channel
 from .config import Settings, mailer, session_secret
 from .dialogue import Dialogue
+from .editor import Editor
 from .feedback import SampleStore, UnderstandingLog
 from .handover import Handovers
 from .i18n import translator
@@ -48,7 +49,7 @@ class Deployment:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.content = nlu.FaqContent()
+        self.content = nlu.FaqContent(settings.faq_file)
         engine = make_engine(settings.database_url, pool_size=settings.database_pool_size,
                              max_overflow=settings.database_max_overflow)
         migrate(engine)
@@ -86,6 +87,9 @@ class Deployment:
                                misunderstood=lambda weeks: self.understanding.by_topic(
                                    weeks, lambda key: self.content.label(key, "fr")))
         self.console.work.index_postcodes()  # cases made before postcodes were indexed, once
+        # Content staff's editor of the FAQ, in the console (the parser comes with prepare_nlu).
+        self.editor = Editor(self.console, engine, self.content)
+        self.console.app.router.routes.extend(self.editor.routes())
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None
@@ -117,6 +121,7 @@ class Deployment:
 
     def ready(self, parser: nlu.Parser) -> None:
         self.parser = parser
+        self.editor.parser = parser
         dialogue = Dialogue(
             parser,
             self.content,

@@ -24,6 +24,7 @@ class Settings:
     port: int
     var_dir: Path
     models_dir: Path
+    faq_file: Path  # the FAQ's answers (content staff publish to it from the console)
     database_url: str
     database_pool_size: int  # connections each worker keeps open to PostgreSQL
     database_max_overflow: int  # extra connections a worker may open at a peak
@@ -102,6 +103,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         port=config("PORT", cast=int, default=8000),
         var_dir=var_dir,
         models_dir=Path(config("ASSISTANT_MODELS_DIR", default=str(ROOT / "models"))),
+        faq_file=Path(config("FAQ_CONTENT_FILE", default=str(ROOT / "nlu" / "content" / "faq.yml"))),
         database_url=config("DATABASE_URL", default=f"sqlite:///{var_dir / 'assistant.db'}"),
         database_pool_size=config("DATABASE_POOL_SIZE", cast=int, default=5),
         database_max_overflow=config("DATABASE_MAX_OVERFLOW", cast=int, default=10),

@@ -144,7 +144,7 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
         "add", help="create an account (password from ADVISER_PASSWORD, the terminal or stdin)"
     )
     add.add_argument("login")
-    add.add_argument("--role", choices=["adviser", "supervisor"], default="adviser")
+    add.add_argument("--role", choices=["adviser", "supervisor", "editor"], default="adviser")
     add.add_argument("--region", action="append", help="a region the adviser handles (repeatable)")
     add.set_defaults(run=_advisers_add)
     password = advisers_sub.add_parser(

@@ -19,7 +19,7 @@ from .places import ALL_REGIONS
 from .repository import audit, utcnow
 from .sessions import SessionStore
 
-ROLES = ("adviser", "supervisor")
+ROLES = ("adviser", "supervisor", "editor")  # an editor sees the FAQ editor, never a case
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 _hasher = PasswordHasher()

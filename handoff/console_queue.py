@@ -89,6 +89,8 @@ class QueuePage:
         adviser = console.signed_in_adviser(request)
         if adviser is None:
             return RedirectResponse("/console/login", status_code=303)
+        if adviser.role == "editor":  # content staff: the FAQ editor, never a case
+            return RedirectResponse("/console/content", status_code=303)
         params = request.query_params
         query = params.get("q", "").strip()[:40]
         status = params.get("status", "open")

@@ -13,6 +13,6 @@ def reset(engine) -> None:
         for table in [*reversed(metadata.sorted_tables), nlu_feedback, nlu_samples]:
             conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
         for name in ("conversations", "telegram_updates", "button_tokens", "handovers",  # since 0004, 0007
-                     "case_requests"):  # since 0012
+                     "case_requests", "content_versions"):  # since 0012, 0014
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

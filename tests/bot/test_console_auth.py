@@ -72,7 +72,8 @@ def console_requests(services, reference):
         for method in sorted(route.methods):
             if (route.path, method) in PUBLIC:
                 continue
-            paths = [route.path.replace("{reference}", reference).replace("{login}", "sophie")]
+            paths = [route.path.replace("{reference}", reference).replace("{login}", "sophie")
+                     .replace("{topic}", "confidentialite_employeur").replace("{version:int}", "1")]
             if "{action}" in route.path:
                 paths = [paths[0].replace("{action}", action) for action in ACTIONS]
             assert all("{" not in p for p in paths), f"{route.path}: a new path parameter, give it a value here"
