@@ -153,18 +153,6 @@ class SampleStore:
                 )
             )
 
-    def by_topic(self, weeks: list[str], label: Callable[[str], str | None]) -> list[tuple[str, int]]:
-        """Messages not understood (fallback or unsure) over `weeks`, per topic the model leaned
-        to, in words (`label`: an FAQ topic's question; anything else is "other"), most first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(nlu_feedback.c.topic, nlu_feedback.c.count)
-                                .where(nlu_feedback.c.week.in_(weeks))).all()
-        counts: Counter[str] = Counter()
-        for topic, count in rows:
-            key = topic.split("/", 1)[1] if topic.startswith("faq/") else ""
-            counts[(label(key) if key else None) or "Autre demande, ou sans sujet approchant"] += count
-        return counts.most_common()
-
     def weeks(self, count: int = 8) -> list[dict[str, object]]:
         """The shared messages of the last `count` weeks, newest first, decrypted."""
         since = self.now() - dt.timedelta(weeks=count)

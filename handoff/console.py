@@ -126,6 +126,16 @@ class Console:
     def forbidden(self, request: Request, reason: str) -> HTMLResponse:
         return _render("console_error.html", request, status_code=403, message=reason)
 
+    def throttled(self, request: Request, template: str) -> Response | None:
+        """The per-address throttle of sign-ins (and unlocks), before any account is looked at:
+        the page again with a 429 past it, else None."""
+        client = request.client.host if request.client else "unknown"
+        if self.login_throttle is None or self.login_throttle.allow(client):
+            return None
+        self.desk.record(f"address:{client}", "login_throttled", None)
+        return _render(template, request, status_code=429,
+                       error="Trop de tentatives de connexion depuis cette adresse : réessayez dans une minute.")
+
     # --- pages -------------------------------------------------------------------------------
 
     async def login(self, request: Request) -> Response:
@@ -135,11 +145,9 @@ class Console:
         form = await self.checked_form(request)
         if form is None:
             return self.forbidden(request, "Formulaire expiré : rechargez la page.")
-        client = request.client.host if request.client else "unknown"
-        if self.login_throttle is not None and not self.login_throttle.allow(client):
-            self.desk.record(f"address:{client}", "login_throttled", None)
-            return _render("console_login.html", request, status_code=429,
-                           error="Trop de tentatives de connexion depuis cette adresse : réessayez dans une minute.")
+        refused = self.throttled(request, "console_login.html")
+        if refused is not None:
+            return refused
         adviser = await anyio.to_thread.run_sync(
             authenticate, self.engine, form.get("login", "")[:64], form.get("password", "")[:256], limiter=self.hashing)
         if adviser is None:

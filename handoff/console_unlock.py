@@ -19,14 +19,6 @@ from .templates_render import render as _render
 FAILED = "Identifiant, mot de passe ou code incorrect, ou compte sans second facteur (un superviseur le débloque)."
 
 
-class Throttle(Protocol):
-    def allow(self, key: str) -> bool: ...
-
-
-class Record(Protocol):
-    def record(self, actor: str, action: str, reference: str | None) -> None: ...
-
-
 class UnlockDoors(Protocol):
     """What the page takes from the console (handoff/console.py)."""
 
@@ -35,15 +27,12 @@ class UnlockDoors(Protocol):
     @property
     def cipher(self) -> Cipher: ...
     @property
-    def login_throttle(self) -> Throttle | None: ...
-    @property
     def hashing(self) -> anyio.CapacityLimiter: ...
-    @property
-    def desk(self) -> Record: ...
 
     async def checked_form(self, request: Request) -> dict[str, str] | None: ...
     def forbidden(self, request: Request, reason: str) -> HTMLResponse: ...
     def sign_in(self, request: Request, adviser_id: int) -> Response: ...
+    def throttled(self, request: Request, template: str) -> Response | None: ...
 
 
 class UnlockPage:
@@ -58,11 +47,9 @@ class UnlockPage:
         form = await console.checked_form(request)
         if form is None:
             return console.forbidden(request, "Formulaire expiré : rechargez la page.")
-        client = request.client.host if request.client else "unknown"
-        if console.login_throttle is not None and not console.login_throttle.allow(client):
-            console.desk.record(f"address:{client}", "login_throttled", None)
-            return _render("console_unlock.html", request, status_code=429,
-                           error="Trop de tentatives depuis cette adresse : réessayez dans une minute.")
+        refused = console.throttled(request, "console_unlock.html")
+        if refused is not None:
+            return refused
         adviser = await anyio.to_thread.run_sync(
             twofactor.self_unlock, console.engine, console.cipher, form.get("login", "")[:64],
             form.get("password", "")[:256], form.get("code", "")[:32], limiter=console.hashing)
