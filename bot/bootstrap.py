@@ -28,6 +28,7 @@ from .editor import Editor
 from .feedback import SampleStore, UnderstandingLog
 from .handover import Handovers
 from .i18n import translator
+from .publish import Gate
 from .ratelimit import RateLimiter
 from .replies import Button, Reply
 from .replies import payload as button_payload
@@ -88,7 +89,9 @@ class Deployment:
                                    weeks, lambda key: self.content.label(key, "fr")))
         self.console.work.index_postcodes()  # cases made before postcodes were indexed, once
         # Content staff's editor of the FAQ, in the console (the parser comes with prepare_nlu).
-        self.editor = Editor(self.console, engine, self.content)
+        self.editor = Editor(self.console, engine, self.content, Gate(
+            engine, settings.faq_file, settings.nlu_data_dir, settings.models_dir, settings.var_dir / "publishing",
+            settings.content_accuracy_margin))
         self.console.app.router.routes.extend(self.editor.routes())
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None

@@ -25,6 +25,8 @@ class Settings:
     var_dir: Path
     models_dir: Path
     faq_file: Path  # the FAQ's answers (content staff publish to it from the console)
+    nlu_data_dir: Path  # the training phrasings (content staff publish to them too)
+    content_accuracy_margin: float  # accuracy points a publish may cost a language before it is refused
     database_url: str
     database_pool_size: int  # connections each worker keeps open to PostgreSQL
     database_max_overflow: int  # extra connections a worker may open at a peak
@@ -104,6 +106,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         var_dir=var_dir,
         models_dir=Path(config("ASSISTANT_MODELS_DIR", default=str(ROOT / "models"))),
         faq_file=Path(config("FAQ_CONTENT_FILE", default=str(ROOT / "nlu" / "content" / "faq.yml"))),
+        nlu_data_dir=Path(config("NLU_DATA_DIR", default=str(ROOT / "nlu" / "data"))),
+        content_accuracy_margin=config("CONTENT_ACCURACY_MARGIN", cast=float, default=1.0),
         database_url=config("DATABASE_URL", default=f"sqlite:///{var_dir / 'assistant.db'}"),
         database_pool_size=config("DATABASE_POOL_SIZE", cast=int, default=5),
         database_max_overflow=config("DATABASE_MAX_OVERFLOW", cast=int, default=10),

@@ -2,27 +2,30 @@
 topic's question and answer in both languages, a preview as the chat shows it, and "what would
 the assistant answer?" on any sentence, with the current and the edited answer side by side.
 
-Publishing goes through a gate: the edited file must pass the content check (both languages,
-an answer of at most 600 characters, a source, the training phrasings each topic needs); a
-refused publish changes nothing and says why. A published file replaces the old one at once
-(written beside it, then renamed): every worker reads it again within a second (nlu.FaqContent
-watches the file), without a restart. Each publish is a version (who, when, what, the check's
-result, the file before and after); one click puts the file back as it was before a version.
+Each topic's example phrasings (in nlu/data/<language>/faq.yml; those of other files, such as
+the long letters, are kept as they are) are edited too.
 
-What is edited here are the answers and their labels: the NLU is unchanged. Phrasings (which
-need a retrain and an evaluation before publishing) are not yet editable here.
+Publishing goes through a gate (bot/publish.py): the content check first (both languages, an
+answer of at most 600 characters, a source, the phrasings each topic needs); then, when the
+phrasings changed, a model trained from scratch in the background and evaluated against the
+held-out set beside the one serving, refused past CONTENT_ACCURACY_MARGIN points. A refused or
+failed publish changes nothing and says why. Published files replace the old ones at once
+(written beside them, then renamed): every worker reads the answers again within a second
+(nlu.FaqContent watches the file) and serves the new model within seconds (bot/tasks.py), without
+a restart. Each publish is a version (who, when, what, the gate's result and figures, the files
+and the model before and after); one click puts them back as they were before a version.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any, Protocol
 
 from ruamel.yaml import YAML
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select
+from ruamel.yaml.scalarstring import LiteralScalarString
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -32,19 +35,12 @@ import nlu
 from handoff.advisers import Adviser
 from handoff.templates_render import render
 
+from .editor_store import content_versions
+from .publish import Gate, write
+
 LOCALES = ("fr", "en")
-_metadata = MetaData()
-content_versions = Table(
-    "content_versions", _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("author", String(64), nullable=False),  # the editor's login
-    Column("at", DateTime, nullable=False),
-    Column("topic", String(64), nullable=False),
-    Column("status", String(16), nullable=False),  # published | refused | restored
-    Column("report", Text, nullable=False),  # the check's result, in words
-    Column("before", Text),  # the file before (published versions), to come back to
-    Column("after", Text),
-)
+FAQ = "faq.yml"  # the answers' file, among the files of a version
+RUNNING = ("queued", "training", "evaluating")
 
 
 class EditorDoors(Protocol):
@@ -67,10 +63,12 @@ def _yaml() -> YAML:
 
 
 class Editor:
-    def __init__(self, console: EditorDoors, engine: Engine, content: nlu.FaqContent, parser: Any = None):
+    def __init__(self, console: EditorDoors, engine: Engine, content: nlu.FaqContent, gate: Gate,
+                 parser: Any = None):
         self.console = console
         self.engine = engine
         self.content = content
+        self.gate = gate
         self.parser = parser  # nlu.Parser, for "what would the assistant answer?"
 
     def routes(self) -> list[Route]:
@@ -103,23 +101,35 @@ class Editor:
         if current is None:
             return render("console_error.html", request, status_code=404, message="Sujet introuvable.")
         edited = {f"{field}_{lang}": getattr(current, field)[lang] for field in ("label", "answer") for lang in LOCALES}
+        edited.update({f"examples_{lang}": "\n".join(self.examples(lang, key)) for lang in LOCALES})
         context: dict[str, Any] = {"adviser": adviser, "topic": current, "edited": edited, "problems": [],
-                                   "asked": None, "published": request.query_params.get("published") == "1"}
+                                   "asked": None, "latest": self.latest(key)}
         if request.method == "POST":
             form = await self.console.checked_form(request)
             if form is None:
                 return self.console.forbidden(request, "Formulaire expiré : rechargez la page.")
-            edited = {name: " ".join(form.get(name, "").split()) for name in edited}
+            edited = {name: " ".join(form.get(name, "").split()) for name in edited if not name.startswith("examples")}
+            for lang in LOCALES:
+                lines = (" ".join(line.split()) for line in form.get(f"examples_{lang}", "").splitlines())
+                edited[f"examples_{lang}"] = "\n".join(line for line in lines if line)
             context["edited"] = edited
             if form.get("action") == "publish":
                 problems = self.publish(adviser, key, edited)
                 if not problems:
-                    return RedirectResponse(f"/console/content/{key}?published=1", status_code=303)
+                    return RedirectResponse(f"/console/content/{key}", status_code=303)
                 context["problems"] = problems
             elif form.get("action") == "ask" and form.get("sentence", "").strip():
                 context["asked"] = await self.ask(form["sentence"][:500], key, edited)
         return render("console_content_topic.html", request, status_code=400 if context["problems"] else 200,
                       **context)
+
+    def latest(self, key: str) -> dict[str, Any] | None:
+        """The topic's last version (its status while the gate runs)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(content_versions.c.id, content_versions.c.status, content_versions.c.report)
+                               .where(content_versions.c.topic == key)
+                               .order_by(content_versions.c.id.desc()).limit(1)).one_or_none()
+        return {**row._mapping, "running": row.status in RUNNING} if row else None
 
     async def versions(self, request: Request) -> Response:
         adviser = self._editor(request)
@@ -144,20 +154,51 @@ class Editor:
                 content_versions.c.id == request.path_params["version"])).one_or_none()
         if row is None or row.status != "published" or not row.before:
             return render("console_error.html", request, status_code=404, message="Version introuvable.")
-        self._write(row.before)
-        self._record(adviser, row.topic, "restored", f"retour à l’état d’avant la version {row.id}",
-                     self._text(), row.before)
+        before = json.loads(row.before)
+        now = {name: self._read(name) for name in before}
+        for name, text in before.items():
+            write(self._path(name), text)
+        self.content.reload()
+        model = self.gate.models_dir / row.model_before if row.model_before else None
+        if model is not None and model.exists():
+            os.utime(model)  # the newest again: every worker serves it within seconds
+        self._record(adviser, row.topic, "restored", f"retour à l’état d’avant la version {row.id}", now, before)
         return RedirectResponse("/console/content/versions", status_code=303)
 
-    # --- the gate ----------------------------------------------------------------------------
+    # --- files -------------------------------------------------------------------------------
 
-    def _text(self) -> str:
-        return self.content.path.read_text(encoding="utf-8")
+    def _path(self, name: str):
+        return self.content.path if name == FAQ else self.gate.data_dir / name
+
+    def _read(self, name: str) -> str:
+        return self._path(name).read_text(encoding="utf-8")
+
+    def examples(self, lang: str, key: str) -> list[str]:
+        """The topic's example phrasings in `lang`'s main file (nlu/data/<lang>/faq.yml)."""
+        data = _yaml().load(self._read(f"{lang}/faq.yml"))
+        for block in data.get("nlu") or []:
+            if block.get("intent") == f"{nlu.project.RETRIEVAL_INTENT}/{key}":
+                return [line[2:].strip() for line in str(block.get("examples", "")).splitlines()
+                        if line.startswith("- ")]
+        return []
+
+    def _with_examples(self, lang: str, key: str, lines: list[str]) -> str:
+        yaml = _yaml()
+        data = yaml.load(self._read(f"{lang}/faq.yml"))
+        intent = f"{nlu.project.RETRIEVAL_INTENT}/{key}"
+        block = next((b for b in data.get("nlu") or [] if b.get("intent") == intent), None)
+        if block is None:
+            block = {"intent": intent}
+            data["nlu"].append(block)
+        block["examples"] = LiteralScalarString("".join(f"- {line}\n" for line in lines))
+        out = io.StringIO()
+        yaml.dump(data, out)
+        return out.getvalue()
 
     def candidate(self, key: str, edited: dict[str, str]) -> str:
         """The content file with the topic's labels and answers replaced."""
         yaml = _yaml()
-        data = yaml.load(self._text())
+        data = yaml.load(self._read(FAQ))
         node = data["topics"][key]
         for field in ("label", "answer"):
             for lang in LOCALES:
@@ -166,40 +207,46 @@ class Editor:
         yaml.dump(data, out)
         return out.getvalue()
 
+    # --- the gate ----------------------------------------------------------------------------
+
     def publish(self, adviser: Adviser, key: str, edited: dict[str, str]) -> list[str]:
-        """Publish the edited topic if the content check passes; the problems otherwise (and
-        nothing changed). Either way, a version says what happened."""
-        before = self._text()
-        after = self.candidate(key, edited)
-        folder = self.content.path.parent
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yml", dir=folder, delete=False) as tmp:
-            tmp.write(after)
-        try:
-            problems = [p.message for p in nlu.run_checks(content_file=Path(tmp.name), with_rasa=False)]
-            if problems:
-                self._record(adviser, key, "refused", "refusé : " + " ; ".join(problems), before, None)
-                return problems
-            os.replace(tmp.name, self.content.path)  # atomic: a worker reads the old file or the new one
-        finally:
-            if os.path.exists(tmp.name):
-                os.unlink(tmp.name)
-        self.content.reload()
-        self._record(adviser, key, "published", "contrôle du contenu passé", before, after)
+        """Publish the edited topic through the gate (bot/publish.py); the problems of the
+        content check otherwise (and nothing changed). Either way, a version says what happened.
+        With phrasings changed, the training and the evaluation go on in the background."""
+        current = self.content.topic(key)
+        files: dict[str, str] = {}
+        if current is None or any(edited[f"{f}_{lang}"] != getattr(current, f)[lang]
+                                  for f in ("label", "answer") for lang in LOCALES):
+            files[FAQ] = self.candidate(key, edited)
+        for lang in LOCALES:
+            lines = edited[f"examples_{lang}"].splitlines()
+            if lines != self.examples(lang, key):
+                files[f"{lang}/faq.yml"] = self._with_examples(lang, key, lines)
+        if not files:
+            return ["Rien n’a changé."]
+        before = {name: self._read(name) for name in files}
+        staging, problems = self.gate.stage(files)
+        if problems:
+            self.gate.discard(staging)
+            self._record(adviser, key, "refused", "refusé : " + " ; ".join(problems), before, None)
+            return problems
+        if list(files) == [FAQ]:  # the answers only: nothing to retrain
+            self.gate.discard(staging)
+            write(self.content.path, files[FAQ])
+            self.content.reload()
+            self._record(adviser, key, "published", "contrôle du contenu passé", before, files)
+            return []
+        version = self._record(adviser, key, "queued", "en attente de l’entraînement", before, files)
+        self.gate.start(version, staging, files)
         return []
 
-    def _write(self, text: str) -> None:
-        folder = self.content.path.parent
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yml", dir=folder, delete=False) as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, self.content.path)
-        self.content.reload()
-
-    def _record(self, adviser: Adviser, topic: str, status: str, report: str, before: str | None,
-                after: str | None) -> None:
+    def _record(self, adviser: Adviser, topic: str, status: str, report: str, before: dict[str, str] | None,
+                after: dict[str, str] | None) -> int:
         with self.engine.begin() as conn:
-            conn.execute(insert(content_versions).values(author=adviser.login, at=_utcnow(), topic=topic,
-                                                         status=status, report=report[:4000], before=before,
-                                                         after=after))
+            return int(conn.execute(insert(content_versions).values(
+                author=adviser.login, at=_utcnow(), topic=topic, status=status, report=report[:4000],
+                before=json.dumps(before) if before else None, after=json.dumps(after) if after else None,
+            )).inserted_primary_key[0])
 
     async def ask(self, sentence: str, key: str, edited: dict[str, str]) -> dict[str, Any]:
         """What the assistant would answer `sentence` with the current content, and with the

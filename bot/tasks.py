@@ -59,3 +59,22 @@ async def purge_daily(deployment: Deployment) -> None:
         except Exception as exc:
             log.warning("purge failed: %s", type(exc).__name__)
         await asyncio.sleep(24 * 3600)
+
+
+async def follow_models(deployment: Deployment, every: float = 3.0) -> None:
+    """Serve the newest model of the models folder without a restart: one that content staff
+    published (bot/editor.py), or a rollback that made an older one the newest again."""
+    import nlu
+
+    while True:
+        await asyncio.sleep(every)
+        parser = deployment.parser
+        if not isinstance(parser, nlu.InProcessParser):
+            continue
+        try:
+            newest = nlu.latest_model(deployment.settings.models_dir)
+            if newest is not None and newest.resolve() != parser.model_path.resolve():
+                await anyio.to_thread.run_sync(parser.load, newest)
+                log.info("serving the model %s", newest.name)
+        except Exception as exc:  # a broken archive: the model serving stays
+            log.error("model not loaded, the previous one serves: %s", type(exc).__name__)

@@ -23,7 +23,8 @@ from .middleware import MAX_BODY, BodySizeLimit, SecurityHeaders
 __all__ = ["MAX_BODY", "create_app"]
 
 
-def create_app(settings: Settings | None = None, parser: nlu.Parser | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, parser: nlu.Parser | None = None,
+               follow_models: bool = False) -> Starlette:
     settings = settings or load_settings()
     deployment = Deployment(settings)
 
@@ -47,12 +48,16 @@ def create_app(settings: Settings | None = None, parser: nlu.Parser | None = Non
         dispatching = asyncio.create_task(tasks.dispatch_forever(deployment))
         purging = asyncio.create_task(tasks.purge_daily(deployment))
         counting = asyncio.create_task(tasks.count_misunderstandings(deployment))
+        # A parser given by the caller (tests share one) is left alone unless asked.
+        following = asyncio.create_task(tasks.follow_models(deployment)) if parser is None or follow_models else None
         try:
             yield
         finally:
             dispatching.cancel()
             purging.cancel()
             counting.cancel()
+            if following is not None:
+                following.cancel()
             with contextlib.suppress(Exception):
                 deployment.understanding.flush()
             for channel in deployment.channels:

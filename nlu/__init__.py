@@ -14,12 +14,23 @@ from .check import Problem, run_checks
 from .content import ContentError, FaqContent, Topic
 from .evaluate import cross_validate, evaluate, format_report
 from .evaluate import save as save_report
-from .parsing import FALLBACK, Alternative, Entity, NluUnavailable, Parse, Parser, load_parser, parse_sync, with_rules
+from .parsing import (
+    FALLBACK,
+    Alternative,
+    Entity,
+    InProcessParser,
+    NluUnavailable,
+    Parse,
+    Parser,
+    load_parser,
+    parse_sync,
+    with_rules,
+)
 from .project import normalize
 from .train import current_model, latest_model, train
 
 __all__ = [
-    "Alternative", "ContentError", "Entity", "FALLBACK", "FaqContent", "NluUnavailable", "Parse",
+    "Alternative", "ContentError", "Entity", "FALLBACK", "FaqContent", "InProcessParser", "NluUnavailable", "Parse",
     "Parser", "Problem", "Topic", "cross_validate", "current_model", "evaluate", "format_report",
     "latest_model", "load_parser", "normalize", "parse_sync", "run_checks", "save_report", "train", "with_rules",
 ]

@@ -138,6 +138,14 @@ class InProcessParser:
     async def parse(self, text: str, locale: str | None = None) -> Parse:
         return await read(self._parse_one, text)
 
+    def load(self, model_path: Path) -> None:
+        """Serve `model_path` from now on (a model content staff published): loaded beside the
+        one serving, then swapped in between two batches (a batch running keeps its graph)."""
+        from .batching import Agent, BatchedGraph
+
+        graph = BatchedGraph(Agent.load(str(model_path)))
+        self._graph, self.model_path = graph, model_path
+
     async def _parse_one(self, text: str) -> Parse:
         cleaned = model_input(text)
         if not cleaned:

@@ -82,28 +82,29 @@ def inventory(files: list[Path] | None = None) -> Inventory:
     return Inventory(tuple(sorted(intents)), tuple(sorted(topics)), tuple(sorted(entities)))
 
 
-def fingerprint() -> str:
+def fingerprint(data_dir: Path | None = None) -> str:
     """What the model depends on: the config, our components, the training data, Rasa's and our
     build version.
     The FAQ answers are not in it: editing them needs no retraining."""
-
+    data_dir = data_dir or DATA_DIR
     digest = hashlib.sha256()
     digest.update(f"build={BUILD_VERSION};rasa={importlib.metadata.version('rasa')}".encode())
     digest.update(CONFIG_FILE.read_bytes())
     digest.update(COMPONENTS_FILE.read_bytes())
-    for path in data_files():
-        digest.update(str(path.relative_to(DATA_DIR)).encode())
+    for path in data_files(data_dir):
+        digest.update(str(path.relative_to(data_dir)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def build(target: Path) -> tuple[Path, Path, Path]:
+def build(target: Path, data_dir: Path | None = None) -> tuple[Path, Path, Path]:
     """Write the training project into `target`: (config, data folder, domain)."""
+    data_dir = data_dir or DATA_DIR
     data_out = target / "data"
     data_out.mkdir(parents=True, exist_ok=True)
-    files = data_files()
+    files = data_files(data_dir)
     for path in files:
-        out = data_out / "_".join(path.relative_to(DATA_DIR).parts)
+        out = data_out / "_".join(path.relative_to(data_dir).parts)
         folded = _fold_file(path.read_text(encoding="utf-8"))
         out.write_text(_TOPIC_INTENT.sub(r"\g<1>" + TOPIC_INTENT_PREFIX + r"\2", folded), encoding="utf-8")
     inv = inventory(files)

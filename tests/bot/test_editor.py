@@ -78,7 +78,7 @@ def test_an_editor_previews_publishes_and_the_running_chat_answers_with_it(serve
     assert MARKER in page.inner_text("#preview")
     assert MARKER not in chat(server, "still-old")  # nothing published yet
     page.get_by_role("button", name="Publier").click()
-    page.wait_for_selector("text=Publié")
+    page.wait_for_selector("#status:has-text('publiée')")
     assert MARKER in wait_for(server, True)  # the running chat, no restart
     assert MARKER in faq.read_text(encoding="utf-8")
 

@@ -1,5 +1,6 @@
 """content staff's publishes of the FAQ from the console: who, when, which topic, the gate's
-result, the file before and after (bot/editor.py)
+result (with the evaluation's figures when the phrasings changed), the files before and after,
+and the model before and after (bot/editor.py, bot/publish.py)
 
 Revision ID: 0014
 Revises: 0013
@@ -27,6 +28,8 @@ def upgrade() -> None:
         sa.Column('report', sa.Text(), nullable=False),
         sa.Column('before', sa.Text(), nullable=True),
         sa.Column('after', sa.Text(), nullable=True),
+        sa.Column('model_before', sa.String(length=128), nullable=True),
+        sa.Column('model_after', sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
 
