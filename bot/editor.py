@@ -23,6 +23,7 @@ import json
 import os
 from typing import Any, Protocol
 
+import anyio
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 from sqlalchemy import insert, select
@@ -41,6 +42,7 @@ from .publish import Gate, write
 LOCALES = ("fr", "en")
 FAQ = "faq.yml"  # the answers' file, among the files of a version
 RUNNING = ("queued", "training", "evaluating")
+STALE = dt.timedelta(minutes=30)  # a publish still "running" after this was cut short by a restart
 
 
 class EditorDoors(Protocol):
@@ -114,7 +116,7 @@ class Editor:
                 edited[f"examples_{lang}"] = "\n".join(line for line in lines if line)
             context["edited"] = edited
             if form.get("action") == "publish":
-                problems = self.publish(adviser, key, edited)
+                problems = await self.publish(adviser, key, edited)
                 if not problems:
                     return RedirectResponse(f"/console/content/{key}", status_code=303)
                 context["problems"] = problems
@@ -126,10 +128,11 @@ class Editor:
     def latest(self, key: str) -> dict[str, Any] | None:
         """The topic's last version (its status while the gate runs)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(content_versions.c.id, content_versions.c.status, content_versions.c.report)
+            row = conn.execute(select(content_versions.c.id, content_versions.c.status, content_versions.c.report,
+                                      content_versions.c.at)
                                .where(content_versions.c.topic == key)
                                .order_by(content_versions.c.id.desc()).limit(1)).one_or_none()
-        return {**row._mapping, "running": row.status in RUNNING} if row else None
+        return {**row._mapping, "running": row.status in RUNNING and row.at > _utcnow() - STALE} if row else None
 
     async def versions(self, request: Request) -> Response:
         adviser = self._editor(request)
@@ -209,10 +212,28 @@ class Editor:
 
     # --- the gate ----------------------------------------------------------------------------
 
-    def publish(self, adviser: Adviser, key: str, edited: dict[str, str]) -> list[str]:
+    async def publish(self, adviser: Adviser, key: str, edited: dict[str, str]) -> list[str]:
         """Publish the edited topic through the gate (bot/publish.py); the problems of the
         content check otherwise (and nothing changed). Either way, a version says what happened.
-        With phrasings changed, the training and the evaluation go on in the background."""
+        With phrasings changed, the training and the evaluation go on in the background. The
+        files are read, checked and written in a worker thread, never on the serving loop."""
+        outcome = await anyio.to_thread.run_sync(self._prepare, adviser, key, edited)
+        if isinstance(outcome, list):
+            return outcome
+        version, staging, files = outcome
+        self.gate.start(version, staging, files)
+        return []
+
+    def _running(self) -> bool:
+        """A publish of phrasings under way (one at a time; one older than STALE was cut short
+        by a restart and no longer counts)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(content_versions.c.id).where(
+                content_versions.c.status.in_(RUNNING), content_versions.c.at > _utcnow() - STALE)).first() is not None
+
+    def _prepare(self, adviser: Adviser, key: str, edited: dict[str, str]) -> list[str] | tuple[int, Any, dict]:
+        if self._running():
+            return ["Une publication est en cours d’entraînement : attendez son résultat, puis recommencez."]
         current = self.content.topic(key)
         files: dict[str, str] = {}
         if current is None or any(edited[f"{f}_{lang}"] != getattr(current, f)[lang]
@@ -237,8 +258,7 @@ class Editor:
             self._record(adviser, key, "published", "contrôle du contenu passé", before, files)
             return []
         version = self._record(adviser, key, "queued", "en attente de l’entraînement", before, files)
-        self.gate.start(version, staging, files)
-        return []
+        return version, staging, files
 
     def _record(self, adviser: Adviser, topic: str, status: str, report: str, before: dict[str, str] | None,
                 after: dict[str, str] | None) -> int:

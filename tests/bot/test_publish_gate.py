@@ -20,7 +20,7 @@ from bot.web import create_app
 from handoff.advisers import add_adviser
 from nlu.project import CONTENT_FILE, DATA_DIR
 
-NEW = "quintessence zorglubienne du logement gratuit"
+NEW = "la quintessence zorglubienne des farfadets"
 TOPIC = "gratuite"
 
 
