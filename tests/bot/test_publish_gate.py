@@ -5,7 +5,6 @@ topic's phrasings is refused by the content check, and one whose evaluation fall
 is refused after training, the old model and files still serving."""
 from __future__ import annotations
 
-import html
 import re
 import shutil
 import time
@@ -13,6 +12,7 @@ import time
 import httpx
 import pytest
 import second_factor
+from playwright.sync_api import expect
 from sqlalchemy import create_engine
 
 import nlu
@@ -46,12 +46,7 @@ def served(tmp_path, monkeypatch, running_server, nlu_model):
         engine = create_engine(settings.database_url, future=True)
         editor = add_adviser(engine, "eloise", "correct-horse-battery", "editor", [])
         second_factor.enrol(engine, app.state.deployment.cipher, editor.id)
-        client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=60)
-        form = client.get("/console/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-        second_factor.complete(client, client.post("/console/login", data={
-            "csrf": token, "login": "eloise", "password": "correct-horse-battery"}))
-        yield server, client, app.state.deployment, tmp_path
+        yield server, app.state.deployment, tmp_path
 
 
 def answer(server, sender: str) -> str:
@@ -60,42 +55,48 @@ def answer(server, sender: str) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def publish(client, examples_fr: str) -> httpx.Response:
-    page = client.get(f"/console/content/{TOPIC}").text
-    fields = {name: re.search(rf'name="{name}"[^>]*>([^<]*)</textarea>', page).group(1)
-              for name in ("answer_fr", "answer_en", "examples_en")}
-    labels = {name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1) for name in ("label_fr", "label_en")}
-    data = {k: html.unescape(v) for k, v in {**fields, **labels}.items()}
-    data.update(csrf=re.search(r'name="csrf" value="([^"]+)"', page).group(1), action="publish",
-                examples_fr=examples_fr)
-    return client.post(f"/console/content/{TOPIC}", data=data)
+def sign_in(browser, server):
+    page = browser.new_context(locale="fr-FR").new_page()
+    page.goto(server.url + "/console/login")
+    page.fill("input[name=login]", "eloise")
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+    page.fill("input[name=code]", second_factor.code())
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_selector("h1:has-text('Contenu de la FAQ')")
+    return page
 
 
-def status(client) -> str:
-    deadline = time.monotonic() + 420
-    while True:
-        text = re.search(r'<p role="status" id="status">(.*?)</p>', client.get(f"/console/content/{TOPIC}").text,
-                         re.S).group(1)
-        if not any(word in text for word in ("en attente", "en cours")) or time.monotonic() > deadline:
-            return text
-        time.sleep(2)
+def publish(page, server, examples_fr: str) -> None:
+    page.goto(f"{server.url}/console/content/{TOPIC}")
+    page.fill("#examples_fr", examples_fr)
+    page.get_by_role("button", name="Publier").click()
+    page.wait_for_load_state()
 
 
-def test_a_new_phrasing_is_trained_evaluated_published_and_served_and_a_fall_past_the_margin_is_refused(served):
-    server, client, deployment, folder = served
-    content = deployment.content
-    expected = content.answer(TOPIC, "fr")
+def settled(page) -> str:
+    """The topic's last publish once the gate is done (the page refreshes itself meanwhile)."""
+    status = page.locator("#status")
+    expect(status).not_to_contain_text(re.compile("en attente|en cours"), timeout=420_000)
+    return status.inner_text()
+
+
+def test_a_new_phrasing_is_trained_evaluated_published_and_served_and_a_fall_past_the_margin_is_refused(
+        served, browser):
+    server, deployment, folder = served
+    expected = deployment.content.answer(TOPIC, "fr")
     assert expected not in answer(server, "before")
-    examples = client.get(f"/console/content/{TOPIC}").text
-    current = re.search(r'name="examples_fr"[^>]*>([^<]*)</textarea>', examples).group(1).strip()
+    page = sign_in(browser, server)
+    page.goto(f"{server.url}/console/content/{TOPIC}")
+    current = page.input_value("#examples_fr")
     served_before = nlu.latest_model(folder / "models")
 
     # A topic left without phrasings is refused by the content check, at once; nothing changes.
-    refused = publish(client, "")
-    assert refused.status_code == 400 and "training examples" in refused.text
+    publish(page, server, "")
+    assert "Publication refusée" in page.inner_text("main") and "training examples" in page.inner_text("main")
     # A new phrasing: trained, evaluated, published, served by the running worker.
-    assert publish(client, f"{current}\n{NEW}").status_code == 303
-    done = status(client)
+    publish(page, server, f"{current}\n{NEW}")
+    done = settled(page)
     assert "publiée après évaluation" in done and "fr " in done and "%" in done, done
     assert NEW in (folder / "data" / "fr" / "faq.yml").read_text(encoding="utf-8")
     deadline = time.monotonic() + 60
@@ -108,15 +109,14 @@ def test_a_new_phrasing_is_trained_evaluated_published_and_served_and_a_fall_pas
     # A change whose evaluation falls past the margin (here: any change, the margin asks for
     # 100 points more) is refused after training; files and model stay as they were.
     deployment.editor.gate.margin = -100
-    assert publish(client, f"{current}\n{NEW}\nune autre phrase sur la gratuité").status_code == 303
-    assert "refusé : la compréhension baisse" in status(client)
+    publish(page, server, f"{current}\n{NEW}\nune autre phrase sur la gratuité")
+    assert "refusé : la compréhension baisse" in settled(page)
     assert "une autre phrase" not in (folder / "data" / "fr" / "faq.yml").read_text(encoding="utf-8")
     assert nlu.latest_model(folder / "models") == published and expected in answer(server, "still")
 
-    # One click back: the phrasings and the model before the publish.
-    versions = client.get("/console/content/versions").text
-    number = re.findall(r'/console/content/versions/(\d+)/restore', versions)[0]
-    client.post(f"/console/content/versions/{number}/restore",
-                data={"csrf": re.search(r'name="csrf" value="([^"]+)"', versions).group(1)})
+    # One click back: the phrasings and the model from before the publish.
+    page.goto(f"{server.url}/console/content/versions")
+    page.get_by_role("button", name="Revenir à l’état d’avant").first.click()
+    page.wait_for_load_state()
     assert NEW not in (folder / "data" / "fr" / "faq.yml").read_text(encoding="utf-8")
     assert nlu.latest_model(folder / "models") == served_before
