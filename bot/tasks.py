@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+import nlu
+
 from .maintenance import run_purge
 
 if TYPE_CHECKING:
@@ -64,8 +66,6 @@ async def purge_daily(deployment: Deployment) -> None:
 async def follow_models(deployment: Deployment, every: float = 3.0) -> None:
     """Serve the newest model of the models folder without a restart: one that content staff
     published (bot/editor.py), or a rollback that made an older one the newest again."""
-    import nlu
-
     while True:
         await asyncio.sleep(every)
         parser = deployment.parser

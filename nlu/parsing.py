@@ -141,7 +141,7 @@ class InProcessParser:
     def load(self, model_path: Path) -> None:
         """Serve `model_path` from now on (a model content staff published): loaded beside the
         one serving, then swapped in between two batches (a batch running keeps its graph)."""
-        from .batching import Agent, BatchedGraph
+        from .batching import Agent, BatchedGraph  # Rasa's import takes seconds: only where a model is loaded
 
         graph = BatchedGraph(Agent.load(str(model_path)))
         self._graph, self.model_path = graph, model_path
