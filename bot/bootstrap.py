@@ -32,6 +32,7 @@ from .publish import Gate
 from .ratelimit import RateLimiter
 from .replies import Button, Reply
 from .replies import payload as button_payload
+from .rules_editor import RulesPages
 from .service import Assistant
 from .store import ConversationStore, make_cipher, make_engine
 
@@ -92,7 +93,7 @@ class Deployment:
         self.editor = Editor(self.console, engine, self.content, Gate(
             engine, settings.faq_file, settings.nlu_data_dir, settings.models_dir, settings.var_dir / "publishing",
             settings.content_accuracy_margin))
-        self.console.app.router.routes.extend(self.editor.routes())
+        self.console.app.router.routes.extend([*RulesPages(self.editor).routes(), *self.editor.routes()])
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser: nlu.Parser | None = None
         self.assistant: Assistant | None = None

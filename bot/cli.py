@@ -20,6 +20,7 @@ from handoff import Cipher
 from handoff.rotation import rotate_all
 from nlu import project
 from nlu.content import SITUATION_FACTS
+from rules_adapter import scenarios
 from rules_adapter.rules import check_files, questions
 
 from . import logs, operators
@@ -161,6 +162,21 @@ def _content_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _content_scenarios(args: argparse.Namespace) -> int:
+    """The rules' personas (tests/rules_adapter/scenarios.yml) against these rule files: the
+    console's gate runs this before publishing a change to the rules, questions or texts."""
+    failed = scenarios.run(Path(args.rules) if args.rules else None,
+                           Path(args.questions) if args.questions else None,
+                           Path(args.texts) if args.texts else None)
+    for line in failed:
+        print(line)
+    if failed:
+        print(f"{len(failed)} persona(s) or problem(s)", file=sys.stderr)
+        return 1
+    print("every persona holds")
+    return 0
+
+
 def _situation_problems() -> list[str]:
     """An FAQ topic's `situations` name facts and values the questionnaire knows."""
 
@@ -286,6 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = content_sub.add_parser("check", help="validate the rules, questions, texts, training data and answers")
     check.add_argument("--skip-rasa", action="store_true", help="only our own checks (fast)")
     check.set_defaults(run=_content_check)
+    personas = content_sub.add_parser("scenarios", help="the rules' personas against a set of rule files")
+    personas.add_argument("--rules", help="the rule files' folder (default: rules_adapter/rules)")
+    personas.add_argument("--questions", help="the questions' file")
+    personas.add_argument("--texts", help="the texts' file")
+    personas.set_defaults(run=_content_scenarios)
     reload = content_sub.add_parser("reload", help="make the running server re-read the answers and the rules")
     reload.set_defaults(run=_content_reload)
 

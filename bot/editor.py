@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import json
 import os
+from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
@@ -35,12 +36,14 @@ from starlette.routing import Route
 import nlu
 from handoff.advisers import Adviser
 from handoff.templates_render import render
+from rules_adapter import rules
 
 from .editor_store import content_versions
 from .publish import Gate, write
 
 LOCALES = ("fr", "en")
 FAQ = "faq.yml"  # the answers' file, among the files of a version
+QUESTIONNAIRE = "questionnaire/"  # the rules, questions and texts, among the files of a version (bot/rules_editor.py)
 RUNNING = ("queued", "training", "evaluating")
 STALE = dt.timedelta(minutes=30)  # a publish still "running" after this was cut short by a restart
 
@@ -51,6 +54,15 @@ class EditorDoors(Protocol):
     def signed_in_adviser(self, request: Request) -> Adviser | None: ...
     async def checked_form(self, request: Request) -> dict[str, str] | None: ...
     def forbidden(self, request: Request, reason: str) -> HTMLResponse: ...
+
+
+def questionnaire_files() -> dict[str, Path]:
+    """The questionnaire's files content staff may edit, by their name in the console and the
+    history: the questions, the texts, each rule set (read where rules_adapter reads them)."""
+    rules_dir, questions_file, texts_file = rules._paths(None, None, None)
+    named = {f"{QUESTIONNAIRE}questions.yml": questions_file, f"{QUESTIONNAIRE}texts.yml": texts_file}
+    named.update({f"{QUESTIONNAIRE}rules/{p.name}": p for p in sorted(rules_dir.glob("*.yml"))})
+    return named
 
 
 def _utcnow() -> dt.datetime:
@@ -81,21 +93,21 @@ class Editor:
             Route("/content/{topic}", self.topic, methods=["GET", "POST"]),
         ]
 
-    def _editor(self, request: Request) -> Adviser | None:
+    def editor_of(self, request: Request) -> Adviser | None:
         adviser = self.console.signed_in_adviser(request)
         return adviser if adviser is not None and adviser.role in ("editor", "supervisor") else None
 
     # --- pages -----------------------------------------------------------------------------
 
     async def topics(self, request: Request) -> Response:
-        adviser = self._editor(request)
+        adviser = self.editor_of(request)
         if adviser is None:
             return self.console.forbidden(request, "Réservé à l’équipe éditoriale.")
         topics = sorted(self.content.topics().values(), key=lambda t: t.label["fr"])
         return render("console_content.html", request, adviser=adviser, topics=topics)
 
     async def topic(self, request: Request) -> Response:
-        adviser = self._editor(request)
+        adviser = self.editor_of(request)
         if adviser is None:
             return self.console.forbidden(request, "Réservé à l’équipe éditoriale.")
         key = request.path_params["topic"]
@@ -135,7 +147,7 @@ class Editor:
         return {**row._mapping, "running": row.status in RUNNING and row.at > _utcnow() - STALE} if row else None
 
     async def versions(self, request: Request) -> Response:
-        adviser = self._editor(request)
+        adviser = self.editor_of(request)
         if adviser is None:
             return self.console.forbidden(request, "Réservé à l’équipe éditoriale.")
         with self.engine.connect() as conn:
@@ -147,7 +159,7 @@ class Editor:
         return render("console_content_versions.html", request, adviser=adviser, versions=versions)
 
     async def restore(self, request: Request) -> Response:
-        adviser = self._editor(request)
+        adviser = self.editor_of(request)
         if adviser is None:
             return self.console.forbidden(request, "Réservé à l’équipe éditoriale.")
         if await self.console.checked_form(request) is None:
@@ -162,15 +174,19 @@ class Editor:
         for name, text in before.items():
             write(self._path(name), text)
         self.content.reload()
+        if any(name.startswith(QUESTIONNAIRE) for name in before):
+            rules.reload()
         model = self.gate.models_dir / row.model_before if row.model_before else None
         if model is not None and model.exists():
             os.utime(model)  # the newest again: every worker serves it within seconds
-        self._record(adviser, row.topic, "restored", f"retour à l’état d’avant la version {row.id}", now, before)
+        self.record(adviser, row.topic, "restored", f"retour à l’état d’avant la version {row.id}", now, before)
         return RedirectResponse("/console/content/versions", status_code=303)
 
     # --- files -------------------------------------------------------------------------------
 
-    def _path(self, name: str):
+    def _path(self, name: str) -> Path:
+        if name.startswith(QUESTIONNAIRE):
+            return questionnaire_files()[name]
         return self.content.path if name == FAQ else self.gate.data_dir / name
 
     def _read(self, name: str) -> str:
@@ -249,18 +265,18 @@ class Editor:
         staging, problems = self.gate.stage(files)
         if problems:
             self.gate.discard(staging)
-            self._record(adviser, key, "refused", "refusé : " + " ; ".join(problems), before, None)
+            self.record(adviser, key, "refused", "refusé : " + " ; ".join(problems), before, None)
             return problems
         if list(files) == [FAQ]:  # the answers only: nothing to retrain
             self.gate.discard(staging)
             write(self.content.path, files[FAQ])
             self.content.reload()
-            self._record(adviser, key, "published", "contrôle du contenu passé", before, files)
+            self.record(adviser, key, "published", "contrôle du contenu passé", before, files)
             return []
-        version = self._record(adviser, key, "queued", "en attente de l’entraînement", before, files)
+        version = self.record(adviser, key, "queued", "en attente de l’entraînement", before, files)
         return version, staging, files
 
-    def _record(self, adviser: Adviser, topic: str, status: str, report: str, before: dict[str, str] | None,
+    def record(self, adviser: Adviser, topic: str, status: str, report: str, before: dict[str, str] | None,
                 after: dict[str, str] | None) -> int:
         with self.engine.begin() as conn:
             return int(conn.execute(insert(content_versions).values(

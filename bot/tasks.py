@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 import nlu
+from rules_adapter import rules
 
+from .editor import questionnaire_files
 from .maintenance import run_purge
 
 if TYPE_CHECKING:
@@ -63,11 +65,25 @@ async def purge_daily(deployment: Deployment) -> None:
         await asyncio.sleep(24 * 3600)
 
 
+def _questionnaire_signature() -> tuple[tuple[str, float], ...]:
+    found = []
+    for path in questionnaire_files().values():
+        with contextlib.suppress(OSError):
+            found.append((str(path), path.stat().st_mtime))
+    return tuple(found)
+
+
 async def follow_models(deployment: Deployment, every: float = 3.0) -> None:
     """Serve the newest model of the models folder without a restart: one that content staff
-    published (bot/editor.py), or a rollback that made an older one the newest again."""
+    published (bot/editor.py), or a rollback that made an older one the newest again; and the
+    rules, questions and texts as content staff publish them (bot/rules_editor.py)."""
+    seen = _questionnaire_signature()
     while True:
         await asyncio.sleep(every)
+        now = _questionnaire_signature()
+        if now != seen:  # content staff published a rule, question or text (bot/rules_editor.py)
+            seen = now
+            await anyio.to_thread.run_sync(rules.reload)
         parser = deployment.parser
         if not isinstance(parser, nlu.InProcessParser):
             continue

@@ -73,7 +73,8 @@ def console_requests(services, reference):
             if (route.path, method) in PUBLIC:
                 continue
             paths = [route.path.replace("{reference}", reference).replace("{login}", "sophie")
-                     .replace("{topic}", "confidentialite_employeur").replace("{version:int}", "1")]
+                     .replace("{topic}", "confidentialite_employeur").replace("{version:int}", "1")
+                     .replace("{name:path}", "questions.yml")]
             if "{action}" in route.path:
                 paths = [paths[0].replace("{action}", action) for action in ACTIONS]
             assert all("{" not in p for p in paths), f"{route.path}: a new path parameter, give it a value here"
