@@ -27,6 +27,7 @@ from .service_info import SHARED_MESSAGE_DAYS as SAMPLE_DAYS  # a shared message
 
 LOW_CONFIDENCE = 0.6  # an FAQ answer given below this is counted as "unsure"
 KINDS = ("fallback", "low_confidence")
+PARSED = "parsed"  # every message, under the topic it leaned to: the misunderstood rate's denominator
 NO_TOPIC = "-"
 MAX_SAMPLE = 500  # characters kept of a shared message
 
@@ -76,11 +77,17 @@ class UnderstandingLog:
         self._lock = threading.Lock()
 
     def record(self, parse: nlu.Parse) -> None:
+        """Count the reading: every message under the topic it leaned to (PARSED, the rate's
+        denominator), and a misunderstood one under its kind too."""
+        week = week_of(self.today())
+        leaning = parse.intent if parse.intent != nlu.FALLBACK else (
+            parse.ranking[0].intent if parse.ranking else NO_TOPIC)
         judged = judge(parse)
-        if judged is not None:
-            kind, topic = judged
-            with self._lock:
-                self._pending[(week_of(self.today()), kind, topic[:64])] += 1
+        with self._lock:
+            self._pending[(week, PARSED, leaning[:64])] += 1
+            if judged is not None:
+                kind, topic = judged
+                self._pending[(week, kind, topic[:64])] += 1
 
     def flush(self) -> int:
         """Add the counts gathered since the last flush to the database; how many rows."""
@@ -105,17 +112,24 @@ class UnderstandingLog:
             raise
         return len(pending)
 
-    def by_topic(self, weeks: list[str], label: Callable[[str], str | None]) -> list[tuple[str, int]]:
-        """Messages not understood (fallback or unsure) over `weeks`, per topic the model leaned
-        to, in words (`label`: an FAQ topic's question; anything else is "other"), most first."""
+    def by_topic(self, weeks: list[str], label: Callable[[str], str | None]) -> list[tuple[str, int, int]]:
+        """Per topic the model leaned to, over `weeks`, in words (`label`: an FAQ topic's
+        question; anything else is "other"): (topic, messages not understood — fallback or
+        unsure —, messages in all), the most not understood first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(nlu_feedback.c.topic, nlu_feedback.c.count)
+            rows = conn.execute(select(nlu_feedback.c.kind, nlu_feedback.c.topic, nlu_feedback.c.count)
                                 .where(nlu_feedback.c.week.in_(weeks))).all()
-        counts: Counter[str] = Counter()
-        for topic, count in rows:
+        missed: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
+        for kind, topic, count in rows:
             key = topic.split("/", 1)[1] if topic.startswith("faq/") else ""
-            counts[(label(key) if key else None) or "Autre demande, ou sans sujet approchant"] += count
-        return counts.most_common()
+            name = (label(key) if key else None) or "Autre demande, ou sans sujet approchant"
+            if kind == PARSED:
+                seen[name] += count
+            else:
+                missed[name] += count
+        return sorted(((name, missed[name], max(seen[name], missed[name])) for name in missed | seen),
+                      key=lambda row: (-row[1], row[0]))
 
     def weeks(self, count: int = 8) -> list[dict[str, object]]:
         """The last `count` weeks' rows, newest week first, most frequent first."""
@@ -123,10 +137,12 @@ class UnderstandingLog:
             weeks = [
                 w
                 for (w,) in conn.execute(
-                    select(nlu_feedback.c.week).distinct().order_by(nlu_feedback.c.week.desc()).limit(count)
+                    select(nlu_feedback.c.week).where(nlu_feedback.c.kind.in_(KINDS)).distinct()
+                    .order_by(nlu_feedback.c.week.desc()).limit(count)
                 )
             ]
-            rows = conn.execute(select(nlu_feedback).where(nlu_feedback.c.week.in_(weeks))).mappings().all()
+            rows = conn.execute(select(nlu_feedback).where(nlu_feedback.c.week.in_(weeks),
+                                                           nlu_feedback.c.kind.in_(KINDS))).mappings().all()
         return sorted((dict(r) for r in rows), key=lambda r: (r["week"], r["count"]), reverse=True)
 
 

@@ -39,18 +39,19 @@ def columns(title: str, labels: list[str], values: list[float], *, percent: bool
     return "".join(parts)
 
 
-def rows(title: str, items: list[tuple[str, int]]) -> str:
-    """One bar per category, longest first as given."""
-    top = max([_height(v) for _, v in items] + [1])
+def rows(title: str, items: list[tuple[str, int]], *, percent: bool = False) -> str:
+    """One bar per category, longest first as given (shares in percent with `percent`)."""
+    top = 100 if percent else max([_height(v) for _, v in items] + [1])
     line = 26
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {line * max(len(items), 1) + 10}" '
              f'role="img" aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(items):
-        width = (WIDTH - 300) * _height(value) / top
+        width = (WIDTH - 300) * (value if percent else _height(value)) / top
+        text = f"{value} %" if percent else shown(value)
         y = 5 + i * line
         parts.append(f'<text x="0" y="{y + 16}" font-size="12">{escape(label)}</text>')
         parts.append(f'<rect x="240" y="{y}" width="{width:.1f}" height="{line - 8}" fill="#3b5ba5">'
-                     f'<title>{escape(label)} : {escape(shown(value))}</title></rect>')
-        parts.append(f'<text x="{246 + width:.1f}" y="{y + 15}" font-size="11">{escape(shown(value))}</text>')
+                     f'<title>{escape(label)} : {escape(text)}</title></rect>')
+        parts.append(f'<text x="{246 + width:.1f}" y="{y + 15}" font-size="11">{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)

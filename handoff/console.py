@@ -52,7 +52,7 @@ class Console:
                  login_throttle: Throttle | None = None, hashing_threads: int = 2,
                  sessions: SessionStore | None = None, second_factor_for_advisers: bool = False,
                  first_contact: tuple[dt.timedelta, dt.timedelta] = (dt.timedelta(hours=4), dt.timedelta(hours=48)),
-                 misunderstood: Callable[[list[str]], list[tuple[str, int]]] | None = None):
+                 misunderstood: Callable[[list[str]], list[tuple[str, int, int]]] | None = None):
         self.engine = engine
         # A second factor (TOTP) after the password: always for supervisors, for advisers if set.
         self.second_factor_for_advisers = second_factor_for_advisers

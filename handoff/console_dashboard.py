@@ -23,7 +23,7 @@ class DashboardDoors(Protocol):
     @property
     def targets(self) -> tuple[dt.timedelta, dt.timedelta]: ...
     @property
-    def misunderstood(self) -> Callable[[list[str]], list[tuple[str, int]]] | None: ...
+    def misunderstood(self) -> Callable[[list[str]], list[tuple[str, int, int]]] | None: ...
 
     def signed_in_adviser(self, request: Request) -> Adviser | None: ...
     def forbidden(self, request: Request, reason: str) -> HTMLResponse: ...
@@ -51,7 +51,9 @@ class DashboardPage:
                                      f.within_target, percent=True),
             "outcomes": charts.rows("Résultats de la pré-vérification", f.outcomes),
             "channels": charts.rows("Canaux", f.channels),
-            "misunderstood": charts.rows("Messages non compris, par sujet approchant", f.misunderstood[:10]),
+            "misunderstood": charts.rows("Part des messages non compris, par sujet approchant (%)",
+                                         [(name, round(100 * missed / total)) for name, missed, total in
+                                          f.misunderstood[:10] if total], percent=True),
         }
         return _render("console_dashboard.html", request, adviser=adviser, f=f, shown=charts.shown,
                        charts={k: Markup(v) for k, v in svg.items()},  # noqa: S704 -- drawn here, every text escaped

@@ -43,12 +43,12 @@ class Figures:
     outcomes: list[tuple[str, int]] = field(default_factory=list)
     channels: list[tuple[str, int]] = field(default_factory=list)
     by_region: list[tuple[str, str, str, int]] = field(default_factory=list)  # week, region, outcome, count
-    misunderstood: list[tuple[str, int]] = field(default_factory=list)  # topic, messages
+    misunderstood: list[tuple[str, int, int]] = field(default_factory=list)  # topic, not understood, in all
     yearly: list[tuple[int, int, int, int]] = field(default_factory=list)  # year, requests, accompanied, oriented
 
 
 def figures(engine: Engine, start: dt.date, end: dt.date, targets: tuple[dt.timedelta, dt.timedelta],
-            misunderstood: Callable[[list[str]], list[tuple[str, int]]] | None = None) -> Figures:
+            misunderstood: Callable[[list[str]], list[tuple[str, int, int]]] | None = None) -> Figures:
     first = (select(contact_attempts.c.case_id, func.min(contact_attempts.c.at).label("first_at"))
              .group_by(contact_attempts.c.case_id).subquery())
     since, until = dt.datetime.combine(start, dt.time()), dt.datetime.combine(end + dt.timedelta(days=1), dt.time())

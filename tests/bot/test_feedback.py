@@ -57,7 +57,7 @@ def test_counts_are_added_up_per_week_and_topic_without_any_text(tmp_path, diale
     state = State(greeted=True)
     for _ in range(3):
         asyncio.run(dialogue.handle(MARKER, state))
-    assert log.flush() == 1
+    assert log.flush() == 2  # the three added up: one row of fallbacks, one of messages (the rate's denominator)
     log.record(fallback("faq/surendettement"))
     log.flush()
     assert log.weeks() == [{"week": "2026-W49", "kind": "fallback", "topic": "faq/surendettement", "count": 4}]
@@ -217,3 +217,17 @@ def test_serve_saves_the_counts_when_it_stops(settings, running_server, monkeypa
 
     _serve_and_ask(settings, running_server, monkeypatch, 3600, not_yet)
     assert [(r["kind"], r["count"]) for r in log.weeks()] == [("fallback", 1)]
+
+
+def test_the_share_not_understood_per_topic_counts_every_message_leaning_to_it(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'rate.db'}")
+    upgrade(engine)
+    log = UnderstandingLog(engine, today=lambda: dt.date(2026, 11, 30))
+    for _ in range(3):
+        log.record(nlu.Parse("faq/surendettement", 0.9, (), ()))  # understood
+    log.record(fallback("faq/surendettement"))  # not understood, leaning to it
+    log.record(nlu.Parse("faq/gratuite", 0.4, (), ()))  # answered, unsure
+    log.flush()
+    labels = {"surendettement": "Surendettement", "gratuite": "Gratuité"}
+    assert log.by_topic(["2026-W49"], labels.get) == [("Gratuité", 1, 1), ("Surendettement", 1, 4)]
+    assert sorted(r["kind"] for r in log.weeks()) == ["fallback", "low_confidence"]  # never the plain counts
