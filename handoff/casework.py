@@ -16,7 +16,7 @@ from .domain import FLAG_STREET, FLAG_VIOLENCE, Case, Status, normalize_referenc
 from .orm import advisers, cases, contact_attempts, contacts, status_history
 from .repository import CaseDesk, CaseRepository, audit, utcnow
 from .validation import InvalidContact, format_phone, normalize_postcode
-from .words import facts_in_words, slot
+from .words import PARIS, facts_in_words, slot
 
 ATTEMPTS = {"reached": "Appel abouti", "no_answer": "Pas de réponse", "message_left": "Message laissé",
             "wrong_number": "Numéro erroné"}
@@ -27,6 +27,15 @@ CLOSURE_REASONS = {
     "not_eligible": "Non éligible après examen",
     "withdrawn": "Retrait de la personne",
 }
+
+
+def _day(text: str) -> dt.date | None:
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def referral_mail(case: Case) -> str:
@@ -160,11 +169,18 @@ class Casework:
 
     def find(self, text: str) -> list[str] | None:
         """The references a search means: a reference (whole, in any case and spacing), a
-        postcode (by its keyed hash) or a département number; None when it is none of them."""
+        postcode (by its keyed hash), a département number, or a day ("30/11/2026",
+        "2026-11-30": the cases received that day, in Paris time); None when it is none of them."""
         text = text.strip()
         reference = normalize_reference(text)
         if reference is not None:
             return [reference]
+        day = _day(text)
+        if day is not None:
+            start = dt.datetime.combine(day, dt.time(), PARIS).astimezone(dt.timezone.utc).replace(tzinfo=None)
+            with self.engine.connect() as conn:
+                return list(conn.execute(select(cases.c.reference).where(
+                    and_(cases.c.created_at >= start, cases.c.created_at < start + dt.timedelta(days=1)))).scalars())
         digits = text.replace(" ", "")
         try:
             postcode = normalize_postcode(digits) if len(digits) == 5 else None

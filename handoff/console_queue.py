@@ -25,7 +25,7 @@ STATUSES = [("open", "En cours (nouvelles, prises en charge, contactées)"), ("n
             ("claimed", "Prises en charge"), ("contacted", "Contactées"), ("closed", "Closes"),
             ("withdrawn", "Annulées"), ("all", "Toutes")]
 OPEN = (Status.NEW, Status.CLAIMED, Status.CONTACTED)
-HINT = "Recherche : une référence (ASD-…), un code postal ou un numéro de département."
+HINT = "Recherche : une référence (ASD-…), un code postal, un numéro de département ou une date (30/11/2026)."
 
 
 class Repo(Protocol):

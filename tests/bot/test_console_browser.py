@@ -77,4 +77,4 @@ def test_an_adviser_finds_works_closes_and_hands_over_cases(web_server, browser,
 
     # A search that is nothing the console knows says what it takes.
     page.goto(web_server.url + "/console/?q=bonjour")
-    assert "une référence (ASD-…), un code postal ou un numéro de département" in page.inner_text("main")
+    assert "une référence (ASD-…), un code postal, un numéro de département ou une date" in page.inner_text("main")

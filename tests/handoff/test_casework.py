@@ -127,3 +127,13 @@ def test_the_partner_e_mail_of_seed_001_says_alr_or_vi_and_nothing_of_the_employ
     assert "Impayés de loyer" in body or "loyer" in body.lower()
     for employer_word in ("Entreprise privée", "prive_non_agricole", "40", "CDI", "employeur"):
         assert employer_word not in body, employer_word
+
+
+def test_a_case_is_found_by_the_day_it_came_in_paris_time(engine, cipher):
+    repo, work = setup(engine, cipher)
+    late_evening = repo.create(make_case(created_at=dt.datetime(2026, 11, 29, 23, 30)))  # 00:30 on the 30th in Paris
+    morning = repo.create(make_case(created_at=dt.datetime(2026, 11, 30, 9, 0)))
+    repo.create(make_case(created_at=dt.datetime(2026, 11, 30, 23, 30)))  # the 1st of December in Paris
+    assert set(work.find("30/11/2026")) == {late_evening.reference, morning.reference}
+    assert set(work.find("2026-11-30")) == {late_evening.reference, morning.reference}
+    assert work.find("31/11/2026") is None  # no such day: the hint
