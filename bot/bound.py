@@ -15,6 +15,8 @@ from collections.abc import Callable
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, delete, func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from handoff.repository import utcnow
+
 from .store import pseudonym
 
 WINDOW = dt.timedelta(hours=1)
@@ -28,12 +30,8 @@ case_requests = Table(
 )
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 class RequestBound:
-    def __init__(self, engine: Engine, secret: str, per_hour: int, clock: Callable[[], dt.datetime] = _utcnow):
+    def __init__(self, engine: Engine, secret: str, per_hour: int, clock: Callable[[], dt.datetime] = utcnow):
         if per_hour < 1:
             raise ValueError("CASES_PER_HOUR must be at least 1")
         self.engine = engine

@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 import nlu
 from handoff.advisers import Adviser
+from handoff.repository import utcnow
 from handoff.templates_render import render
 from rules_adapter import rules
 
@@ -63,10 +64,6 @@ def questionnaire_files() -> dict[str, Path]:
     named = {f"{QUESTIONNAIRE}questions.yml": questions_file, f"{QUESTIONNAIRE}texts.yml": texts_file}
     named.update({f"{QUESTIONNAIRE}rules/{p.name}": p for p in sorted(rules_dir.glob("*.yml"))})
     return named
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _yaml() -> YAML:
@@ -144,7 +141,7 @@ class Editor:
                                       content_versions.c.at)
                                .where(content_versions.c.topic == key)
                                .order_by(content_versions.c.id.desc()).limit(1)).one_or_none()
-        return {**row._mapping, "running": row.status in RUNNING and row.at > _utcnow() - STALE} if row else None
+        return {**row._mapping, "running": row.status in RUNNING and row.at > utcnow() - STALE} if row else None
 
     async def versions(self, request: Request) -> Response:
         adviser = self.editor_of(request)
@@ -245,7 +242,7 @@ class Editor:
         by a restart and no longer counts)."""
         with self.engine.connect() as conn:
             return conn.execute(select(content_versions.c.id).where(
-                content_versions.c.status.in_(RUNNING), content_versions.c.at > _utcnow() - STALE)).first() is not None
+                content_versions.c.status.in_(RUNNING), content_versions.c.at > utcnow() - STALE)).first() is not None
 
     def _prepare(self, adviser: Adviser, key: str, edited: dict[str, str]) -> list[str] | tuple[int, Any, dict]:
         if self._running():
@@ -280,7 +277,7 @@ class Editor:
                 after: dict[str, str] | None) -> int:
         with self.engine.begin() as conn:
             return int(conn.execute(insert(content_versions).values(
-                author=adviser.login, at=_utcnow(), topic=topic, status=status, report=report[:4000],
+                author=adviser.login, at=utcnow(), topic=topic, status=status, report=report[:4000],
                 before=json.dumps(before) if before else None, after=json.dumps(after) if after else None,
             )).inserted_primary_key[0])
 

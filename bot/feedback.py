@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 import nlu
 from handoff.crypto import Cipher
+from handoff.dashboard import week_of
 
 from .service_info import SHARED_MESSAGE_DAYS as SAMPLE_DAYS  # a shared message is deleted after this
 
@@ -52,11 +53,6 @@ nlu_samples = Table(
     Column("text_enc", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
-
-
-def week_of(day: dt.date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def judge(parse: nlu.Parse) -> tuple[str, str] | None:

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from .advisers import Adviser, list_advisers
 from .domain import FLAG_STREET, FLAG_VIOLENCE, Case, Status, normalize_reference
@@ -113,16 +113,11 @@ class Casework:
         if not references:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(cases.c.reference, contact_attempts.c.at)
+            return dict(conn.execute(
+                select(cases.c.reference, func.max(contact_attempts.c.at))
                 .join(contact_attempts, contact_attempts.c.case_id == cases.c.id)
-                .where(cases.c.reference.in_(references))
-            ).all()
-        latest: dict[str, dt.datetime] = {}
-        for reference, at in rows:
-            if reference not in latest or at > latest[reference]:
-                latest[reference] = at
-        return latest
+                .where(cases.c.reference.in_(references)).group_by(cases.c.reference)
+            ).all())
 
     # --- closure and reassignment ------------------------------------------------------------
 

@@ -9,12 +9,12 @@ import csv
 import datetime as dt
 import io
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.engine import Engine
 
 from .charts import shown
@@ -59,7 +59,13 @@ def figures(engine: Engine, start: dt.date, end: dt.date, targets: tuple[dt.time
             .outerjoin(first, first.c.case_id == cases.c.id)
             .where(and_(cases.c.created_at >= since, cases.c.created_at < until))
         ).all()
-        years = conn.execute(select(cases.c.created_at, cases.c.closure_reason)).all()
+        year = extract("year", cases.c.created_at)
+        yearly = conn.execute(
+            select(year, func.count(),
+                   func.sum(case((cases.c.closure_reason == "accompaniment", 1), else_=0)),
+                   func.sum(case((cases.c.closure_reason == "oriented", 1), else_=0)))
+            .group_by(year).order_by(year.desc())
+        ).all()
     out = Figures(start, end)
     day = start - dt.timedelta(days=start.weekday())
     while day <= end:
@@ -87,13 +93,7 @@ def figures(engine: Engine, start: dt.date, end: dt.date, targets: tuple[dt.time
     out.by_region = sorted((w, region, outcome, n) for (w, region, outcome), n in grouped.items())
     if misunderstood is not None:
         out.misunderstood = misunderstood(out.weeks)
-    by_year: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for created_at, reason in years:
-        counts = by_year[created_at.year]
-        counts[0] += 1
-        counts[1] += reason == "accompaniment"
-        counts[2] += reason == "oriented"
-    out.yearly = sorted(((year, *c) for year, c in by_year.items()), reverse=True)  # type: ignore[misc]
+    out.yearly = [(int(y), int(n), int(accompanied or 0), int(oriented or 0)) for y, n, accompanied, oriented in yearly]
     return out
 
 
