@@ -153,13 +153,7 @@ def _content_check(args: argparse.Namespace) -> int:
 
     # The rules, their questions and texts (file: key: message), then the FAQ and training data.
     problems = [*check_files(), *nlu.run_checks(with_rasa=not args.skip_rasa), *_situation_problems()]
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    print("content check passed")
-    return 0
+    return _report(problems, "problem(s)", "content check passed")
 
 
 def _content_scenarios(args: argparse.Namespace) -> int:
@@ -168,12 +162,17 @@ def _content_scenarios(args: argparse.Namespace) -> int:
     failed = scenarios.run(Path(args.rules) if args.rules else None,
                            Path(args.questions) if args.questions else None,
                            Path(args.texts) if args.texts else None)
-    for line in failed:
+    return _report(failed, "persona(s) or problem(s)", "every persona holds")
+
+
+def _report(found: Sequence[object], counted: str, passed: str) -> int:
+    """Each thing found on a line and how many on stderr (exit 1), or that all passed."""
+    for line in found:
         print(line)
-    if failed:
-        print(f"{len(failed)} persona(s) or problem(s)", file=sys.stderr)
+    if found:
+        print(f"{len(found)} {counted}", file=sys.stderr)
         return 1
-    print("every persona holds")
+    print(passed)
     return 0
 
 

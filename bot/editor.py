@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -198,30 +199,37 @@ class Editor:
                         if line.startswith("- ")]
         return []
 
-    def _with_examples(self, lang: str, key: str, lines: list[str]) -> str:
+    def _rewritten(self, name: str, change: Callable[[Any], None]) -> str:
+        """The file `name` with `change` applied to its YAML, comments and layout kept."""
         yaml = _yaml()
-        data = yaml.load(self._read(f"{lang}/faq.yml"))
-        intent = f"{nlu.project.RETRIEVAL_INTENT}/{key}"
-        block = next((b for b in data.get("nlu") or [] if b.get("intent") == intent), None)
-        if block is None:
-            block = {"intent": intent}
-            data["nlu"].append(block)
-        block["examples"] = LiteralScalarString("".join(f"- {line}\n" for line in lines))
+        data = yaml.load(self._read(name))
+        change(data)
         out = io.StringIO()
         yaml.dump(data, out)
         return out.getvalue()
 
+    def _with_examples(self, lang: str, key: str, lines: list[str]) -> str:
+        intent = f"{nlu.project.RETRIEVAL_INTENT}/{key}"
+
+        def change(data: Any) -> None:
+            block = next((b for b in data.get("nlu") or [] if b.get("intent") == intent), None)
+            if block is None:
+                block = {"intent": intent}
+                data["nlu"].append(block)
+            block["examples"] = LiteralScalarString("".join(f"- {line}\n" for line in lines))
+
+        return self._rewritten(f"{lang}/faq.yml", change)
+
     def candidate(self, key: str, edited: dict[str, str]) -> str:
         """The content file with the topic's labels and answers replaced."""
-        yaml = _yaml()
-        data = yaml.load(self._read(FAQ))
-        node = data["topics"][key]
-        for field in ("label", "answer"):
-            for lang in LOCALES:
-                node[field][lang] = edited[f"{field}_{lang}"]
-        out = io.StringIO()
-        yaml.dump(data, out)
-        return out.getvalue()
+
+        def change(data: Any) -> None:
+            node = data["topics"][key]
+            for field in ("label", "answer"):
+                for lang in LOCALES:
+                    node[field][lang] = edited[f"{field}_{lang}"]
+
+        return self._rewritten(FAQ, change)
 
     # --- the gate ----------------------------------------------------------------------------
 

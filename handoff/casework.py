@@ -85,15 +85,11 @@ class Casework:
             conn.execute(insert(contact_attempts).values(
                 case_id=row.id, adviser_id=adviser_id, outcome=outcome, at=now,
                 next_step_enc=self.cipher.encrypt(next_step) if next_step else None))
-            if outcome == "reached" and row.status == Status.CLAIMED.value:
-                conn.execute(update(cases).where(cases.c.id == row.id)
-                             .values(status=Status.CONTACTED.value, updated_at=now))
-                conn.execute(insert(status_history).values(case_id=row.id, from_status=row.status,
-                                                           to_status=Status.CONTACTED.value,
-                                                           actor=f"adviser:{adviser_id}", at=now))
-            else:
-                conn.execute(update(cases).where(cases.c.id == row.id).values(updated_at=now))
+            conn.execute(update(cases).where(cases.c.id == row.id).values(updated_at=now))
             audit(conn, f"adviser:{adviser_id}", f"contact_{outcome}", reference, now)
+        if outcome == "reached" and row.status == Status.CLAIMED.value:
+            # The status moves as every status does: its history, its audit, nobody else's change lost.
+            self.desk.transition(reference, Status.CONTACTED, f"adviser:{adviser_id}")
         return True
 
     def attempts(self, reference: str) -> list[dict[str, Any]]:
