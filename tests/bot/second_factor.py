@@ -31,3 +31,13 @@ def complete(client, response):
     page = client.get("/console/second-factor")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     return client.post("/console/second-factor", data={"csrf": token, "code": code()})
+
+
+def sign_in_page(page, url: str, login: str, password: str = "correct-horse-battery") -> None:
+    """In a browser page: the console's sign-in, then the second factor's current code."""
+    page.goto(url + "/console/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.fill("input[name=code]", code())
+    page.get_by_role("button", name="Valider").click()

@@ -34,12 +34,7 @@ def test_a_supervisor_sees_charts_figures_only_and_exports_them(web_server, brow
                      .values(created_at=dt.datetime(dt.date.today().year - 1, 6, 1, 10, 0)))
 
     page = browser.new_context(locale="fr-FR", accept_downloads=True).new_page()
-    page.goto(web_server.url + "/console/login")
-    page.fill("input[name=login]", "sophie")
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.fill("input[name=code]", second_factor.code())
-    page.get_by_role("button", name="Valider").click()
+    second_factor.sign_in_page(page, web_server.url, "sophie")
     page.get_by_role("link", name="Tableau de bord").click()
     page.wait_for_selector("h1:has-text('Tableau de bord')")
     assert page.locator("svg.chart").count() >= 3

@@ -61,12 +61,7 @@ def test_an_editor_previews_publishes_and_the_running_chat_answers_with_it(serve
     assert "confidentiel" in original and MARKER not in original
 
     page = browser.new_context(locale="fr-FR").new_page()
-    page.goto(server.url + "/console/login")
-    page.fill("input[name=login]", "eloise")
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.fill("input[name=code]", second_factor.code())  # an editor changes what the public reads
-    page.get_by_role("button", name="Valider").click()
+    second_factor.sign_in_page(page, server.url, "eloise")  # a second factor: an editor changes what the public reads
     page.wait_for_selector("h1:has-text('Contenu de la FAQ')")  # an editor lands on the content, never a case
     page.get_by_role("link", name="Mon employeur sera-t-il informé ?").click()
 

@@ -57,12 +57,7 @@ def answer(server, sender: str) -> str:
 
 def sign_in(browser, server):
     page = browser.new_context(locale="fr-FR").new_page()
-    page.goto(server.url + "/console/login")
-    page.fill("input[name=login]", "eloise")
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.fill("input[name=code]", second_factor.code())
-    page.get_by_role("button", name="Valider").click()
+    second_factor.sign_in_page(page, server.url, "eloise")
     page.wait_for_selector("h1:has-text('Contenu de la FAQ')")
     return page
 
