@@ -5,6 +5,9 @@
   Rasa sentence features. Rasa's CountVectorsFeaturizer gives raw counts: a word said three
   times in a long letter weighs three times as much, and a word every topic uses ("logement",
   "aide") as much as a rare one ("huissier").
+  Words of one meaning ("thunes", "fric" and "argent"; "proprio" and "propriétaire") are read
+  as one (its `synonyms` setting, config.yml): what a phrasing teaches about one holds for the
+  others, though the training data says only one of them.
 - `LogisticRegressionIntents`: Rasa's own LogisticRegressionClassifier (balanced class
   weights, probabilities for the FallbackClassifier) with its regularisation strength as a
   setting; Rasa fixes it at scikit-learn's default, C = 1, too strong for a few thousand
@@ -15,6 +18,7 @@ pickled: loading a model runs no code from it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -41,13 +45,28 @@ def _vectorizers(config: dict[str, Any]) -> dict[str, TfidfVectorizer]:
     }
 
 
+class Synonyms:
+    """Each listed word or phrase replaced by its canonical word, in text already folded
+    (project.normalize: lower case, no accents)."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self._canonical = {variant: canonical for canonical, variants in table.items() for variant in variants}
+        words = sorted(self._canonical, key=len, reverse=True)  # the longest phrase first
+        self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b") if words else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._canonical[m.group(1)], text)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
     """TF-IDF of words and of character n-grams within words, as sentence features."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**SparseFeaturizer.get_default_config(), "word_ngrams": [1, 1], "char_ngrams": [2, 5]}
+        return {**SparseFeaturizer.get_default_config(), "word_ngrams": [1, 1], "char_ngrams": [2, 5], "synonyms": {}}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, vectorizers: dict[str, TfidfVectorizer] | None = None) -> None:
@@ -55,6 +74,7 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._vectorizers = vectorizers
+        self._synonyms = Synonyms(config.get("synonyms") or {})
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -67,9 +87,15 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
             low, high = config[key]
             if not 1 <= low <= high:
                 raise ValueError(f"{cls.__name__}: {key} must be [low, high] with 1 <= low <= high, not {config[key]}")
+        synonyms = config.get("synonyms") or {}
+        def words(listed: Any) -> bool:
+            return isinstance(listed, list) and all(isinstance(w, str) and w.strip() for w in listed)
+
+        if not isinstance(synonyms, dict) or not all(words(listed) for listed in synonyms.values()):
+            raise ValueError(f"{cls.__name__}: synonyms must map a word to a list of words")
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts = [m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)]
+        texts = [self._synonyms(m.get(TEXT)) for m in training_data.training_examples if m.get(TEXT)]
         vectorizers = _vectorizers(self._config)
         for vectorizer in vectorizers.values():
             vectorizer.fit(texts)
@@ -98,7 +124,7 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
         messages = [m for m in messages if m.get(TEXT) is not None]
         if not messages:
             return
-        texts = [m.get(TEXT) for m in messages]
+        texts = [self._synonyms(m.get(TEXT)) for m in messages]
         matrix = scipy.sparse.hstack([v.transform(texts) for v in self._vectorizers.values()]).tocsr()
         for row, message in enumerate(messages):
             self.add_features_to_message(None, matrix[row].tocoo(), TEXT, message)
