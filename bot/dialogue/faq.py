@@ -135,6 +135,10 @@ def greet(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: 
 
 @registry.intent("out_of_scope")
 def out_of_scope(services: Services, state: State, turn: Turn, parse: nlu.Parse, text: str) -> None:
+    # In the check, words that ask nothing ("beaucoup" for the firm's size) are an answer not
+    # understood: the question again with its hint, not "I can't help with that".
+    if "?" not in text and check.not_understood(services, state, turn):
+        return
     _ = translator(state.locale)
     turn.say(
         Reply(

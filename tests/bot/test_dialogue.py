@@ -491,3 +491,18 @@ def test_skipping_the_e_mail_from_the_preview_keeps_the_budget_and_skipping_an_a
     assert "non communiqué" in again[-1].text and "taux d'endettement" in again[-1].text
     (_, _, without) = talk(dialogue, state, '/hedit{"field":"budget"}', "2000", "/skip")
     assert "taux d'endettement" not in without[-1].text and "Voici exactement" in without[-1].text
+
+
+def test_an_answer_read_as_off_topic_in_the_check_is_asked_again_with_its_hint_an_off_topic_question_declined():
+    off_topic = nlu.Parse("out_of_scope", 0.3, (), (nlu.Alternative("out_of_scope", 0.3),))
+    dialogue = Dialogue(ScriptedParser(off_topic, off_topic), nlu.FaqContent(), today=lambda: dt.date(2026, 1, 1))
+    state = State()
+    talk(dialogue, state, "/start", "/start_check", '/answer{"fact":"difficulties","value":"separation"}',
+         '/answer{"fact":"situation","value":"salarie"}', '/answer{"fact":"sector","value":"prive_non_agricole"}')
+    assert state.question == "company_size"
+    answer, question = talk(dialogue, state, "beaucoup", "il fera beau demain ?")
+    assert "pas compris votre réponse" in answer[0].text and "salariés" in answer[0].text
+    assert "Moins de 10" in [b.title for b in answer[0].buttons]
+    assert "ne peux pas vous aider sur ce sujet" in question[0].text
+    assert "salariés" in question[-1].text
+    assert state.question == "company_size" and "company_size" not in state.facts
