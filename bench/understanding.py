@@ -37,7 +37,7 @@ def main() -> None:
     print(f"model {Path(model).name} loaded in {time.perf_counter() - started:.1f} s")
 
     async def run() -> None:
-        longs = [("test set, never tuned on", u.LONG_TEST)]
+        longs = [("test set, never tuned on", u.LONG_TEST), ("second test set, never tuned on", u.LONG_TEST_2)]
         stories = [("test set, never tuned on", [u.FACTS_TEST])]
         if not args.test_only:
             longs.append(("development set", u.LONG_DEV))

@@ -116,8 +116,9 @@ async def _end_to_end(parser, misses: bool) -> str:
     and the facts kept from one-message stories."""
     dialogue = u.dialogue_for(parser)
     longs = await u.long_messages(dialogue, u.load(u.LONG_TEST), "test set (never tuned on)")
+    second = await u.long_messages(dialogue, u.load(u.LONG_TEST_2), "second test set (never tuned on)")
     facts = await u.facts(dialogue, u.load(u.FACTS_TEST), "test set (never tuned on)")
-    return f"{longs.format(misses)}\n{facts.format(misses)}"
+    return f"{longs.format(misses)}\n{second.format(misses)}\n{facts.format(misses)}"
 
 
 def _nlu_feedback(args: argparse.Namespace) -> int:

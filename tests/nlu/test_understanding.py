@@ -24,12 +24,13 @@ def dialogue(parser):
     return u.dialogue_for(parser)
 
 
-@pytest.mark.parametrize("path", [u.LONG_TEST, u.FACTS_TEST, u.LONG_DEV, *u.FACTS_DEV], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [u.LONG_TEST, u.LONG_TEST_2, u.FACTS_TEST, u.LONG_DEV, *u.FACTS_DEV],
+                         ids=lambda p: p.name)
 def test_evaluation_sets_are_kept_out_of_training(path):
     texts = [item["text"] for item in u.load(path)]
     training = training_phrasings()
     words = {frozenset(normalize(t).split()) for t in texts}
-    if path in (u.LONG_TEST, u.FACTS_TEST):
+    if path in (u.LONG_TEST, u.LONG_TEST_2, u.FACTS_TEST):
         assert len(words) == len(texts), "a test set holds the same message twice"
     # A two-word fragment may match a training phrasing by chance: the evaluation sets such
     # messages aside (and says how many); a set mostly made of them would measure nothing.
@@ -43,6 +44,18 @@ def test_long_messages_never_tuned_on(dialogue, capsys):
     assert sum(len(v) for v in report.by_kind.values()) >= 60
     assert report.danger and all(report.danger), "a message revealing danger must show the emergency numbers"
     assert report.rate >= FLOORS["long_test"]
+
+
+def test_the_second_test_set_is_answered_on_topic_at_95_percent(dialogue, capsys):
+    # Written later, from the seeds and the FAQ's answers only (2026-11-30 evening: 100 % on 70,
+    # the morning's model 98.6 %); easier than the first, which probes the failures.
+    report = asyncio.run(u.long_messages(dialogue, u.load(u.LONG_TEST_2), "second test set"))
+    with capsys.disabled():
+        print("\n" + report.format(misses=True))
+    assert sum(len(v) for v in report.by_kind.values()) >= 60
+    assert report.danger and all(report.danger), "a message revealing danger must show the emergency numbers"
+    assert report.by_kind["off_topic"] and all(report.by_kind["off_topic"]), "off-topic messages must be declined"
+    assert report.rate >= 0.95
 
 
 def test_danger_in_a_long_message_shows_the_numbers_on_the_development_set_too(dialogue):
