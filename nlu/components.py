@@ -88,10 +88,8 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
             if not 1 <= low <= high:
                 raise ValueError(f"{cls.__name__}: {key} must be [low, high] with 1 <= low <= high, not {config[key]}")
         synonyms = config.get("synonyms") or {}
-        def words(listed: Any) -> bool:
-            return isinstance(listed, list) and all(isinstance(w, str) and w.strip() for w in listed)
-
-        if not isinstance(synonyms, dict) or not all(words(listed) for listed in synonyms.values()):
+        lists = synonyms.values() if isinstance(synonyms, dict) else [None]
+        if not all(isinstance(words, list) and all(isinstance(w, str) and w.strip() for w in words) for words in lists):
             raise ValueError(f"{cls.__name__}: synonyms must map a word to a list of words")
 
     def train(self, training_data: TrainingData) -> Resource:
