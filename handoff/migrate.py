@@ -1,6 +1,7 @@
 """Schema migrations (Alembic) for the handoff tables."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -21,6 +22,11 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     return config
 
 
+# Alembic keeps the running migration in module globals (`alembic.context`, `alembic.op`): two
+# threads of one process migrating at once would run each other's steps on the wrong connection,
+# or end with KeyError: 'script'. (The server's first purge migrates in a worker thread.)
+_ONE_AT_A_TIME = threading.Lock()
+
 SCHEMA_LOCK = 7_243_001  # any constant: the advisory lock all workers take to change the schema
 
 
@@ -33,7 +39,7 @@ def schema_lock(connection: Connection) -> None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema (idempotent)."""
-    with engine.begin() as connection:
+    with _ONE_AT_A_TIME, engine.begin() as connection:
         schema_lock(connection)
         config = alembic_config()
         config.attributes["connection"] = connection
