@@ -15,7 +15,7 @@ import yaml
 
 from . import project
 from .check import _examples
-from .parsing import FALLBACK, Parser
+from .parsing import FALLBACK, Parser, quiet_rasa
 from .project import data_files, normalize
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -216,6 +216,7 @@ def cross_validate(folds: int, out_dir: Path) -> str:
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.shared.utils.io import read_yaml_file
 
+    quiet_rasa()  # its debug logs print the phrasings of each fold
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:
         config, data, domain = project.build(Path(tmp))

@@ -92,7 +92,7 @@ class Parser(Protocol):
     async def close(self) -> None: ...
 
 
-def _quiet_rasa() -> None:
+def quiet_rasa() -> None:
     """Rasa logs every parsed message's text at debug level through structlog: keep anything
     below a warning out of our logs, where a person's words must never appear."""
 
@@ -126,7 +126,7 @@ class InProcessParser:
         # Rasa's import (and TensorFlow's) takes seconds: only where a model is loaded.
         from .batching import Agent, BatchedGraph
 
-        _quiet_rasa()
+        quiet_rasa()
         _one_tensorflow_thread()
         self.model_path = model_path
         self._graph = BatchedGraph(Agent.load(str(model_path)))
