@@ -37,14 +37,18 @@ def main() -> None:
     print(f"model {Path(model).name} loaded in {time.perf_counter() - started:.1f} s")
 
     async def run() -> None:
-        longs = [("test set, never tuned on", u.LONG_TEST), ("second test set, never tuned on", u.LONG_TEST_2)]
+        longs = [(f"{name}, never tuned on", path) for path, name in u.LONG_TESTS]
         stories = [("test set, never tuned on", [u.FACTS_TEST])]
         if not args.test_only:
             longs.append(("development set", u.LONG_DEV))
             stories.append(("development sets", list(u.FACTS_DEV)))
+        reports = []
         for name, path in longs:
             report = await u.long_messages(dialogue, u.load(path), f"{name} ({path.relative_to(ROOT)})")
+            reports.append(report)
             print(report.format(misses=args.misses))
+            if len(reports) == len(u.LONG_TESTS):
+                print(u.pooled(reports, "every test set together").format())
         for name, paths in stories:
             items = [item for path in paths for item in u.load(path)]
             report = await u.facts(dialogue, items, f"{name} ({', '.join(str(p.relative_to(ROOT)) for p in paths)})")

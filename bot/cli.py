@@ -115,10 +115,10 @@ async def _end_to_end(parser, misses: bool) -> str:
     """The sets never tuned on, through the whole dialogue: long messages answered on topic,
     and the facts kept from one-message stories."""
     dialogue = u.dialogue_for(parser)
-    longs = await u.long_messages(dialogue, u.load(u.LONG_TEST), "test set (never tuned on)")
-    second = await u.long_messages(dialogue, u.load(u.LONG_TEST_2), "second test set (never tuned on)")
+    longs = [await u.long_messages(dialogue, u.load(path), f"{name} (never tuned on)") for path, name in u.LONG_TESTS]
+    every = u.pooled(longs, "every test set together")
     facts = await u.facts(dialogue, u.load(u.FACTS_TEST), "test set (never tuned on)")
-    return f"{longs.format(misses)}\n{second.format(misses)}\n{facts.format(misses)}"
+    return "\n".join([*(r.format(misses) for r in longs), every.format(), facts.format(misses)])
 
 
 def _nlu_feedback(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from nlu.project import normalize
 # deterministically; 86.5 % that morning), every fact's precision >= 96 % and recall >= 92 %
 # (the README's tables). The facts' target (90 % each) is asserted; the long messages' (95 %) is
 # not met: its floor is raised as the figure rises.
-FLOORS = {"long_test": 0.93, "precision": 0.95, "recall": 0.90}
+FLOORS = {"long_test": 0.93, "long_test_3": 0.93, "precision": 0.95, "recall": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -24,24 +24,24 @@ def dialogue(parser):
     return u.dialogue_for(parser)
 
 
-@pytest.mark.parametrize("path", [u.LONG_TEST, u.LONG_TEST_2, u.FACTS_TEST, u.LONG_DEV, *u.FACTS_DEV],
+@pytest.mark.parametrize("path", [*(path for path, _ in u.LONG_TESTS), u.FACTS_TEST, u.LONG_DEV, *u.FACTS_DEV],
                          ids=lambda p: p.name)
 def test_evaluation_sets_are_kept_out_of_training(path):
     texts = [item["text"] for item in u.load(path)]
     training = training_phrasings()
     words = {frozenset(normalize(t).split()) for t in texts}
-    if path in (u.LONG_TEST, u.LONG_TEST_2, u.FACTS_TEST):
+    if path in (*(path for path, _ in u.LONG_TESTS), u.FACTS_TEST):
         assert len(words) == len(texts), "a test set holds the same message twice"
     # A two-word fragment may match a training phrasing by chance: the evaluation sets such
     # messages aside (and says how many); a set mostly made of them would measure nothing.
     assert len(near_duplicates(texts, training)) <= 0.05 * len(texts)
 
 
-def long_test_set(dialogue, capsys, path, name: str) -> u.LongReport:
+def long_test_set(dialogue, capsys, path, name: str, misses: bool = True) -> u.LongReport:
     """A long-message test set's report, printed; at least 60 messages, every danger shown."""
     report = asyncio.run(u.long_messages(dialogue, u.load(path), name))
     with capsys.disabled():
-        print("\n" + report.format(misses=True))
+        print("\n" + report.format(misses=misses))
     assert sum(len(v) for v in report.by_kind.values()) >= 60
     assert report.danger and all(report.danger), "a message revealing danger must show the emergency numbers"
     return report
@@ -60,6 +60,15 @@ def test_the_second_test_set_is_answered_on_topic_at_95_percent(dialogue, capsys
     assert report.rate >= 0.95
 
 
+def test_the_third_test_set_written_to_the_first_ones_difficulty(dialogue, capsys):
+    # Written 2026-11-30 night by a writer who read only the seeds and the FAQ, to the first
+    # set's kinds; measured once before any change: 93.7 % (74 of 79). Its misses are not printed
+    # here, so that nobody tunes on them by accident.
+    report = long_test_set(dialogue, capsys, u.LONG_TEST_3, "third test set", misses=False)
+    assert report.by_kind["off_topic"] and all(report.by_kind["off_topic"]), "off-topic messages must be declined"
+    assert report.rate >= FLOORS["long_test_3"]
+
+
 def test_danger_in_a_long_message_shows_the_numbers_on_the_development_set_too(dialogue):
     report = asyncio.run(u.long_messages(dialogue, u.load(u.LONG_DEV), "development set"))
     assert report.danger and all(report.danger)
@@ -75,3 +84,14 @@ def test_facts_from_stories_never_tuned_on(dialogue, capsys):
         assert report.recall(fact) >= FLOORS["recall"], fact
 
 
+
+
+def test_nlu_evaluate_prints_every_test_set_and_them_all_together(parser):
+    from bot.cli import _end_to_end
+
+    printed = asyncio.run(_end_to_end(parser, misses=False))
+    for _, name in u.LONG_TESTS:
+        assert f"== long messages, {name} (never tuned on):" in printed
+    together = printed.split("== long messages, every test set together: ")[1]
+    assert int(together.split()[0]) >= 60 * len(u.LONG_TESTS) and "answered on topic end to end:" in together
+    assert "misses" not in printed and "== facts from one-message stories" in printed
