@@ -16,7 +16,7 @@ from nlu.project import normalize
 # deterministically; 86.5 % that morning), every fact's precision >= 96 % and recall >= 92 %
 # (the README's tables). The facts' target (90 % each) is asserted; the long messages' (95 %) is
 # not met: its floor is raised as the figure rises.
-FLOORS = {"long_test": 0.93, "long_test_3": 0.93, "precision": 0.95, "recall": 0.90}
+FLOORS = {"long_test": 0.94, "long_test_3": 0.94, "precision": 0.95, "recall": 0.90}
 
 
 @pytest.fixture(scope="module")
