@@ -14,6 +14,11 @@ over the sentences did worse (70.6-72.5 %). Since the logistic regression (nlu/c
 whose probabilities are flatter than DIET's, the whole message stands from the fallback
 threshold, 0.2: 81.0 % -> 86.7 % on the development set (0.3 to 0.6 all gave 81-82 %), and the
 same 86.5 % on the test set.
+Then (2026-11-30 night), a topic the whole message reads is weighed against its sentences': each
+topic's confidence in the whole plus its mean confidence over the sentences, and the highest sum
+answers (a letter whose whole leans to the debt it tells and whose sentences mostly say the
+eviction now under way). Development set 91.4 -> 92.4 %, no message lost; weights 0.5 to 2 the
+same, the sentences' best instead of their mean lost a message from weight 2.
 """
 from __future__ import annotations
 
@@ -33,6 +38,11 @@ DECISIVE = 0.2  # below this, the whole message's reading gives way to its most 
 # person asks than one that asks; a sentence that is off-topic on its own ("ma cuve de fioul est
 # vide") does not make the whole message off-topic: only the whole message can be declined.
 STATEMENT_WEIGHT = 0.3
+# What the sentences' mean confidence in a topic weighs against the whole message's.
+SENTENCES_WEIGHT = 1.0
+# Readings that the sentences never impose: only the whole message can be declined, and a
+# statement of facts or a greeting does not say what the person asks.
+_NOT_POOLED = _EMPTY | {"out_of_scope", "inform"}
 
 
 def sentences(text: str) -> list[str]:
@@ -69,6 +79,8 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
         best, strength = max(readings, key=lambda r: r[1])
         if strength > 0:
             chosen = best
+    if chosen.intent not in _NOT_POOLED:
+        chosen = _pooled(whole, parts, chosen)
     seen = {(e.name, str(e.value)) for e in whole.entities}
     entities = list(whole.entities)
     for _, p in parts:
@@ -82,6 +94,22 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
             top[alternative.intent] = max(top.get(alternative.intent, 0.0), alternative.confidence)
     ranking = tuple(sorted((Alternative(i, c) for i, c in top.items()), key=lambda a: a.confidence, reverse=True))
     return Parse(chosen.intent, chosen.confidence, tuple(entities), ranking, read_by_rules=whole.read_by_rules)
+
+
+def _pooled(whole: Parse, parts: list[tuple[str, Parse]], chosen: Parse) -> Parse:
+    """The topic with the highest confidence in the whole message plus mean confidence over
+    its sentences; the confidence kept is the whole's in it, never below the one chosen."""
+    scores: dict[str, float] = {a.intent: a.confidence for a in whole.ranking}
+    whole_confidence = dict(scores)
+    for _, part in parts:
+        for a in part.ranking:
+            scores[a.intent] = scores.get(a.intent, 0.0) + SENTENCES_WEIGHT * a.confidence / len(parts)
+    candidates = {intent: score for intent, score in scores.items() if intent not in _NOT_POOLED}
+    best = max(candidates, key=lambda intent: candidates[intent], default=chosen.intent)
+    if best == chosen.intent:
+        return chosen
+    return Parse(best, max(chosen.confidence, whole_confidence.get(best, 0.0)), chosen.entities, chosen.ranking,
+                 read_by_rules=chosen.read_by_rules)
 
 
 async def read(parse_one: Callable[[str], Awaitable[Parse]], text: str) -> Parse:

@@ -33,6 +33,36 @@ def test_an_unsure_whole_gives_way_to_its_most_confident_sentence_never_to_a_gre
     assert combine(whole, parts).intent == "faq/deces_perte_emploi"
 
 
+def ranked(*pairs):
+    return tuple(Alternative(intent, confidence) for intent, confidence in pairs)
+
+
+def test_a_topic_the_whole_leans_to_gives_way_to_the_one_its_sentences_mostly_say():
+    # The whole message leans to the debt it tells; its sentences mostly say the eviction.
+    whole = Parse("faq/surendettement", 0.45, (), ranked(("faq/surendettement", 0.45), ("faq/expulsion_saisie", 0.35)))
+    parts = [
+        ("il a un dossier de surendettement", Parse("faq/surendettement", 0.6, (), ranked(
+            ("faq/surendettement", 0.6), ("faq/expulsion_saisie", 0.2)))),
+        ("il est convoqué au tribunal pour son loyer", Parse("faq/expulsion_saisie", 0.8, (), ranked(
+            ("faq/expulsion_saisie", 0.8), ("faq/surendettement", 0.1)))),
+        ("le propriétaire veut résilier le bail", Parse("faq/expulsion_saisie", 0.7, (), ranked(
+            ("faq/expulsion_saisie", 0.7), ("faq/surendettement", 0.1)))),
+    ]
+    combined = combine(whole, parts)
+    # surendettement 0.45 + 0.8 / 3 = 0.72; expulsion 0.35 + 1.7 / 3 = 0.92
+    assert (combined.intent, combined.confidence) == ("faq/expulsion_saisie", 0.45)
+
+
+def test_sentences_never_decline_a_message_nor_turn_a_question_into_a_statement():
+    whole = Parse("faq/separation", 0.4, (), ranked(("faq/separation", 0.4), ("out_of_scope", 0.3), ("inform", 0.2)))
+    aside = Parse("out_of_scope", 0.9, (), ranked(("out_of_scope", 0.9), ("inform", 0.9)))
+    parts = [(f"phrase {n} assez longue", aside) for n in range(2)]
+    assert combine(whole, parts).intent == "faq/separation"
+    declined = Parse("out_of_scope", 0.6, (), ranked(("out_of_scope", 0.6), ("faq/separation", 0.3)))
+    topic = Parse("faq/separation", 0.9, (), ranked(("faq/separation", 0.9)))
+    assert combine(declined, [("une phrase longue ici", topic)] * 2).intent == "out_of_scope"
+
+
 def test_a_one_sentence_message_is_parsed_once():
     calls = []
 
