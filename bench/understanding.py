@@ -40,7 +40,7 @@ def main() -> None:
         longs = [(f"{name}, never tuned on", path) for path, name in u.LONG_TESTS]
         stories = [("test set, never tuned on", [u.FACTS_TEST])]
         if not args.test_only:
-            longs.append(("development set", u.LONG_DEV))
+            longs.extend((name, path) for path, name in u.LONG_DEVS)
             stories.append(("development sets", list(u.FACTS_DEV)))
         reports = []
         for name, path in longs:

@@ -53,3 +53,13 @@ def test_a_word_the_training_data_never_says_is_understood_as_its_synonym(parser
     for slang in ("flouze", "pognon"):
         result = parse_sync(parser, f"vous pouvez me preter du {slang} pour payer mon loyer ?", "fr")
         assert result.intent == canonical.intent == "faq/aides_financieres"
+
+
+@pytest.mark.parametrize("text, locale", [
+    ("Bonjour, ma locataire a six mois de retard de loyer et ne répond plus, comment engager une expulsion ?", "fr"),
+    ("Hello, I rent to a student who has not paid for five months, how do I get an eviction order?", "en"),
+])
+def test_a_landlord_speaking_of_the_tenant_is_declined_not_answered_as_the_tenant(parser, text, locale):
+    # "ma locataire", "I rent to": read as one word that only a landlord says; unpaid rent and
+    # eviction are the tenant's topics when the tenant asks
+    assert parse_sync(parser, text, locale).intent == "out_of_scope"

@@ -24,7 +24,7 @@ def dialogue(parser):
     return u.dialogue_for(parser)
 
 
-@pytest.mark.parametrize("path", [*(path for path, _ in u.LONG_TESTS), u.FACTS_TEST, u.LONG_DEV, *u.FACTS_DEV],
+@pytest.mark.parametrize("path", [*(path for path, _ in (*u.LONG_TESTS, *u.LONG_DEVS)), u.FACTS_TEST, *u.FACTS_DEV],
                          ids=lambda p: p.name)
 def test_evaluation_sets_are_kept_out_of_training(path):
     texts = [item["text"] for item in u.load(path)]
@@ -69,9 +69,10 @@ def test_the_third_test_set_written_to_the_first_ones_difficulty(dialogue, capsy
     assert report.rate >= FLOORS["long_test_3"]
 
 
-def test_danger_in_a_long_message_shows_the_numbers_on_the_development_set_too(dialogue):
-    report = asyncio.run(u.long_messages(dialogue, u.load(u.LONG_DEV), "development set"))
-    assert report.danger and all(report.danger)
+def test_danger_in_a_long_message_shows_the_numbers_on_the_development_sets_too(dialogue):
+    for path, name in u.LONG_DEVS:
+        report = asyncio.run(u.long_messages(dialogue, u.load(path), name))
+        assert report.danger and all(report.danger), name
 
 
 def test_facts_from_stories_never_tuned_on(dialogue, capsys):
