@@ -1,7 +1,7 @@
 """Understanding end to end, on sets written apart from the training data and never tuned on
-(tests/nlu/long_messages_test.yml, tests/nlu/facts_test.yml): the whole dialogue with the real
-model, as `assistant nlu evaluate` reports it. The issue's targets are not all met: the floors
-below keep what is reached, and the danger assertions are absolute."""
+(tests/nlu/long_messages_test*.yml, tests/nlu/facts_test.yml): the whole dialogue with the real
+model, as `assistant nlu evaluate` reports it. The issue's targets are asserted where a set meets
+them; the first long-message set's floor keeps what it reached; the danger assertions are absolute."""
 from __future__ import annotations
 
 import asyncio
@@ -12,11 +12,13 @@ from bot import understanding as u
 from nlu.evaluate import near_duplicates, training_phrasings
 from nlu.project import normalize
 
-# Measured 2026-11-30 evening: 93.3 % on topic (TF-IDF and logistic regression, which train
-# deterministically; 86.5 % that morning), every fact's precision >= 96 % and recall >= 92 %
-# (the README's tables). The facts' target (90 % each) is asserted; the long messages' (95 %) is
-# not met: its floor is raised as the figure rises.
-FLOORS = {"long_test": 0.94, "long_test_3": 0.94, "precision": 0.95, "recall": 0.90}
+# Measured 2026-11-30 night: 94.4 % on topic on the first test set (TF-IDF and logistic
+# regression, which train deterministically; 86.5 % that morning, 93.3 % that evening), every
+# fact's precision >= 96 % and recall >= 92 % (the README's tables). The facts' target (90 %
+# each) is asserted; the first long-message set is one message short of 95 %: its floor is
+# raised as the figure rises. The second and third sets, and all three together, are asserted
+# at 95 % below.
+FLOORS = {"long_test": 0.94, "precision": 0.95, "recall": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +62,21 @@ def test_the_second_test_set_is_answered_on_topic_at_95_percent(dialogue, capsys
     assert report.rate >= 0.95
 
 
-def test_the_third_test_set_written_to_the_first_ones_difficulty(dialogue, capsys):
+def test_the_third_test_set_is_answered_on_topic_at_95_percent(dialogue, capsys):
     # Written 2026-11-30 night by a writer who read only the seeds and the FAQ, to the first
-    # set's kinds; measured once before any change: 93.7 % (74 of 79). Its misses are not printed
-    # here, so that nobody tunes on them by accident.
+    # set's kinds; 93.7 % (74 of 79) before any change, 96.2 % (76) after the night's rounds,
+    # chosen on the development sets. Its misses are not printed here, so that nobody tunes on
+    # them by accident.
     report = long_test_set(dialogue, capsys, u.LONG_TEST_3, "third test set", misses=False)
     assert report.by_kind["off_topic"] and all(report.by_kind["off_topic"]), "off-topic messages must be declined"
-    assert report.rate >= FLOORS["long_test_3"]
+    assert report.rate >= 0.95
+
+
+def test_every_long_message_written_apart_together_is_answered_on_topic_at_95_percent(dialogue):
+    reports = [asyncio.run(u.long_messages(dialogue, u.load(path), name)) for path, name in u.LONG_TESTS]
+    together = u.pooled(reports, "every test set together")
+    assert sum(len(oks) for oks in together.by_kind.values()) >= 200
+    assert together.rate >= 0.95 and all(together.danger)
 
 
 def test_danger_in_a_long_message_shows_the_numbers_on_the_development_sets_too(dialogue):
