@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import nlu
+from nlu import extract
 
 from ..i18n import translator
 from ..replies import Button, Reply, payload
@@ -42,7 +43,7 @@ def kinds_of(parse: nlu.Parse | None, text: str) -> list[str]:
     """The dangers a message reveals, "violences" and/or "sans_logement": the model's topic, and
     the words (a woman beaten who has nowhere to sleep tonight needs 115 as well as 3919)."""
     topic = parse.faq_topic if parse is not None else None
-    folded = nlu.normalize(text)
+    folded = extract.events_strike(nlu.normalize(text))  # a flood "qui a frappé" is no violence
     found = {EMERGENCY_TOPICS[topic]} if topic in EMERGENCY_TOPICS else set()
     if VIOLENCE.search(folded):
         found.add("violences")

@@ -9,8 +9,9 @@ import pytest
 import nlu
 import rules_adapter
 from bot import answers
-from bot.dialogue.emergency import ROUGH, VIOLENCE
+from bot.dialogue.emergency import ROUGH, VIOLENCE, kinds_of
 from bot.dialogue.steps import parse_amount
+from nlu import extract
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -113,6 +114,24 @@ def test_amounts_as_typed(text, amount):
 )
 def test_violence_in_people_s_words_reaches_the_safety_net(text):
     assert VIOLENCE.search(nlu.normalize(text))
+
+
+@pytest.mark.parametrize(
+    "text, dangers, difficulties",
+    [
+        ("Je vous écris à la suite des inondations qui ont frappé notre commune du Var.", [], ["sinistre"]),
+        ("Notre maison a été frappée de plein fouet par la tempête.", [], ["sinistre"]),
+        ("Nous avons été frappés par la crise et le loyer est en retard.", [], ["impayes_loyer"]),
+        ("Our house was hit by the storm last week.", [], ["sinistre"]),
+        # a person who hits is still read, beside an event
+        ("Après l'inondation qui a frappé la maison, mon mari m'a frappée.", ["violences"], ["violences", "sinistre"]),
+        ("Ma sœur a été frappée par son mari.", ["violences"], ["violences"]),
+        ("She was hit by her husband after the flood.", ["violences"], ["sinistre"]),
+    ],
+)
+def test_an_event_that_strikes_is_no_violence_a_person_who_hits_still_is(text, dangers, difficulties):
+    assert kinds_of(None, text) == dangers
+    assert sorted(extract.words("difficulty", text)) == sorted(difficulties)
 
 
 @pytest.mark.parametrize("text", ["je suis sans domicile", "mon fils dort dans sa voiture", "on n'a plus de logement"])
