@@ -135,6 +135,10 @@ SITUATION_WORDS = {
 }
 SECTOR_WORDS = {
     "public": r"\b(fonction publique|fonctionnaire|mairie|collectivite|hopital public|chu\b|ministere|prefecture"
+    # civil servants by their grade or employer: "adjoint technique titulaire dans une commune"
+    r"|adjointe? (technique|administratif|administrative|d'animation)|agente? (territoriale?|communale?"
+    r"|municipale?|hospitaliere?|de la fonction)|titulaire (dans|a|de) (une|la|ma|sa) (commune|ville|collectivite)"
+    r"|(employee?|agente?|travaille) (de|pour|a) la (commune|ville)\b|\batsem\b"
     r"|education nationale|civil servant|for the state|run by the state|public hospital|town hall|city "
     r"council"
     r"|government|state-run|of the state|state school|conseil "

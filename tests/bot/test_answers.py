@@ -167,6 +167,11 @@ def facts(text: str) -> dict:
         ("un CDD de six semaines", {"contract": "cdd", "contract_months": 1.4}),
         ("mission d'un an en intérim", {"contract": "interim", "contract_months": 12}),
         ("je travaille à la mairie", {"sector": "public", "situation": "salarie"}),
+        ("Adjoint technique titulaire dans une commune de la métropole toulousaine", {"sector": "public"}),
+        ("je suis ATSEM à l'école maternelle", {"sector": "public"}),
+        ("agente territoriale depuis dix ans", {"sector": "public"}),
+        # "titulaire" of a lease or of a contract says nothing of a public employer
+        ("je suis titulaire du bail et en CDI dans une usine", {"sector": "prive_non_agricole", "contract": "cdi"}),
         ("dans une exploitation viticole de 60 personnes", {"sector": "agricole", "company_size": 60}),
         ("mon numéro est le 06 12 34 56 78", {}),
     ],
