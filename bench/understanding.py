@@ -36,19 +36,20 @@ def main() -> None:
     dialogue = u.dialogue_for(InProcessParser(Path(model)))
     print(f"model {Path(model).name} loaded in {time.perf_counter() - started:.1f} s")
 
-    async def run() -> None:
-        longs = [(f"{name}, never tuned on", path) for path, name in u.LONG_TESTS]
-        stories = [("test set, never tuned on", [u.FACTS_TEST])]
-        if not args.test_only:
-            longs.extend((name, path) for path, name in u.LONG_DEVS)
-            stories.append(("development sets", list(u.FACTS_DEV)))
+    async def long_sets(sets: tuple[tuple[Path, str], ...], suffix: str = "") -> list[u.LongReport]:
         reports = []
-        for name, path in longs:
-            report = await u.long_messages(dialogue, u.load(path), f"{name} ({path.relative_to(ROOT)})")
+        for path, name in sets:
+            report = await u.long_messages(dialogue, u.load(path), f"{name}{suffix} ({path.relative_to(ROOT)})")
             reports.append(report)
             print(report.format(misses=args.misses))
-            if len(reports) == len(u.LONG_TESTS):
-                print(u.pooled(reports, "every test set together").format())
+        return reports
+
+    async def run() -> None:
+        print(u.pooled(await long_sets(u.LONG_TESTS, ", never tuned on"), "every test set together").format())
+        stories = [("test set, never tuned on", [u.FACTS_TEST])]
+        if not args.test_only:
+            await long_sets(u.LONG_DEVS)
+            stories.append(("development sets", list(u.FACTS_DEV)))
         for name, paths in stories:
             items = [item for path in paths for item in u.load(path)]
             report = await u.facts(dialogue, items, f"{name} ({', '.join(str(p.relative_to(ROOT)) for p in paths)})")

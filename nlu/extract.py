@@ -56,6 +56,7 @@ DIFFICULTY_WORDS = {
     r"|girlfriend|boyfriend|wife|husband|partner) (?:(?:est|s'est|s est|has|just) "
     r")?(partie?|barree?|moved out|left)",
     "violences": r"\bviolen|\bfrapp|\babus|\b(me|m') (tape|bat|battait|tapait)\b|\bbeats? me\b|\bbeat me\b|\bhits? me\b"
+    r"|\b(was|is|gets|got|been) (hit|beaten) by (her|his|my|their)\b"
     r"|\bbattue?\b|\bcoups\b",
     "deces": r"\bdeces\b|\bdecede|\bveu(f|ve)\b|passed away|\bdied\b|\bdeath\b|widow|\b(est|etait) "
     r"morte?\b|\b(she|he|wife|husband) dies?\b",
@@ -135,10 +136,12 @@ SITUATION_WORDS = {
 }
 SECTOR_WORDS = {
     "public": r"\b(fonction publique|fonctionnaire|mairie|collectivite|hopital public|chu\b|ministere|prefecture"
-    # civil servants by their grade or employer: "adjoint technique titulaire dans une commune"
-    r"|adjointe? (technique|administratif|administrative|d'animation)|agente? (territoriale?|communale?"
-    r"|municipale?|hospitaliere?|de la fonction)|titulaire (dans|a|de) (une|la|ma|sa) (commune|ville|collectivite)"
-    r"|(employee?|agente?|travaille) (de|pour|a) la (commune|ville)\b|\batsem\b"
+    # civil servants by their tenured grade or their employer: "adjoint technique titulaire dans
+    # une commune"; a grade alone is no public employer ("adjoint technique dans une entreprise")
+    r"|adjointe? (technique|administratif|administrative|d'animation) (principale? )?(titulaire|territoriale?)"
+    r"|agente? (territoriale?|communale?|municipale?|de la fonction publique)"
+    r"|titulaire (dans|a|de) (une|la|ma|sa) (commune|mairie|collectivite)|(employee?|agente?) (de|pour|a) la commune\b"
+    r"|\batsem\b"
     r"|education nationale|civil servant|for the state|run by the state|public hospital|town hall|city "
     r"council"
     r"|government|state-run|of the state|state school|conseil "
@@ -192,35 +195,49 @@ _PATTERNS: dict[str, dict[str, re.Pattern[str]]] = {
 # What strikes a town or a household without being a person: "les inondations qui ont frappé notre
 # commune", "frappés par la crise", "our house was hit by the storm". Formal letters say it; read
 # as violence, it flagged a flood as domestic violence and showed 17 and 3919 instead of the answer.
+# The emergency words are a safety net, which must rather say too much: the event must be the
+# subject ("la crise qui a frappé", "frappée par la tempête"), and a message that names anyone who
+# could hit (a partner, a relative, "par son…", "by her…") is read as written.
 _EVENTS = (
     r"(inondations?|crues?|tempetes?|orages?|cyclones?|ouragans?|seismes?|tremblements? de terre|catastrophes?"
-    r"|intemperies|incendies?|grele|secheresse|crise|epidemie|pandemie|covid|chomage|maladie|cancer|malheur"
-    r"|drame|deuil|storms?|floods?|flooding|hurricanes?|fires?|earthquakes?|crisis|pandemic|tornado(es)?|hail"
-    r"|disaster)"
+    r"|intemperies|incendies?|secheresses?|crises?|epidemies?|pandemies?|covid|chomage|maladies?|cancers?"
+    r"|malheurs?|drames?|deuils?|storms?|floods?|flooding|hurricanes?|fires?|earthquakes?|crisis|pandemics?"
+    r"|tornado(es)?|disasters?)\b"
 )
-_STRIKE = r"(frap+\w*|hit|struck)"
+_THE = r"(la|le|les|l'|une|un|des|cette|ces|the|a|an)\s*"
+_STRIKE = r"(frap+\w*|hit|hits|struck)\b"
 EVENT_STRIKES = re.compile(
-    rf"\b{_EVENTS}\s+(qui\s+)?((a|ont|avait|avaient|vient de|viennent de|has|have|had)\s+)?(?P<verb>{_STRIKE})\b"
-    rf"|\b(?P<passive>{_STRIKE})\s+(de plein fouet\s+)?(par|by)\s+((la|le|les|l'|une|un|des|the|a|an)\s*)?{_EVENTS}"
+    rf"\b(?P<before>{_THE}{_EVENTS}\s+(qui|that|which)\s+((nous|vous|l'|les|a|ont|avait|avaient|vient de"
+    rf"|viennent de|has|have|had)\s+)*)(?P<verb>{_STRIKE})"
+    rf"|\b(?P<passive>{_STRIKE})(?P<after>\s+(de plein fouet\s+)?(par|by)\s+{_THE}{_EVENTS})"
+)
+# Anyone who could hit: then "frapper" is read as written, whatever else the message says.
+_SOMEONE = re.compile(
+    r"\b(mari|conjoint|compagnon|compagne|concubin|copain|copine|ex|epoux|epouse|femme|partenaire|pere|mere"
+    r"|beau-pere|belle-mere|frere|soeur|fils|fille|oncle|voisin|husband|wife|partner|boyfriend|girlfriend"
+    r"|father|mother|stepfather|brother|sister|son|daughter|uncle|neighbour|neighbor|coups|punch\w*)\b"
+    r"|\b(par|by) (mon|ma|mes|son|sa|ses|leur|my|his|her|their)\b"
 )
 
 
 def events_strike(folded: str) -> str:
-    """Folded text where "frapper" or "hit" said of an event reads "touche": a person who hits
-    ("il m'a frappée", "she was hit by her husband") is still there to read."""
-    def touched(match: re.Match[str]) -> str:
-        verb = "verb" if match.group("verb") else "passive"
-        start, end = match.start(verb) - match.start(), match.end(verb) - match.start()
-        return f"{match.group()[:start]}touche{match.group()[end:]}"
-    return EVENT_STRIKES.sub(touched, folded)
+    """Folded text where "frapper" or "hit" said of an event reads "touche" — unless the message
+    names anyone who could hit, then it is left as written."""
+    if _SOMEONE.search(folded):
+        return folded
+    return EVENT_STRIKES.sub(
+        lambda m: f"{m.group('before')}touche" if m.group("verb") else f"touche{m.group('after')}", folded)
 
 
 # --- the door ------------------------------------------------------------------------------------
 
 
 def words(name: str, text: str, folded: str | None = None) -> list[str]:
-    """The canonical values whose words the text contains, for one entity."""
-    folded = events_strike(normalize(text) if folded is None else folded)
+    """The canonical values whose words the text contains, for one entity (for the difficulties,
+    "frapper" said of an event is no violence: `events_strike`)."""
+    folded = normalize(text) if folded is None else folded
+    if name == "difficulty":
+        folded = events_strike(folded)
     return [value for value, pattern in _PATTERNS[name].items() if pattern.search(folded)]
 
 

@@ -26,6 +26,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
+from .project import RETRIEVAL_INTENT
 from .result import FALLBACK, Alternative, Parse
 
 # Sentence ends, and line breaks (a letter's lines).
@@ -40,9 +41,10 @@ DECISIVE = 0.2  # below this, the whole message's reading gives way to its most 
 STATEMENT_WEIGHT = 0.3
 # What the sentences' mean confidence in a topic weighs against the whole message's.
 SENTENCES_WEIGHT = 1.0
-# Readings that the sentences never impose: only the whole message can be declined, and a
-# statement of facts or a greeting does not say what the person asks.
-_NOT_POOLED = _EMPTY | {"out_of_scope", "inform"}
+# Only an FAQ topic is weighed against the sentences', and never one of danger (the topics of
+# bot/dialogue/emergency.py): a sentence about the rent never takes a message away from violence,
+# nor a request (a call-back, erasing one's data, the check) that the whole message makes.
+_DANGER_TOPICS = frozenset({"urgence_violences", "urgence_sans_logement"})
 
 
 def sentences(text: str) -> list[str]:
@@ -79,8 +81,6 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
         best, strength = max(readings, key=lambda r: r[1])
         if strength > 0:
             chosen = best
-    if chosen.intent not in _NOT_POOLED:
-        chosen = _pooled(whole, parts, chosen)
     seen = {(e.name, str(e.value)) for e in whole.entities}
     entities = list(whole.entities)
     for _, p in parts:
@@ -93,23 +93,23 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
         for alternative in p.ranking:
             top[alternative.intent] = max(top.get(alternative.intent, 0.0), alternative.confidence)
     ranking = tuple(sorted((Alternative(i, c) for i, c in top.items()), key=lambda a: a.confidence, reverse=True))
-    return Parse(chosen.intent, chosen.confidence, tuple(entities), ranking, read_by_rules=whole.read_by_rules)
+    intent, confidence = chosen.intent, chosen.confidence
+    if chosen.faq_topic is not None and chosen.faq_topic not in _DANGER_TOPICS:
+        intent = _pooled_topic(whole, parts) or intent
+        if intent != chosen.intent:
+            confidence = top[intent]  # the topic's best reading, in the whole or a sentence
+    return Parse(intent, confidence, tuple(entities), ranking, read_by_rules=whole.read_by_rules)
 
 
-def _pooled(whole: Parse, parts: list[tuple[str, Parse]], chosen: Parse) -> Parse:
-    """The topic with the highest confidence in the whole message plus mean confidence over
-    its sentences; the confidence kept is the whole's in it, never below the one chosen."""
-    scores: dict[str, float] = {a.intent: a.confidence for a in whole.ranking}
-    whole_confidence = dict(scores)
-    for _, part in parts:
-        for a in part.ranking:
-            scores[a.intent] = scores.get(a.intent, 0.0) + SENTENCES_WEIGHT * a.confidence / len(parts)
-    candidates = {intent: score for intent, score in scores.items() if intent not in _NOT_POOLED}
-    best = max(candidates, key=lambda intent: candidates[intent], default=chosen.intent)
-    if best == chosen.intent:
-        return chosen
-    return Parse(best, max(chosen.confidence, whole_confidence.get(best, 0.0)), chosen.entities, chosen.ranking,
-                 read_by_rules=chosen.read_by_rules)
+def _pooled_topic(whole: Parse, parts: list[tuple[str, Parse]]) -> str | None:
+    """The FAQ topic with the highest confidence in the whole message plus mean confidence over
+    its sentences."""
+    scores: dict[str, float] = {}
+    for reading, weight in ((whole, 1.0), *((part, SENTENCES_WEIGHT / len(parts)) for _, part in parts)):
+        for a in reading.ranking:
+            if a.intent.startswith(f"{RETRIEVAL_INTENT}/"):
+                scores[a.intent] = scores.get(a.intent, 0.0) + weight * a.confidence
+    return max(scores, key=lambda intent: scores[intent], default=None)
 
 
 async def read(parse_one: Callable[[str], Awaitable[Parse]], text: str) -> Parse:

@@ -1,5 +1,6 @@
-"""Migrations run from several threads of one process at once: the server's first purge runs
-them in a worker thread while a second deployment of the same process (tests, tools) starts."""
+"""Migrations run from several threads of one process at once: `assistant serve`'s first purge
+migrates in a worker thread, and another app built in the same process (the tests start two
+servers; a tool beside a server) migrates at the same moment."""
 from __future__ import annotations
 
 import threading
@@ -28,6 +29,7 @@ def test_threads_migrating_at_once_each_reach_the_newest_schema(tmp_path):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a migration never ended"
     assert failures == []
     for engine in engines:
         assert "cases" in inspect(engine).get_table_names()

@@ -39,9 +39,15 @@ def test_evaluation_sets_are_kept_out_of_training(path):
     assert len(near_duplicates(texts, training)) <= 0.05 * len(texts)
 
 
-def long_test_set(dialogue, capsys, path, name: str, misses: bool = True) -> u.LongReport:
+@pytest.fixture(scope="module")
+def test_sets(dialogue) -> dict:
+    """Each long-message test set's report, read once for the tests below."""
+    return {path: asyncio.run(u.long_messages(dialogue, u.load(path), name)) for path, name in u.LONG_TESTS}
+
+
+def long_test_set(test_sets, capsys, path, misses: bool = True) -> u.LongReport:
     """A long-message test set's report, printed; at least 60 messages, every danger shown."""
-    report = asyncio.run(u.long_messages(dialogue, u.load(path), name))
+    report = test_sets[path]
     with capsys.disabled():
         print("\n" + report.format(misses=misses))
     assert sum(len(v) for v in report.by_kind.values()) >= 60
@@ -49,32 +55,31 @@ def long_test_set(dialogue, capsys, path, name: str, misses: bool = True) -> u.L
     return report
 
 
-def test_long_messages_never_tuned_on(dialogue, capsys):
-    report = long_test_set(dialogue, capsys, u.LONG_TEST, "test set")
+def test_long_messages_never_tuned_on(test_sets, capsys):
+    report = long_test_set(test_sets, capsys, u.LONG_TEST)
     assert report.rate >= FLOORS["long_test"]
 
 
-def test_the_second_test_set_is_answered_on_topic_at_95_percent(dialogue, capsys):
+def test_the_second_test_set_is_answered_on_topic_at_95_percent(test_sets, capsys):
     # Written later, from the seeds and the FAQ's answers only (2026-11-30 evening: 100 % on 70,
     # the morning's model 98.6 %); easier than the first, which probes the failures.
-    report = long_test_set(dialogue, capsys, u.LONG_TEST_2, "second test set")
+    report = long_test_set(test_sets, capsys, u.LONG_TEST_2)
     assert report.by_kind["off_topic"] and all(report.by_kind["off_topic"]), "off-topic messages must be declined"
     assert report.rate >= 0.95
 
 
-def test_the_third_test_set_is_answered_on_topic_at_95_percent(dialogue, capsys):
+def test_the_third_test_set_is_answered_on_topic_at_95_percent(test_sets, capsys):
     # Written 2026-11-30 night by a writer who read only the seeds and the FAQ, to the first
     # set's kinds; 93.7 % (74 of 79) before any change, 96.2 % (76) after the night's rounds,
     # chosen on the development sets. Its misses are not printed here, so that nobody tunes on
     # them by accident.
-    report = long_test_set(dialogue, capsys, u.LONG_TEST_3, "third test set", misses=False)
+    report = long_test_set(test_sets, capsys, u.LONG_TEST_3, misses=False)
     assert report.by_kind["off_topic"] and all(report.by_kind["off_topic"]), "off-topic messages must be declined"
     assert report.rate >= 0.95
 
 
-def test_every_long_message_written_apart_together_is_answered_on_topic_at_95_percent(dialogue):
-    reports = [asyncio.run(u.long_messages(dialogue, u.load(path), name)) for path, name in u.LONG_TESTS]
-    together = u.pooled(reports, "every test set together")
+def test_every_long_message_written_apart_together_is_answered_on_topic_at_95_percent(test_sets):
+    together = u.pooled(list(test_sets.values()), "every test set together")
     assert sum(len(oks) for oks in together.by_kind.values()) >= 200
     assert together.rate >= 0.95 and all(together.danger)
 
@@ -93,8 +98,6 @@ def test_facts_from_stories_never_tuned_on(dialogue, capsys):
     for fact in report.counts:
         assert report.precision(fact) >= FLOORS["precision"], fact
         assert report.recall(fact) >= FLOORS["recall"], fact
-
-
 
 
 def test_nlu_evaluate_prints_every_test_set_and_them_all_together(parser):
