@@ -16,9 +16,10 @@ threshold, 0.2: 81.0 % -> 86.7 % on the development set (0.3 to 0.6 all gave 81-
 same 86.5 % on the test set.
 Then (2026-11-30 night), an FAQ topic the whole message reads is weighed against its sentences':
 each topic's confidence in the whole plus its mean confidence over the sentences, and the highest
-sum answers, among FAQ topics only and never away from a topic of danger (a letter whose whole leans to the debt it tells and whose sentences mostly say the
-eviction now under way). Development set 91.4 -> 92.4 %, no message lost; weights 0.5 to 2 the
-same, the sentences' best instead of their mean lost a message from weight 2.
+sum answers, among FAQ topics only and never away from a topic of danger (a letter whose whole
+leans to the debt it tells and whose sentences mostly say the eviction now under way).
+Development set 91.4 -> 92.4 %, no message lost; weights 0.5 to 2 the same, the sentences' best
+instead of their mean lost a message from weight 2.
 """
 from __future__ import annotations
 
