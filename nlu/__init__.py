@@ -27,10 +27,12 @@ from .parsing import (
     with_rules,
 )
 from .project import normalize
+from .result import DANGER_TOPICS
 from .train import current_model, latest_model, train
 
 __all__ = [
-    "Alternative", "ContentError", "Entity", "FALLBACK", "FaqContent", "InProcessParser", "NluUnavailable", "Parse",
-    "Parser", "Problem", "Topic", "cross_validate", "current_model", "evaluate", "format_report",
-    "latest_model", "load_parser", "normalize", "parse_sync", "run_checks", "save_report", "train", "with_rules",
+    "Alternative", "ContentError", "DANGER_TOPICS", "Entity", "FALLBACK", "FaqContent", "InProcessParser",
+    "NluUnavailable", "Parse", "Parser", "Problem", "Topic", "cross_validate", "current_model", "evaluate",
+    "format_report", "latest_model", "load_parser", "normalize", "parse_sync", "run_checks", "save_report", "train",
+    "with_rules",
 ]

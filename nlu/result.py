@@ -7,6 +7,10 @@ from typing import Any
 from .project import RETRIEVAL_INTENT
 
 FALLBACK = "nlu_fallback"
+# The FAQ topics of danger, and the danger each reveals: the dialogue shows its emergency numbers
+# at once (bot/dialogue/emergency.py), and a long message's sentences never read it away
+# (nlu/sentences.py).
+DANGER_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "sans_logement"}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from .project import RETRIEVAL_INTENT
-from .result import FALLBACK, Alternative, Parse
+from .result import DANGER_TOPICS, FALLBACK, Alternative, Parse
 
 # Sentence ends, and line breaks (a letter's lines).
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…;])\s+|\n+")
@@ -42,10 +42,9 @@ DECISIVE = 0.2  # below this, the whole message's reading gives way to its most 
 STATEMENT_WEIGHT = 0.3
 # What the sentences' mean confidence in a topic weighs against the whole message's.
 SENTENCES_WEIGHT = 1.0
-# Only an FAQ topic is weighed against the sentences', and never one of danger (the topics of
-# bot/dialogue/emergency.py): a sentence about the rent never takes a message away from violence,
-# nor a request (a call-back, erasing one's data, the check) that the whole message makes.
-_DANGER_TOPICS = frozenset({"urgence_violences", "urgence_sans_logement"})
+# Only an FAQ topic is weighed against the sentences', and never one of danger (DANGER_TOPICS): a
+# sentence about the rent never takes a message away from violence, nor a request (a call-back,
+# erasing one's data, the check) that the whole message makes.
 
 
 def sentences(text: str) -> list[str]:
@@ -95,7 +94,7 @@ def combine(whole: Parse, parts: list[tuple[str, Parse]]) -> Parse:
             top[alternative.intent] = max(top.get(alternative.intent, 0.0), alternative.confidence)
     ranking = tuple(sorted((Alternative(i, c) for i, c in top.items()), key=lambda a: a.confidence, reverse=True))
     intent, confidence = chosen.intent, chosen.confidence
-    if chosen.faq_topic is not None and chosen.faq_topic not in _DANGER_TOPICS:
+    if chosen.faq_topic is not None and chosen.faq_topic not in DANGER_TOPICS:
         intent = _pooled_topic(whole, parts) or intent
         if intent != chosen.intent:
             confidence = top[intent]  # the topic's best reading, in the whole or a sentence

@@ -13,7 +13,7 @@ from ..replies import Button, Reply, payload
 from ..state import CHECK, SUMMARY, State
 from .base import Services, Turn, registry
 
-EMERGENCY_TOPICS = {"urgence_violences": "violences", "urgence_sans_logement": "sans_logement"}
+EMERGENCY_TOPICS = nlu.DANGER_TOPICS
 # A safety net under the NLU: words that must show the emergency numbers even when the model
 # is unsure. Matched on the accent-folded, lower-cased text.
 VIOLENCE = re.compile(
